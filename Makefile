@@ -1,0 +1,49 @@
+# Wirewatch: `make run` runs the pipeline on the embedded default; `make test` runs the whole test suite.
+# Both set themselves up (virtualenv, Python packages; for tests also Mosquitto and the Kafka jars).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= data
+MQTT_PORT ?= 1883
+SUBSCRIPTIONS ?= deploy/subscriptions.example.json
+
+.PHONY: setup run test test-unit test-integration lint bench eval clean kb
+
+$(BIN)/wirewatch: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'
+	touch $(BIN)/wirewatch
+
+setup: $(BIN)/wirewatch
+
+run: setup ## the pipeline on the embedded log + embedded MQTT broker; drop files into $(DATA_DIR)/inbox
+	$(BIN)/wirewatch run --data-dir $(DATA_DIR) --subscriptions $(SUBSCRIPTIONS) --mqtt-port $(MQTT_PORT)
+
+test: setup ## everything, against real Kafka and Mosquitto (installed and started by the suite)
+	bash .ci/install.sh
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	$(BIN)/python -m pytest -q
+
+test-unit: setup
+	$(BIN)/python -m pytest -q -m "not integration"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: setup ## speed: each prints a table and writes benchmarks/results/*.json
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+eval: setup ## quality figures on ../shared/data (extraction F1, geo precision/recall)
+	$(BIN)/python benchmarks/eval_extract.py
+	$(BIN)/python benchmarks/eval_geo.py
+
+kb: setup ## rebuild the generated parts of the knowledge base
+	$(BIN)/python -m processors.kb_build
+
+clean:
+	rm -rf $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

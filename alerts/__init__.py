@@ -1,0 +1,1 @@
+"""Alerting: subscriptions, matching, alert state, channels and the HTTP API."""

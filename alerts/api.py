@@ -1,0 +1,271 @@
+"""The HTTP API: subscriptions CRUD, the live alert stream, backtests, health.
+
+Every call but ``/healthz`` needs ``Authorization: Bearer <token>``; the token names
+the subscriber. A subscriber sees and changes only its own subscriptions: another's
+answers 404, exactly like one that does not exist, so ids leak nothing. Ids are
+made by the server on POST for the same reason (a chosen id could collide with
+someone else's). The OpenAPI document is at ``/openapi.json``.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the route signatures at
+# run time, and they use names local to create_api.
+import asyncio
+import hmac
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+
+from alerts.backtest import BacktestHit, InvalidSinceError, parse_since
+from alerts.channels.sse import SseHub
+from alerts.errors import QueryError
+from alerts.query import compile_query
+from alerts.store import SubscriptionStore
+from schemas.models import MatchedClause, Subscription, SubscriptionOptions
+from wirewatch.errors import BusError
+
+#: ``(query, since, now) -> hits``; e.g. ``alerts.backtest.topic_backtester(bus)``.
+BacktestFn = Callable[[str, datetime, datetime], Awaitable[Sequence[BacktestHit]]]
+
+_NOT_FOUND = "no such subscription"
+
+
+class SubscriptionIn(BaseModel):
+    """A subscription as a client writes it: the server adds its id and subscriber."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    query: str = Field(min_length=1, examples=["actor:NATO AND country:(UA OR PL)"])
+    options: SubscriptionOptions = SubscriptionOptions()
+
+
+class QueryProblem(BaseModel):
+    """Why a query was refused, and where (0-based ``position``, 1-based ``column``)."""
+
+    error: Literal["invalid_query"] = "invalid_query"
+    message: str
+    position: int
+    column: int
+    query: str
+    pointer: str
+
+
+class BacktestIn(BaseModel):
+    """A query to try on past stories, since a duration ago (``7d``) or an ISO date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    query: str = Field(min_length=1)
+    since: str = "7d"
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class BacktestHitOut(BaseModel):
+    """One story the query would have matched, and why."""
+
+    story_id: str
+    version: int
+    title: str
+    url: str | None
+    source: str
+    published_at: AwareDatetime | None
+    cluster_id: str
+    explanation: tuple[MatchedClause, ...]
+
+
+class BacktestOut(BaseModel):
+    """The backtest's hits, oldest first (the latest ``limit`` of them)."""
+
+    query: str
+    since: AwareDatetime
+    until: AwareDatetime
+    total: int
+    hits: list[BacktestHitOut]
+
+
+def _query_problem(exc: QueryError) -> HTTPException:
+    problem = QueryProblem(
+        message=exc.reason, position=exc.position, column=exc.column, query=exc.query, pointer=exc.pointer
+    )
+    return HTTPException(status.HTTP_400_BAD_REQUEST, detail=problem.model_dump())
+
+
+def _unavailable(exc: BusError) -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"subscriptions topic unavailable: {exc}"
+    )
+
+
+def create_api(
+    store: SubscriptionStore,
+    tokens: Mapping[str, str],
+    sse: SseHub | None = None,
+    backtest: BacktestFn | None = None,
+    *,
+    admins: frozenset[str] = frozenset(),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    backtest_concurrency: int = 2,
+) -> FastAPI:
+    """The API over ``store``; ``tokens`` maps bearer token → subscriber; ``admins`` may stream everyone's."""
+    app = FastAPI(title="Wirewatch", summary="Subscriptions, live alerts and backtests", version="1")
+    bearer = HTTPBearer(auto_error=False, description="The subscriber's API token.")
+    known = [(token.encode(), who) for token, who in tokens.items()]
+    # A backtest replays the whole enriched topic: a few at a time.
+    backtests = asyncio.Semaphore(backtest_concurrency)
+
+    def subscriber(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+        if credentials is not None:
+            given = credentials.credentials.encode()
+            for token, who in known:
+                if hmac.compare_digest(token, given):
+                    return who
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="missing or unknown bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    Subscriber = Annotated[str, Depends(subscriber)]  # noqa: N806 - a type alias, named like one
+
+    def own(sub_id: str, who: str) -> Subscription:
+        sub = store.get(sub_id)
+        if sub is None or sub.subscriber != who:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_NOT_FOUND)
+        return sub
+
+    async def save(sub: Subscription) -> Subscription:
+        try:
+            return await store.put(sub)
+        except QueryError as exc:
+            raise _query_problem(exc) from exc
+        except BusError as exc:
+            raise _unavailable(exc) from exc
+
+    errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": QueryProblem, "description": "The query is invalid"},
+        401: {"description": "Missing or unknown bearer token"},
+    }
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, Any]:
+        """Liveness, with a few counts."""
+        return {"status": "ok", "subscriptions": len(store), "sse_clients": sse.clients if sse else None}
+
+    @app.get("/subscriptions", tags=["subscriptions"], responses={401: errors[401]})
+    async def list_subscriptions(who: Subscriber) -> list[Subscription]:
+        """The caller's subscriptions."""
+        return store.by_subscriber(who)
+
+    @app.post("/subscriptions", status_code=status.HTTP_201_CREATED, tags=["subscriptions"], responses=errors)
+    async def create_subscription(body: SubscriptionIn, who: Subscriber, response: Response) -> Subscription:
+        """Create a subscription; the server picks its id."""
+        sub = await save(Subscription(id=new_id(), subscriber=who, query=body.query, options=body.options))
+        response.headers["Location"] = f"/subscriptions/{sub.id}"
+        return sub
+
+    @app.get("/subscriptions/{sub_id}", tags=["subscriptions"], responses={404: {"description": _NOT_FOUND}})
+    async def get_subscription(sub_id: str, who: Subscriber) -> Subscription:
+        """One of the caller's subscriptions."""
+        return own(sub_id, who)
+
+    @app.put(
+        "/subscriptions/{sub_id}",
+        tags=["subscriptions"],
+        responses={**errors, 404: {"description": _NOT_FOUND}},
+    )
+    async def replace_subscription(sub_id: str, body: SubscriptionIn, who: Subscriber) -> Subscription:
+        """Replace the query and options of one of the caller's subscriptions."""
+        own(sub_id, who)
+        return await save(Subscription(id=sub_id, subscriber=who, query=body.query, options=body.options))
+
+    @app.delete(
+        "/subscriptions/{sub_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        tags=["subscriptions"],
+        responses={404: {"description": _NOT_FOUND}},
+    )
+    async def delete_subscription(sub_id: str, who: Subscriber) -> None:
+        """Delete one of the caller's subscriptions."""
+        own(sub_id, who)
+        try:
+            await store.delete(sub_id)
+        except BusError as exc:
+            raise _unavailable(exc) from exc
+
+    if sse is not None:
+        hub = sse
+
+        @app.get(
+            "/alerts/stream",
+            tags=["alerts"],
+            response_class=EventSourceResponse,
+            responses={
+                200: {"content": {"text/event-stream": {}}, "description": "Server-sent alert events"}
+            },
+        )
+        async def stream_alerts(
+            who: Subscriber,
+            since: Annotated[int | None, Query(ge=0, description="Replay the alerts after this id")] = None,
+            last_event_id: Annotated[int | None, Header(ge=0)] = None,
+            scope: Annotated[Literal["own", "all"], Query(description="'all' is for ops (admins)")] = "own",
+        ) -> EventSourceResponse:
+            """Alerts as server-sent events: those after ``since`` (or ``Last-Event-ID``), then live ones.
+
+            Each ``alert`` event's ``id`` is the cursor to resume from and its data is the
+            alert JSON (``key`` is the idempotency key). A ``dropped`` event ends the stream
+            of a client that fell behind; a ``gap`` event says older alerts were forgotten.
+            """
+            if scope == "all" and who not in admins:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, detail="scope=all is for admins")
+            cursor = since if since is not None else last_event_id
+            return EventSourceResponse(
+                hub.stream(subscriber=None if scope == "all" else who, since=cursor),
+                ping=15,
+                # A client that stops reading would otherwise hold its connection forever.
+                send_timeout=30,
+            )
+
+    if backtest is not None:
+        run_backtest = backtest
+
+        @app.post("/backtest", tags=["backtest"], responses=errors)
+        async def backtest_query(body: BacktestIn, who: Subscriber) -> BacktestOut:  # noqa: ARG001 - auth only
+            """What the query would have matched since ``since``, and why."""
+            now = clock()
+            try:
+                since = parse_since(body.since, now)
+                compile_query(body.query)
+            except QueryError as exc:
+                raise _query_problem(exc) from exc
+            except InvalidSinceError as exc:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=exc.message) from exc
+            async with backtests:
+                hits = await run_backtest(body.query, since, now)
+            shown = hits[-body.limit :]
+            return BacktestOut(
+                query=body.query,
+                since=since,
+                until=now,
+                total=len(hits),
+                hits=[
+                    BacktestHitOut(
+                        story_id=h.story.id,
+                        version=h.story.version,
+                        title=h.story.title,
+                        url=h.story.url,
+                        source=h.story.source,
+                        published_at=h.story.published_at,
+                        cluster_id=h.story.cluster_id,
+                        explanation=h.explanation,
+                    )
+                    for h in shown
+                ],
+            )
+
+    return app

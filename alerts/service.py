@@ -1,0 +1,189 @@
+"""The alert and delivery stages as services.
+
+``AlertService``: stories.enriched → match (indexed) → alert state (one alert per
+subscription per cluster, updates, retractions, throttle, digests) → ``alerts``,
+keyed by subscription id so each analyst's alerts stay in order.
+
+``DeliverService``: ``alerts`` → channels (MQTT, webhooks, Apprise, SSE). It is a
+stage of its own with its own consumer group, so a slow webhook never stalls
+matching. Every channel gets the alert's idempotency key; what was delivered is
+recorded per channel and key in a compacted changelog, so a replay after a crash
+does not deliver twice.
+
+Alert state survives restarts the way Kafka Streams and Quix Streams keep state:
+the state's changes go to a compacted changelog topic after the alerts they
+produced were published, and a starting worker replays the changelog before it
+takes work. A crash between the two replays the story; the alerts it gives again
+carry the same idempotency keys, and delivery drops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import structlog
+
+from alerts.channels.base import Channel, dead_letter_for
+from alerts.channels.sse import SseHub
+from alerts.errors import DeliveryError
+from alerts.state import AlertState
+from alerts.store import SubscriptionStore
+from schemas import Alert, EnrichedStory, Subscription, Topics
+from wirewatch.bus.base import Bus, Record
+from wirewatch.runner import Clock, Stage, publish_message, replay, run_until, trace_id_of, utcnow
+
+log = structlog.get_logger("wirewatch.alerts")
+
+ALERT_GROUP = "wirewatch-alert"
+DELIVER_GROUP = "wirewatch-deliver"
+
+
+@dataclass
+class AlertService:
+    """Matches enriched stories against the subscriptions and publishes alerts."""
+
+    bus: Bus
+    topics: Topics
+    store: SubscriptionStore
+    state: AlertState = field(default_factory=AlertState)
+    clock: Clock = utcnow
+
+    def _subscriptions(self) -> dict[str, Subscription]:
+        return {s.id: s for s in self.store.all()}
+
+    async def handle(self, record: Record) -> None:
+        """Match one enriched story; publish its alerts, then the state changes they made."""
+        if record.value is None:
+            return
+        story = EnrichedStory.from_bytes(record.value)
+        structlog.contextvars.bind_contextvars(story_id=story.id, cluster_id=story.cluster_id)
+        now = self.clock()
+        if story.retracted:
+            alerts = self.state.retractions(story=story, subscriptions=self._subscriptions(), now=now)
+        else:
+            alerts = []
+            for m in self.store.index.match(story):
+                alerts += self.state.decide(
+                    subscription=m.subscription, story=story, explanation=m.explanation, now=now
+                )
+        await self._publish(alerts, trace_id=trace_id_of(record))
+        log.info("story matched", alerts=[(a.subscription_id, a.kind.value) for a in alerts])
+
+    async def _publish(self, alerts: list[Alert], *, trace_id: str | None = None) -> None:
+        # Alerts first, state second: a crash in between replays the story (same keys), never loses it.
+        for a in alerts:
+            await publish_message(self.bus, self.topics.alerts, a, key=a.subscription_id, trace_id=trace_id)
+        for key, value in self.state.changes():
+            await self.bus.publish(self.topics.alert_state, value, key=key.encode())
+
+    async def flush_due(self) -> None:
+        """Publish digests and held alerts whose time has come."""
+        due = self.state.due(now=self.clock(), subscriptions=self._subscriptions())
+        if due:
+            log.info("due alerts released", count=len(due))
+        await self._publish(due)
+
+    def apply_state(self, record: Record) -> None:
+        """Apply one changelog record (at start-up)."""
+        if record.key is not None:
+            self.state.apply(record.key.decode(), record.value)
+
+    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Rebuild subscriptions and alert state, then match until ``stop``."""
+        await replay(self.bus, self.topics.alert_state, self.apply_state)
+        subs_ready = asyncio.Event()
+        stage = Stage(
+            name="alert",
+            bus=self.bus,
+            source=self.topics.enriched,
+            group=ALERT_GROUP,
+            handler=self.handle,
+            dlq=self.topics.dlq,
+            clock=self.clock,
+            on_idle=self.flush_due,
+        )
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(run_until(stop, self.store.follow(ready=subs_ready)), name="alert-subscriptions")
+            await subs_ready.wait()
+            log.info("alert stage ready", subscriptions=len(self.store))
+            tg.create_task(stage.run(stop, started=started), name="alert-stage")
+
+
+@dataclass
+class DeliverService:
+    """Delivers each alert over its subscription's channels, once per channel and key."""
+
+    bus: Bus
+    topics: Topics
+    store: SubscriptionStore
+    channels: Mapping[str, Channel]
+    sse: SseHub | None = None
+    clock: Clock = utcnow
+    default_channels: tuple[str, ...] = ("mqtt",)
+    remember: int = 500_000
+    _delivered: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    def _mark(self, key: str) -> None:
+        self._delivered[key] = None
+        self._delivered.move_to_end(key)
+        while len(self._delivered) > self.remember:  # bounded memory: the oldest keys go first
+            self._delivered.popitem(last=False)
+
+    def apply_delivery(self, record: Record) -> None:
+        """Apply one record of the deliveries changelog (at start-up)."""
+        if record.key is not None:
+            self._mark(record.key.decode())
+
+    async def handle(self, record: Record) -> None:
+        """Deliver one alert on each of its channels; a channel that gives up sends it to the DLQ."""
+        if record.value is None:
+            return
+        alert = Alert.from_bytes(record.value)
+        structlog.contextvars.bind_contextvars(alert_key=alert.key, subscription_id=alert.subscription_id)
+        sub = self.store.get(alert.subscription_id) or Subscription(
+            id=alert.subscription_id, subscriber=alert.subscriber, query=alert.query
+        )
+        if self.sse is not None:
+            self.sse.publish(alert)
+        names = sub.options.channels or self.default_channels
+        for name in names:
+            channel = self.channels.get(name)
+            if channel is None:
+                if name != "sse":
+                    log.warning("channel not configured; skipped", channel=name)
+                continue
+            done_key = f"{name}:{alert.key}"
+            if done_key in self._delivered:
+                log.info("already delivered; skipped", channel=name)
+                continue
+            try:
+                await channel.send(alert, sub)
+            except DeliveryError as exc:
+                letter = dead_letter_for(alert, exc, self.clock(), topic=record.topic)
+                await publish_message(self.bus, self.topics.dlq, letter, key=alert.subscription_id)
+                log.warning("delivery failed; dead-lettered", channel=name, error=str(exc))
+                continue
+            await self.bus.publish(self.topics.deliveries, b"1", key=done_key.encode())
+            self._mark(done_key)
+            log.info("alert delivered", channel=name, kind=alert.kind.value)
+
+    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Rebuild what was delivered, follow subscriptions, deliver until ``stop``."""
+        await replay(self.bus, self.topics.deliveries, self.apply_delivery)
+        subs_ready = asyncio.Event()
+        stage = Stage(
+            name="deliver",
+            bus=self.bus,
+            source=self.topics.alerts,
+            group=DELIVER_GROUP,
+            handler=self.handle,
+            dlq=self.topics.dlq,
+            clock=self.clock,
+        )
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(run_until(stop, self.store.follow(ready=subs_ready)), name="deliver-subscriptions")
+            await subs_ready.wait()
+            tg.create_task(stage.run(stop, started=started), name="deliver-stage")

@@ -1,0 +1,141 @@
+"""The subscriptions, kept in a compacted topic and mirrored in memory with their compiled queries.
+
+The topic ``Topics(prefix).subscriptions`` is the source of truth: key = subscription
+id, value = Subscription JSON, ``None`` = deleted. Every process that needs the
+subscriptions (alert workers, the API) replays the topic to its end at start, then
+follows it. Writes go to the topic and are applied locally at once, so that the API
+reads its own writes; the copy read back later is applied again (idempotent).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+
+from alerts.index import SubscriptionIndex
+from alerts.query import compile_query
+from schemas.models import Subscription
+from schemas.topics import Topics
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import AsyncIterator
+
+    from wirewatch.bus.base import Bus, Consumer, Record
+
+log = structlog.get_logger(__name__)
+
+
+async def read_to_end(
+    consumer: Consumer, *, timeout_s: float = 0.5, max_records: int = 500
+) -> AsyncIterator[list[Record]]:
+    """Yield batches until every assigned partition has been read to the end it had when called."""
+    ends = await consumer.assignment_end_offsets()
+    remaining = {tp: end for tp, end in ends.items() if end > 0}
+    while remaining:
+        batch = await consumer.getmany(timeout_s=timeout_s, max_records=max_records)
+        for record in batch:
+            tp = (record.topic, record.partition)
+            if tp in remaining and record.offset + 1 >= remaining[tp]:
+                del remaining[tp]
+        if batch:
+            yield batch
+
+
+class SubscriptionStore:
+    """Subscriptions by id, with their compiled queries and the index that finds them for a story."""
+
+    def __init__(self, bus: Bus, *, topics: Topics | None = None, poll_timeout_s: float = 0.5) -> None:
+        self._bus = bus
+        self._topic = (topics or Topics()).subscriptions
+        self._poll_timeout_s = poll_timeout_s
+        self._subs: dict[str, Subscription] = {}
+        self.index = SubscriptionIndex()
+
+    @property
+    def topic(self) -> str:
+        """The compacted topic the store mirrors."""
+        return self._topic
+
+    def get(self, sub_id: str) -> Subscription | None:
+        """The subscription ``sub_id``, if it exists."""
+        return self._subs.get(sub_id)
+
+    def by_subscriber(self, subscriber: str) -> list[Subscription]:
+        """A subscriber's subscriptions, by id."""
+        return sorted((s for s in self._subs.values() if s.subscriber == subscriber), key=lambda s: s.id)
+
+    def all(self) -> list[Subscription]:
+        """Every subscription, by id."""
+        return sorted(self._subs.values(), key=lambda s: s.id)
+
+    def __len__(self) -> int:
+        return len(self._subs)
+
+    async def put(self, sub: Subscription) -> Subscription:
+        """Validate (QueryError if the query is invalid), publish, then apply locally."""
+        compile_query(sub.query)  # refuse before publishing: the topic only holds valid queries
+        await self._bus.publish(self._topic, sub.to_bytes(), key=sub.id.encode())
+        self._set(sub)
+        return sub
+
+    async def delete(self, sub_id: str) -> None:
+        """Publish a tombstone for ``sub_id``, then forget it locally."""
+        await self._bus.publish(self._topic, None, key=sub_id.encode())
+        self._remove(sub_id)
+
+    async def rebuild(self) -> int:
+        """Replay the topic from its beginning to its current end (a one-shot snapshot); return the count."""
+        async with self._bus.consumer([self._topic], group=None, from_beginning=True) as consumer:
+            async for batch in read_to_end(consumer, timeout_s=self._poll_timeout_s):
+                self.apply_records(batch)
+        log.info("subscriptions rebuilt", topic=self._topic, subscriptions=len(self._subs))
+        return len(self._subs)
+
+    async def follow(self, *, ready: asyncio.Event | None = None) -> None:
+        """Replay the topic to its end, set ``ready``, then apply changes as they come, until cancelled."""
+        async with self._bus.consumer([self._topic], group=None, from_beginning=True) as consumer:
+            async for batch in read_to_end(consumer, timeout_s=self._poll_timeout_s):
+                self.apply_records(batch)
+            log.info("subscriptions rebuilt", topic=self._topic, subscriptions=len(self._subs))
+            if ready is not None:
+                ready.set()
+            while True:
+                self.apply_records(await consumer.getmany(timeout_s=self._poll_timeout_s))
+
+    def apply_records(self, records: list[Record]) -> None:
+        """Apply records read from the topic, in order; a bad one is skipped with a warning."""
+        for record in records:
+            self.apply(record)
+
+    def apply(self, record: Record) -> None:
+        """Apply one record: a subscription, or a tombstone (``value is None``)."""
+        if record.key is None:
+            log.warning("subscription record without a key skipped", topic=record.topic, offset=record.offset)
+            return
+        sub_id = record.key.decode(errors="replace")
+        if record.value is None:
+            self._remove(sub_id)
+            return
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset, "id": sub_id}
+        try:
+            sub = Subscription.from_bytes(record.value)
+            if sub.id != sub_id:
+                log.warning("subscription id differs from its key; skipped", body_id=sub.id, **where)
+                return
+            self._set(sub)
+        except Exception as exc:
+            # Whatever is wrong with one record must not stop the worker. The topic says this
+            # subscription is now invalid: drop the old version too rather than keep alerting
+            # on a query its owner replaced.
+            self._remove(sub_id)
+            log.warning("invalid subscription skipped", error=str(exc), **where)
+
+    def _set(self, sub: Subscription) -> None:
+        self.index.add(sub)  # compiles (shared per query string), replaces the old version; QueryError first
+        self._subs[sub.id] = sub
+
+    def _remove(self, sub_id: str) -> None:
+        self._subs.pop(sub_id, None)
+        self.index.remove(sub_id)

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Single-node Kafka (KRaft) for Wirewatch tests, CI and development -- no Docker.
+#
+#   deploy/kafka.sh fetch    resolve the jars from Maven Central into the cache (skipped when cached)
+#   deploy/kafka.sh start    format storage once, start the broker, wait until ready, print "127.0.0.1:PORT"
+#   deploy/kafka.sh stop     SIGTERM the broker and wait for it (SIGKILL after KAFKA_STOP_TIMEOUT)
+#   deploy/kafka.sh status   print "running PID 127.0.0.1:PORT" (exit 0) or "stopped" (exit 3)
+#
+# Environment (all optional):
+#   KAFKA_VERSION          default 4.1.2
+#   WIREWATCH_CACHE        jar cache root, default ~/.cache/wirewatch (jars in kafka-<version>/libs)
+#   KAFKA_DATA_DIR         state dir: server.properties, log.dirs (data/), kafka.log, kafka.pid;
+#                          default ${XDG_STATE_HOME:-~/.local/state}/wirewatch/kafka. Kept across restarts.
+#   KAFKA_PORT, KAFKA_CONTROLLER_PORT
+#                          fixed ports; by default free ones are picked on the first start and then
+#                          reused from the data dir on later starts (clients keep their bootstrap).
+#   KAFKA_START_TIMEOUT    readiness bound in seconds, default 60
+#   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL, default 30
+#   KAFKA_HEAP_OPTS        default "-Xms256m -Xmx768m"
+#   KAFKA_WATCH_PID        if set, a small watcher stops the broker when that process exits
+#                          (tests pass their own pid so a killed pytest leaves no broker behind)
+#
+# This script is the single source of truth for the broker's config: tests/brokers.py calls it.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KAFKA_VERSION=${KAFKA_VERSION:-4.1.2}
+CACHE_ROOT=${WIREWATCH_CACHE:-$HOME/.cache/wirewatch}
+DIST=$CACHE_ROOT/kafka-$KAFKA_VERSION
+LIBS=$DIST/libs
+DATA=${KAFKA_DATA_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/wirewatch/kafka}
+START_TIMEOUT=${KAFKA_START_TIMEOUT:-60}
+STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
+HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+INSTALL_HINT="install it with: apt-get install -y openjdk-17-jre-headless maven (or run: bash .ci/install.sh)"
+
+log() { echo "kafka.sh: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+need_java() {
+    command -v java >/dev/null 2>&1 || die "java not found; $INSTALL_HINT"
+    local v
+    # "openjdk version "17.0.15" ..." -> 17 ; "1.8.0_x" -> 1
+    v=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+    [[ -n $v && $v -ge 17 ]] || die "Kafka $KAFKA_VERSION needs Java 17+, found '${v:-unknown}'; $INSTALL_HINT"
+}
+
+need_mvn() {
+    command -v mvn >/dev/null 2>&1 || die "mvn not found; $INSTALL_HINT"
+}
+
+cmd_fetch() {
+    if [[ -f $DIST/.complete ]]; then
+        log "kafka $KAFKA_VERSION already cached in $LIBS"
+        return 0
+    fi
+    need_java
+    need_mvn
+    mkdir -p "$DIST"
+    # Two concurrent fetches (e.g. two test runs on a cold machine) must not interleave.
+    exec 9>"$DIST/.lock"
+    flock 9
+    if [[ -f $DIST/.complete ]]; then
+        log "kafka $KAFKA_VERSION already cached in $LIBS"
+        return 0
+    fi
+    local tmp
+    tmp=$(mktemp -d "$DIST/libs.tmp.XXXXXX")
+    log "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION + log4j2 into $LIBS"
+    # -f on the repo's pom; copy-dependencies needs no build dir, so the work tree stays clean.
+    # Maven's output goes to a file and is shown only on failure (it is noisy even with -q).
+    if ! mvn -B -q -Dstyle.color=never -f "$HERE/kafka/pom.xml" "-Dkafka.version=$KAFKA_VERSION" \
+        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+        -DincludeScope=runtime "-DoutputDirectory=$tmp" >"$DIST/fetch.log" 2>&1; then
+        cat "$DIST/fetch.log" >&2
+        rm -rf "$tmp"
+        die "maven could not resolve Kafka $KAFKA_VERSION (is Maven Central reachable?)"
+    fi
+    ls "$tmp"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "kafka jar missing after resolve"; }
+    rm -rf "$LIBS"
+    mv "$tmp" "$LIBS"
+    touch "$DIST/.complete"
+    log "cached $(find "$LIBS" -name '*.jar' | wc -l) jars in $LIBS"
+}
+
+pid_alive() {
+    # Alive and really our broker for this data dir (guards against a recycled pid).
+    local pid=$1
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dwirewatch.kafka.data=$DATA " || return 1
+}
+
+read_pid() { cat "$DATA/kafka.pid" 2>/dev/null || true; }
+
+port_in_use() {
+    # A successful connect means something listens there.
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+pick_port() {
+    # Below the kernel's ephemeral range (32768+), so outgoing connections never hold it.
+    local p i
+    for i in $(seq 1 200); do
+        p=$((20000 + RANDOM % 12000))
+        port_in_use "$p" || { echo "$p"; return 0; }
+    done
+    die "no free port found"
+}
+
+metadata_ready() {
+    # Kafka Metadata v0 request for all topics; ready when the reply lists at least one broker.
+    # size=17 | api_key=3 | api_version=0 | correlation_id=1 | client_id="wwr" | topics=[] (all)
+    local port=$1 reply
+    reply=$(
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+        printf '\x00\x00\x00\x11\x00\x03\x00\x00\x00\x00\x00\x01\x00\x03wwr\x00\x00\x00\x00' >&3
+        timeout 5 od -An -tu1 -N12 <&3
+    ) 2>/dev/null || return 1
+    # bytes 0-3 size, 4-7 correlation id, 8-11 broker count (big endian)
+    read -r -a b <<<"$reply"
+    [[ ${#b[@]} -eq 12 && ${b[7]} -eq 1 ]] || return 1
+    (( (b[8] << 24) + (b[9] << 16) + (b[10] << 8) + b[11] >= 1 ))
+}
+
+render_config() {
+    local port=$1 cport=$2
+    sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$cport|g" -e "s|@LOG_DIRS@|$DATA/data|g" \
+        "$HERE/kafka/server.properties.template" >"$DATA/server.properties"
+    printf 'PORT=%s\nCONTROLLER_PORT=%s\n' "$port" "$cport" >"$DATA/ports"
+}
+
+start_watcher() {
+    local kpid=$1 wpid=$2
+    # Detached, no inherited stdout: the caller may be reading our stdout until EOF.
+    setsid bash -c '
+        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+        kill -TERM "$2" 2>/dev/null || true
+    ' kafka-watch "$wpid" "$kpid" </dev/null >/dev/null 2>&1 &
+    echo $! >"$DATA/watch.pid"
+}
+
+try_start() {
+    # Returns 0 when ready, 2 when the port was taken (caller may retry with new ports), 1 otherwise.
+    local port=$1 cport=$2 pid deadline
+    java -Xshare:auto $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+        "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" \
+        "-Dwirewatch.kafka.data=$DATA" \
+        -cp "$LIBS/*" kafka.Kafka "$DATA/server.properties" </dev/null >>"$DATA/kafka.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$DATA/kafka.pid"
+    if [[ -n ${KAFKA_WATCH_PID:-} ]]; then start_watcher "$pid" "$KAFKA_WATCH_PID"; fi
+    deadline=$((SECONDS + START_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" 2>/dev/null || true
+            rm -f "$DATA/kafka.pid"
+            if grep -q 'BindException\|Address already in use' "$DATA/kafka.log"; then return 2; fi
+            return 1
+        fi
+        if port_in_use "$port" && metadata_ready "$port"; then return 0; fi
+        sleep 0.3
+    done
+    log "not ready after ${START_TIMEOUT}s; stopping it"
+    cmd_stop >/dev/null 2>&1 || true
+    return 1
+}
+
+cmd_start() {
+    need_java
+    [[ -f $DIST/.complete ]] || cmd_fetch
+    mkdir -p "$DATA"
+    DATA=$(cd "$DATA" && pwd)
+    local pid port cport fixed=0 attempt rc
+    pid=$(read_pid)
+    if pid_alive "$pid"; then
+        # shellcheck disable=SC1091
+        . "$DATA/ports"
+        log "already running (pid $pid)"
+        echo "127.0.0.1:$PORT"
+        return 0
+    fi
+    if [[ -n ${KAFKA_PORT:-} ]]; then
+        port=$KAFKA_PORT; cport=${KAFKA_CONTROLLER_PORT:-$(pick_port)}; fixed=1
+    elif [[ -f $DATA/ports ]]; then
+        # shellcheck disable=SC1091
+        . "$DATA/ports"
+        port=$PORT; cport=$CONTROLLER_PORT; fixed=1
+    fi
+    for attempt in 1 2 3; do
+        if ((!fixed)); then port=$(pick_port); cport=$(pick_port); fi
+        [[ $port != "$cport" ]] || continue
+        render_config "$port" "$cport"
+        if [[ ! -f $DATA/data/meta.properties ]]; then
+            local cluster_id
+            # 16 random bytes, URL-safe base64 without padding: Kafka's Uuid text form.
+            cluster_id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+            log "formatting $DATA/data (cluster id $cluster_id)"
+            java "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" -cp "$LIBS/*" \
+                kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA/server.properties" \
+                --ignore-formatted >>"$DATA/kafka.log" 2>&1 || die "storage format failed; see $DATA/kafka.log"
+        fi
+        log "starting kafka $KAFKA_VERSION on 127.0.0.1:$port (controller $cport), log $DATA/kafka.log"
+        rc=0
+        try_start "$port" "$cport" || rc=$?
+        if ((rc == 0)); then
+            log "ready after ${SECONDS}s"
+            echo "127.0.0.1:$port"
+            return 0
+        fi
+        if ((rc == 2 && !fixed)); then log "port taken, retrying with new ports"; continue; fi
+        break
+    done
+    log "failed to start; last lines of $DATA/kafka.log:"
+    tail -n 30 "$DATA/kafka.log" >&2 || true
+    exit 1
+}
+
+cmd_stop() {
+    [[ -d $DATA ]] || { log "not running"; return 0; }
+    DATA=$(cd "$DATA" && pwd)
+    local pid wpid deadline
+    pid=$(read_pid)
+    wpid=$(cat "$DATA/watch.pid" 2>/dev/null || true)
+    if [[ -n $wpid ]]; then kill "$wpid" 2>/dev/null || true; rm -f "$DATA/watch.pid"; fi
+    if ! pid_alive "$pid"; then
+        rm -f "$DATA/kafka.pid"
+        log "not running"
+        return 0
+    fi
+    kill -TERM "$pid"
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "no exit after ${STOP_TIMEOUT}s; SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$DATA/kafka.pid"
+    log "stopped (pid $pid)"
+}
+
+cmd_status() {
+    local pid
+    [[ -d $DATA ]] && DATA=$(cd "$DATA" && pwd)
+    pid=$(read_pid)
+    if pid_alive "$pid"; then
+        # shellcheck disable=SC1091
+        . "$DATA/ports"
+        echo "running $pid 127.0.0.1:$PORT"
+        return 0
+    fi
+    echo "stopped"
+    return 3
+}
+
+case ${1:-} in
+    fetch) cmd_fetch ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+esac

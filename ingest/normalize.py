@@ -1,0 +1,232 @@
+"""Normalization shared by every parser: ids, hashes, URLs, dates, language, and the Story itself.
+
+Everything here is pure: no clock reads (``now`` is passed in), no I/O, no global config. The
+language detector is built once, lazily, and cached at module level because it is pure data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from schemas import DateSource, PubStatus, Story
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+__all__ = [
+    "DETECTED_LANGUAGES",
+    "canonical_url",
+    "content_hash",
+    "detect_language",
+    "join_paragraphs",
+    "make_story",
+    "normalize_for_hash",
+    "normalize_language",
+    "resolve_published",
+    "story_id",
+]
+
+# Tracking parameters that never change what a URL points to.
+_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "smid", "ref_src"})
+_WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+#: The languages the detector chooses among (ISO 639-1). Restricting the set keeps it fast and
+#: avoids exotic guesses on short texts.
+DETECTED_LANGUAGES = ("en", "es", "fr", "de", "ru", "uk", "it", "pt", "pl", "nl", "tr", "ar", "zh", "ja")
+
+# Below this many letters language detection is a guess; we return None rather than guess.
+_MIN_LETTERS_FOR_LANGUAGE = 12
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Canonical form of an http(s) URL: lowercase scheme/host, no fragment, no utm_* or click ids."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default_port = {"http": 80, "https": 443}[parts.scheme.lower()]
+    netloc = host if port in {None, default_port} else f"{host}:{port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+    ]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
+def normalize_for_hash(text: str) -> str:
+    """NFKC, casefolded, with all whitespace runs collapsed to one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def content_hash(title: str, body: str) -> str:
+    """sha256 (hex) of the normalized title and body."""
+    data = normalize_for_hash(title) + "\n" + normalize_for_hash(body)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def story_id(*, guid: str | None, url: str | None, content_hash_hex: str) -> str:
+    """Agency guid/uri, else canonical URL, else ``sha256:`` + content-hash prefix."""
+    if guid and guid.strip():
+        return guid.strip()
+    canon = canonical_url(url)
+    if canon:
+        return canon
+    return f"sha256:{content_hash_hex[:32]}"
+
+
+def join_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> str:
+    """Clean each paragraph (collapse spaces, NFC) and join the non-empty ones with a blank line."""
+    out: list[str] = []
+    for para in paragraphs:
+        for piece in _BLANKS.split(para):
+            clean = " ".join(_WS.sub(" ", unicodedata.normalize("NFC", piece)).split())
+            if clean:
+                out.append(clean)
+    return "\n\n".join(out)
+
+
+def clean_line(text: str | None) -> str | None:
+    """One-line text: NFC, whitespace collapsed; None when empty."""
+    if text is None:
+        return None
+    clean = " ".join(unicodedata.normalize("NFC", text).split())
+    return clean or None
+
+
+@lru_cache(maxsize=1)
+def _detector() -> LanguageDetector:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder  # noqa: PLC0415 - heavy import, built lazily once
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in DETECTED_LANGUAGES]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
+
+
+def normalize_language(code: str | None) -> str | None:
+    """ISO 639-1 from a declared language tag such as ``en-GB``, ``EN`` or ``eng``; None if unusable."""
+    if not code:
+        return None
+    primary = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
+    if len(primary) == 2 and primary.isalpha():
+        return primary
+    if len(primary) == 3 and primary.isalpha():
+        import pycountry  # noqa: PLC0415 - only needed for the rare 3-letter tag
+
+        lang = pycountry.languages.get(alpha_3=primary)
+        alpha2 = getattr(lang, "alpha_2", None) if lang is not None else None
+        return str(alpha2) if alpha2 else None
+    return None
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language (lingua, among DETECTED_LANGUAGES), or None if unsure."""
+    sample = text[:4000]
+    if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS_FOR_LANGUAGE:
+        return None
+    lang = _detector().detect_language_of(sample)
+    if lang is None:
+        return None
+    return str(lang.iso_code_639_1.name.lower())
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def resolve_published(
+    candidates: list[tuple[datetime | None, DateSource]], *, now: datetime
+) -> tuple[datetime, DateSource]:
+    """First trustworthy candidate date (made aware, never in the future), else ``(now, INGEST)``.
+
+    A small tolerance (5 minutes) allows for clock skew between the agency and us.
+    """
+    tolerance = 300.0
+    for value, source in candidates:
+        if value is None:
+            continue
+        aware = _aware(value)
+        if (aware - now).total_seconds() > tolerance:
+            continue
+        return aware, source
+    return now, DateSource.INGEST
+
+
+def make_story(
+    *,
+    title: str | None,
+    body_paragraphs: list[str] | tuple[str, ...],
+    now: datetime,
+    source: str,
+    fmt: str,
+    standfirst: str | None = None,
+    guid: str | None = None,
+    url: str | None = None,
+    version: int = 1,
+    pubstatus: PubStatus = PubStatus.USABLE,
+    byline: str | None = None,
+    language: str | None = None,
+    dates: list[tuple[datetime | None, DateSource]] | None = None,
+    dateline: str | None = None,
+    urgency: int | None = None,
+    embargoed_until: datetime | None = None,
+) -> Story:
+    """Build a normalized Story from parsed parts (title falls back to the first body sentence)."""
+    body = join_paragraphs(body_paragraphs)
+    clean_title = clean_line(title) or ""
+    clean_standfirst = clean_line(standfirst)
+    if not clean_title:
+        first = body.split("\n\n", 1)[0] if body else (clean_standfirst or "")
+        clean_title = _first_sentence(first)
+    if clean_standfirst is not None and clean_standfirst == clean_title:
+        clean_standfirst = None
+    digest = content_hash(clean_title, body)
+    text = " ".join(filter(None, (clean_title, clean_standfirst, body)))
+    lang = normalize_language(language) or detect_language(text)
+    published, published_source = resolve_published(dates or [], now=now)
+    fields: dict[str, Any] = {
+        "id": story_id(guid=guid, url=url, content_hash_hex=digest),
+        "version": max(1, version),
+        "pubstatus": pubstatus,
+        "title": clean_title,
+        "standfirst": clean_standfirst,
+        "body": body,
+        "byline": clean_line(byline),
+        "language": lang,
+        "published_at": published,
+        "published_at_source": published_source,
+        "dateline": clean_line(dateline),
+        "source": source,
+        "url": canonical_url(url),
+        "content_hash": digest,
+        "ingested_at": now,
+        "urgency": urgency if urgency is not None and 1 <= urgency <= 9 else None,
+        "embargoed_until": _aware(embargoed_until) if embargoed_until is not None else None,
+        "format": fmt,
+    }
+    return Story.model_validate(fields)
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    match = re.match(r"(.{20,}?[.!?])(\s|$)", text)
+    sentence = match.group(1) if match else text
+    if len(sentence) > limit:
+        cut = sentence[:limit].rsplit(" ", 1)[0]
+        sentence = cut + "…"
+    return sentence

@@ -1,0 +1,112 @@
+"""The ingest stage as a service: sources → Ingestor → stories.raw (and the DLQ).
+
+Stories are keyed by story id, so every version of a story lands on one
+partition, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+import uvicorn
+
+from ingest.config import SourcesConfig
+from ingest.sources import (
+    DropFolder,
+    FeedPoller,
+    Ingestor,
+    StdinSource,
+    WebPageFetcher,
+    create_ingest_app,
+    make_http_client,
+    open_stdin_reader,
+)
+from schemas import DeadLetter, Story, Topics
+from wirewatch.bus.base import Bus
+from wirewatch.runner import Clock, publish_message, run_until
+
+log = structlog.get_logger("wirewatch.ingest")
+
+
+@dataclass
+class BusSink:
+    """The StorySink of a running service: publishes to ``stories.raw`` and to the DLQ."""
+
+    bus: Bus
+    topics: Topics
+
+    async def emit(self, story: Story) -> None:
+        """Publish a story keyed by its id; returns once the bus has it."""
+        await publish_message(self.bus, self.topics.raw, story, key=story.id)
+
+    async def reject(self, letter: DeadLetter) -> None:
+        """Publish a dead letter keyed by its source."""
+        await publish_message(self.bus, self.topics.dlq, letter, key=letter.source)
+
+
+@dataclass
+class IngestService:
+    """The ingest stage: a drop folder, stdin, feeds, pages and the HTTP endpoint, into one Ingestor."""
+
+    bus: Bus
+    topics: Topics
+    clock: Clock
+    inbox: Path | None = None
+    stdin: bool = False
+    sources: SourcesConfig | None = None
+    max_bytes: int = 5_000_000
+    settle_s: float = 0.25
+
+    def ingestor(self) -> Ingestor:
+        """The Ingestor over the bus sink (dedup and embargo hold included)."""
+        return Ingestor(sink=BusSink(self.bus, self.topics), now=self.clock, max_bytes=self.max_bytes)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run every configured source until ``stop``; bad input is dead-lettered, never fatal."""
+        ingestor = self.ingestor()
+        cfg = self.sources
+        async with AsyncExitStack() as stack:
+            # The HTTP client is entered first so that it closes only after every task using it ended.
+            needs_http = cfg is not None and bool(cfg.feeds or cfg.pages)
+            client = await stack.enter_async_context(make_http_client()) if needs_http else None
+            tg = await stack.enter_async_context(asyncio.TaskGroup())
+            tg.create_task(run_until(stop, ingestor.run()), name="ingest-embargo")
+            folders = [self.inbox] if self.inbox is not None else []
+            if cfg is not None and cfg.drop_folder is not None:
+                folders.append(cfg.drop_folder.path)
+            for path in folders:
+                folder = DropFolder(path=path, ingestor=ingestor, settle_s=self.settle_s, debounce_ms=50)
+                tg.create_task(folder.run(stop_event=stop), name=f"ingest-folder:{path}")
+            if self.stdin:
+                reader = await open_stdin_reader(limit=self.max_bytes)
+                tg.create_task(StdinSource(reader=reader, ingestor=ingestor).run(), name="ingest-stdin")
+            if cfg is not None and client is not None:
+                if cfg.feeds:
+                    poller = FeedPoller(feeds=cfg.feeds, client=client, ingestor=ingestor)
+                    tg.create_task(run_until(stop, poller.run()), name="ingest-feeds")
+                for page in cfg.pages:
+                    fetcher = WebPageFetcher(client=client, ingestor=ingestor)
+                    tg.create_task(
+                        run_until(stop, fetcher.run([page.url], interval_s=page.interval_s)),
+                        name=f"page:{page.url}",
+                    )
+            if cfg is not None and cfg.http is not None:
+                app = create_ingest_app(ingestor, cfg.http.token, max_bytes=self.max_bytes)
+                server = uvicorn.Server(
+                    uvicorn.Config(
+                        app, host=cfg.http.host, port=cfg.http.port, log_level="warning", lifespan="off"
+                    )
+                )
+                tg.create_task(_serve(server, stop), name="ingest-http")
+            log.info("ingest started", folders=[str(p) for p in folders], stdin=self.stdin)
+
+
+async def _serve(server: uvicorn.Server, stop: asyncio.Event) -> None:
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(server.serve())
+        await stop.wait()
+        server.should_exit = True

@@ -1,0 +1,169 @@
+"""Watch a drop folder: ingest every file put there, then move it out of the way.
+
+A file is read once it has kept its size and mtime for ``settle_s`` (the writer is done), then moved
+to ``processed/`` (ingested) or ``failed/`` (rejected, and dead-lettered), so that a restart never
+reads it twice. Files already there at start are processed first. Hidden files and the usual
+temporary names (``.tmp``, ``.part``, ``~``...) are ignored: writers should write under such a name
+and rename when done, which is atomic.
+
+Change events are only a wake-up call: each wake-up rescans the folder, and the watcher also wakes
+every ``rescan_s`` on its own, so a missed event (or a file dropped while starting) costs a delay,
+never a lost file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+from watchfiles import Change, awatch
+
+from ingest import InputTooLargeError
+from ingest.sources._ingestor import IngestOutcome
+
+if TYPE_CHECKING:
+    from ingest.sources._ingestor import Ingestor
+
+__all__ = ["DropFolder", "is_candidate_name"]
+
+log = structlog.get_logger("wirewatch.ingest.folder")
+
+_TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock", "~")
+
+_Stat = tuple[int, int]  # size, mtime_ns
+
+
+def is_candidate_name(name: str) -> bool:
+    """False for hidden and temporary file names."""
+    lowered = name.lower()
+    return bool(name) and not name.startswith((".", "~", "#")) and not lowered.endswith(_TEMP_SUFFIXES)
+
+
+class DropFolder:
+    """Ingests the files dropped into ``path``; ``await run()`` until cancelled."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        ingestor: Ingestor,
+        settle_s: float = 0.5,
+        rescan_s: float = 30.0,
+        debounce_ms: int = 200,
+        force_polling: bool | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.processed_dir = self.path / "processed"
+        self.failed_dir = self.path / "failed"
+        self._ingestor = ingestor
+        self._settle_s = settle_s
+        self._rescan_ms = max(1, int(rescan_s * 1000))
+        self._debounce_ms = debounce_ms
+        self._force_polling = force_polling
+        self._source = source or f"folder:{self.path.name}"
+        self._stuck: set[Path] = set()
+
+    async def run(self, *, stop_event: asyncio.Event | None = None) -> None:
+        """Process the files present, then each new one, until cancelled (or ``stop_event`` is set)."""
+        await asyncio.to_thread(self._make_dirs)
+        log.info("drop_folder_started", path=str(self.path))
+        await self.scan()
+        async for _changes in awatch(
+            self.path,
+            watch_filter=self._wanted,
+            recursive=False,
+            debounce=self._debounce_ms,
+            rust_timeout=self._rescan_ms,
+            yield_on_timeout=True,
+            stop_event=stop_event,
+            force_polling=self._force_polling,
+        ):
+            await self.scan()
+
+    async def scan(self) -> int:
+        """Process every finished file now in the folder; return how many were processed."""
+        before = {
+            p: stat for p, stat in (await asyncio.to_thread(self._candidates)).items() if p not in self._stuck
+        }
+        if not before:
+            return 0
+        if self._settle_s > 0:
+            await asyncio.sleep(self._settle_s)
+            after = await asyncio.to_thread(self._candidates)
+            ready = sorted(p for p, stat in before.items() if after.get(p) == stat)
+        else:
+            ready = sorted(before)
+        for path in ready:
+            await self.process(path)
+        return len(ready)
+
+    async def process(self, path: Path) -> IngestOutcome | None:
+        """Ingest one file and move it to ``processed/`` or ``failed/`` (None if it vanished)."""
+        origin = str(path)
+        limit = self._ingestor.max_bytes
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+            if size > limit:
+                head = await asyncio.to_thread(_read_head, path, 64 * 1024)
+                error = InputTooLargeError(size=size, limit=limit, origin=origin)
+                outcome = IngestOutcome(
+                    error=error, letter=await self._ingestor.reject(error, raw=head, origin=origin)
+                )
+            else:
+                data = await asyncio.to_thread(path.read_bytes)
+                # The parser detects the format from the path's extension, else the bytes.
+                outcome = await self._ingestor.ingest(data, origin=origin, source=self._source)
+        except FileNotFoundError:
+            return None  # taken away before we got to it
+        except OSError as exc:
+            outcome = IngestOutcome(
+                error=exc, letter=await self._ingestor.reject(exc, raw=b"", origin=origin)
+            )
+        target = self.failed_dir if outcome.rejected else self.processed_dir
+        try:
+            await asyncio.to_thread(_move, path, target)
+        except OSError:
+            # Cannot move it (permissions?): remember it so it is not ingested again on every scan.
+            self._stuck.add(path)
+            log.exception("drop_folder_move_failed", path=origin, target=str(target))
+        return outcome
+
+    def _make_dirs(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.processed_dir.mkdir(exist_ok=True)
+        self.failed_dir.mkdir(exist_ok=True)
+
+    def _candidates(self) -> dict[Path, _Stat]:
+        found: dict[Path, _Stat] = {}
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.path) as entries:
+            for entry in entries:
+                if not is_candidate_name(entry.name):
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.is_file(follow_symlinks=False):
+                        stat = entry.stat(follow_symlinks=False)
+                        found[Path(entry.path)] = (stat.st_size, stat.st_mtime_ns)
+        return found
+
+    def _wanted(self, change: Change, path: str) -> bool:
+        return change is not Change.deleted and is_candidate_name(Path(path).name)
+
+
+def _read_head(path: Path, size: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def _move(path: Path, directory: Path) -> Path:
+    target = directory / path.name
+    if target.exists():
+        # Keep both: the same name may be dropped again with new content.
+        target = directory / f"{path.stem}.{time.time_ns()}{path.suffix}"
+    path.replace(target)
+    return target

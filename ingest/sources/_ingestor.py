@@ -1,0 +1,209 @@
+"""The one path from raw bytes to the sink: parse, drop exact duplicates, hold embargoes, emit.
+
+Every source hands its bytes to :class:`Ingestor`. Bad input never raises: the parser's error (or,
+defensively, any exception a parser bug lets out) becomes a dead letter and the caller carries on.
+Only the sink's own errors (the bus is down) propagate, because they are infrastructure failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import structlog
+
+from ingest import IngestError, parse
+from ingest.dedup import ExactDeduplicator
+from schemas import DeadLetter, Story
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ingest.sources._sink import Clock, StorySink
+
+__all__ = ["IngestOutcome", "Ingestor", "ParseFn"]
+
+log = structlog.get_logger("wirewatch.ingest")
+
+Disposition = Literal["emitted", "duplicate", "held"]
+
+
+class ParseFn(Protocol):
+    """The signature of :func:`ingest.parse` (injectable for tests)."""
+
+    def __call__(
+        self,
+        data: bytes,
+        *,
+        origin: str,
+        now: datetime,
+        source: str | None = None,
+        media_type: str | None = None,
+        url: str | None = None,
+        max_bytes: int = ...,
+    ) -> list[Story]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What became of one input: the stories emitted, dropped as duplicates or held, or the error."""
+
+    emitted: tuple[Story, ...] = ()
+    duplicates: tuple[Story, ...] = ()
+    held: tuple[Story, ...] = ()
+    error: Exception | None = None
+    letter: DeadLetter | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """True when the input went to the dead-letter sink."""
+        return self.letter is not None
+
+    @property
+    def stories(self) -> tuple[Story, ...]:
+        """Every story parsed from the input, whatever became of it."""
+        return self.emitted + self.duplicates + self.held
+
+
+class Ingestor:
+    """Parses inputs and feeds the sink, through an exact-duplicate filter and an embargo hold.
+
+    Embargoed stories (``embargoed_until`` in the future) are held in memory and emitted by
+    ``release_due``, which ``run`` calls every ``interval_s``. The hold is not durable: a restart
+    forgets held stories (the source must deliver them again).
+    """
+
+    def __init__(
+        self,
+        *,
+        sink: StorySink,
+        now: Clock,
+        dedup: ExactDeduplicator | None = None,
+        max_bytes: int = 5_000_000,
+        parser: ParseFn = parse,
+        stage: str = "ingest",
+    ) -> None:
+        self._sink = sink
+        self._now = now
+        self.dedup = dedup if dedup is not None else ExactDeduplicator()
+        self.max_bytes = max_bytes
+        self._parse = parser
+        self._stage = stage
+        self._held: dict[str, Story] = {}
+
+    @property
+    def now(self) -> Clock:
+        """The clock this ingestor reads (sources share it)."""
+        return self._now
+
+    @property
+    def held(self) -> tuple[Story, ...]:
+        """Stories held until their embargo lifts, soonest first."""
+        return tuple(sorted(self._held.values(), key=_embargo))
+
+    async def ingest(
+        self,
+        data: bytes,
+        *,
+        origin: str,
+        media_type: str | None = None,
+        url: str | None = None,
+        source: str | None = None,
+    ) -> IngestOutcome:
+        """Parse ``data`` and submit each story; on bad input send a dead letter. Never raises for input."""
+        stories = await self.parse(data, origin=origin, media_type=media_type, url=url, source=source)
+        if isinstance(stories, IngestOutcome):
+            return stories
+        emitted: list[Story] = []
+        duplicates: list[Story] = []
+        held: list[Story] = []
+        for story in stories:
+            fate = await self.submit(story)
+            {"emitted": emitted, "duplicate": duplicates, "held": held}[fate].append(story)
+        outcome = IngestOutcome(emitted=tuple(emitted), duplicates=tuple(duplicates), held=tuple(held))
+        log.info(
+            "ingested",
+            origin=origin,
+            emitted=len(emitted),
+            duplicates=len(duplicates),
+            held=len(held),
+            ids=[s.id for s in stories][:20],
+        )
+        return outcome
+
+    async def parse(
+        self,
+        data: bytes,
+        *,
+        origin: str,
+        media_type: str | None = None,
+        url: str | None = None,
+        source: str | None = None,
+    ) -> list[Story] | IngestOutcome:
+        """Parse without submitting: the stories, or the rejected outcome (already dead-lettered)."""
+        now = self._now()
+        try:
+            # Parsing is CPU work (HTML extraction, language detection): keep the loop responsive.
+            return await asyncio.to_thread(
+                self._parse,
+                data,
+                origin=origin,
+                now=now,
+                source=source,
+                media_type=media_type,
+                url=url,
+                max_bytes=self.max_bytes,
+            )
+        except IngestError as exc:
+            letter = await self.reject(exc, raw=data, origin=origin)
+            return IngestOutcome(error=exc, letter=letter)
+        except Exception as exc:
+            # A parser bug on one input must not stop the source: dead-letter it like bad input,
+            # but log it loudly with its traceback so it gets fixed.
+            log.exception("parser_bug", origin=origin)
+            letter = await self.reject(exc, raw=data, origin=origin)
+            return IngestOutcome(error=exc, letter=letter)
+
+    async def submit(self, story: Story) -> Disposition:
+        """Emit a parsed story unless it is an exact duplicate or still under embargo."""
+        if self.dedup.check(story):
+            return "duplicate"
+        if story.embargoed_until is not None and story.embargoed_until > self._now():
+            self._held[story.id] = story  # a newer version replaces the held one
+            self.dedup.record(story)
+            return "held"
+        self._held.pop(story.id, None)  # a newer, releasable version (or a retraction) supersedes it
+        await self._sink.emit(story)
+        self.dedup.record(story)
+        return "emitted"
+
+    async def reject(self, error: BaseException | str, *, raw: bytes, origin: str) -> DeadLetter:
+        """Send a dead letter for ``raw`` from ``origin`` and return it."""
+        letter = DeadLetter.build(
+            stage=self._stage, error=error, raw=raw, failed_at=self._now(), source=origin
+        )
+        await self._sink.reject(letter)
+        log.warning("rejected", origin=origin, reason=letter.reason, error_type=letter.error_type)
+        return letter
+
+    async def release_due(self) -> list[Story]:
+        """Emit the held stories whose embargo has lifted; return them."""
+        now = self._now()
+        due = [s for s in self.held if s.embargoed_until is None or s.embargoed_until <= now]
+        for story in due:
+            await self._sink.emit(story)
+            del self._held[story.id]
+            log.info("embargo_released", story_id=story.id)
+        return due
+
+    async def run(self, *, interval_s: float = 1.0) -> None:
+        """Release embargoed stories every ``interval_s`` until cancelled."""
+        while True:
+            await self.release_due()
+            await asyncio.sleep(interval_s)
+
+
+def _embargo(story: Story) -> datetime:
+    assert story.embargoed_until is not None  # only embargoed stories are held
+    return story.embargoed_until

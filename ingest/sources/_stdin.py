@@ -1,0 +1,124 @@
+"""Read stories from standard input: JSON lines, or one plain-text story when it is not JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Protocol
+
+import structlog
+
+from ingest import InputTooLargeError
+
+if TYPE_CHECKING:
+    from ingest.sources._ingestor import Ingestor
+
+__all__ = ["LineReader", "StdinSource", "open_stdin_reader"]
+
+log = structlog.get_logger("wirewatch.ingest.stdin")
+
+
+class LineReader(Protocol):
+    """The part of ``asyncio.StreamReader`` the source uses (inject any stream in tests)."""
+
+    async def readline(self) -> bytes:
+        """The next line with its newline; ``b""`` at EOF."""
+        ...
+
+    async def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes; ``b""`` at EOF."""
+        ...
+
+
+def _is_json_document(line: bytes) -> bool:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(value, dict | list)
+
+
+class StdinSource:
+    """Ingests what a stream carries until EOF.
+
+    The first non-blank line decides: if it is a JSON object or array, every line is one JSON
+    input (a bad line is dead-lettered and the next is read); otherwise the whole stream is one
+    plain-text story.
+    """
+
+    def __init__(self, *, reader: LineReader, ingestor: Ingestor, origin: str = "stdin") -> None:
+        self._reader = reader
+        self._ingestor = ingestor
+        self._origin = origin
+        self._lineno = 0
+
+    async def run(self) -> int:
+        """Read until EOF; return the number of inputs handed to the ingestor."""
+        self._lineno = 0
+        first = await self._next_line()
+        while first is not None and not first.strip():
+            first = await self._next_line()
+        if first is None:
+            return 0
+        if _is_json_document(first):
+            return await self._json_lines(first)
+        await self._text(first)
+        return 1
+
+    async def _next_line(self) -> bytes | None:
+        """The next line, None at EOF; an over-long line is dead-lettered and skipped."""
+        while True:
+            self._lineno += 1
+            try:
+                line = await self._reader.readline()
+            except ValueError as exc:  # StreamReader: the line is longer than its limit
+                origin = f"{self._origin}:{self._lineno}"
+                await self._ingestor.reject(f"line too long: {exc}", raw=b"", origin=origin)
+                continue
+            return line or None
+
+    async def _json_lines(self, first: bytes) -> int:
+        count = 0
+        line: bytes | None = first
+        while line is not None:
+            if line.strip():
+                count += 1
+                await self._ingestor.ingest(
+                    line.strip(),
+                    origin=f"{self._origin}:{self._lineno}",
+                    media_type="application/json",
+                    source=self._origin,
+                )
+            line = await self._next_line()
+        log.info("stdin_done", inputs=count)
+        return count
+
+    async def _text(self, first: bytes) -> None:
+        limit = self._ingestor.max_bytes
+        chunks, size = [first], len(first)
+        while size <= limit:
+            chunk = await self._reader.read(64 * 1024)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        if size > limit:
+            error = InputTooLargeError(size=size, limit=limit, origin=self._origin)
+            await self._ingestor.reject(error, raw=data[: 64 * 1024], origin=self._origin)
+            return
+        await self._ingestor.ingest(data, origin=self._origin, media_type="text/plain", source=self._origin)
+
+
+async def open_stdin_reader(*, limit: int = 5_000_000) -> asyncio.StreamReader:
+    """A StreamReader over the process's standard input (a pipe or a terminal; a file is read whole)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=limit)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    except (ValueError, OSError):
+        # A regular file cannot be watched by the event loop: read it in a thread.
+        reader.feed_data(await asyncio.to_thread(sys.stdin.buffer.read))
+        reader.feed_eof()
+    return reader

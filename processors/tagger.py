@@ -1,0 +1,693 @@
+"""The enrichment tagger: places, regions, actors, topics and unresolved places.
+
+``Tagger(kb)`` builds one Aho-Corasick automaton over every normalized alias of
+the knowledge base; ``tag(story)`` is pure (no I/O, no clock) and returns
+:class:`Tags`. How matches are read, and why:
+
+- Matches must sit on word boundaries (Unicode letters and digits) of the
+  normalized text; a stem (``withdr*``) needs only the left one and grows to the
+  end of its word. Within a layer (geo names, actors, region phrases, topic
+  triggers) the longest match wins; layers may overlap ("the border with
+  Ukraine" is a region phrase *and* contains the place Ukraine).
+- Case matters in the original text: proper names must be capitalised, short
+  acronyms upper-case ("US", not "us").
+- A place name that is part of a person's name ("Michael Jordan", "Mr Paris")
+  is no place, and neither are its other mentions in the story (one sense per
+  story). A city followed by a reporting verb ("Clinton said") is a person.
+- Ambiguous names (London, Georgia, Paris, Moscow) are resolved by a prior
+  (country > subdivision > city by population) plus the story's context:
+  a qualifier right after the name ("Paris, Texas"), the other places of the
+  story (their countries and first-level subdivisions), and the dateline.
+- A capital that acts ("Moscow has not responded", "a letter to Moscow") is a
+  metonym for its state (Brussels for the EU): an actor, not a place of events.
+  A country named as subject or party of an exchange is also its state actor.
+- A demonym counts for its country unless it gives a person's nationality
+  ("the former Norwegian prime minister"): then it is neither place nor actor.
+  A country known only from demonyms is a place with lower confidence.
+- ``countries`` is the sorted set of countries of the places of events.
+- Capitalised words after "in"/"near"/... that nothing resolves are kept in
+  ``unresolved``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from processors.kb import Case, Entity, Kind, KnowledgeBase, Relation, Sense
+from processors.text import NormalizedText, normalize
+from schemas.models import EnrichedStory, Mention, Story, Tag, TextField
+
+FIELDS: tuple[TextField, ...] = ("title", "standfirst", "body")
+
+# --- context word lists (normalized, casefolded) ----------------------------------
+
+# A capitalised word before a place that does not make it part of a person's name.
+_NEUTRAL_BEFORE = frozenset(
+    """
+    the a an in on at of from to for and or but by with near into across over under after before during
+    north south east west northern southern eastern western central greater upper lower new old
+    north-east north-west south-east south-west northeast northwest southeast southwest downtown
+    metro rural urban suburban inner outer mid far
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    when while as if since though although because where this that these those his her its their our
+    said says told reporting reported el la los las le les der die das den dem des en à au aux del de
+    в во на из под около у с к по над за перед між біля від до та и і
+    """.split()
+)
+_PERSON_TITLES = frozenset(
+    "mr mr. mrs mrs. ms ms. dr dr. sir lady lord sen. sen rep. rep gov. gov president senator governor mayor "
+    "minister chancellor pope saint st. king queen prince princess judge general gen. coach señor señora "
+    "monsieur madame herr frau господин госпожа пан пані".split()
+)
+_REPORTING = frozenset("said says told added argued wrote tweeted insisted explained noted stated".split())
+# Words after a capital or country that make it an acting subject.
+_ACTS_AFTER = frozenset(
+    """
+    said says say has have had is was will would could should might may must does did do still also now
+    claims claimed denied denies responded responds replied demanded demands warned warns accused accuses
+    rejected rejects insists insisted wants wanted opts opted refuses refused agreed agrees announced
+    announces believes hopes called calls urged urges threatened threatens stated sent sends plans
+    intends continues expects considers views sees maintains defends defended fears blamed blames
+    ha dijo afirma exige niega asegura considera advirtió anunció rechaza rechazó
+    a affirme exige dément assure estime accuse menace annonce
+    hat sagt sagte fordert fordern erklärte bestreitet warnt warnte droht
+    заявила заявил заявляет считает требует требовала ответила ответил отвергла отвергает предупредила
+    обвинила настаивает продолжает готова намерена отказалась
+    заявила заявив вважає вимагає відповіла відкинула попередила звинуватила продовжує готова
+    """.split()
+)
+# Nouns of an exchange before "to/with/from": a capital in such a phrase stands for its state.
+_EXCHANGE_NOUNS = frozenset(
+    """
+    letter letters message messages talks dialogue relations ties negotiations pressure sanctions demands
+    response reply proposals note appeal ultimatum warning call calls request offer deal agreement
+    carta mensaje diálogo relaciones negociaciones lettre message dialogue relations négociations
+    brief botschaft dialog beziehungen verhandlungen письмо послание диалог отношения переговоры лист діалог
+    """.split()
+)
+_EXCHANGE_PREPS = frozenset("to with from against on a con contra à avec contre an mit gegen с против к з проти до".split())
+_ARTICLES = frozenset("the la le l' el los las les die der den dem des".split())
+# "the border with Ukraine" is a place, not a party to an exchange.
+_BORDER_NOUNS = frozenset(
+    "border borders frontier frontera frontière grenze граница границе границы границу кордон кордоні кордону".split()
+)
+_PARTY_PREPS = frozenset("with against between from by con contra avec contre mit gegen с против з проти".split())
+# Person roles: a demonym next to one gives a nationality, not a place of events.
+_PERSON_ROLES = frozenset(
+    """
+    president prime premier minister chancellor ambassador diplomat envoy leader spokesman spokeswoman
+    spokesperson citizen citizens national nationals journalist journalists reporter writer author actor
+    actress singer player players athlete athletes businessman billionaire tourist tourists man woman men
+    women boy girl king queen prince princess counterpart colleague counterparts dissident blogger activist
+    opposition-leader secretary monarch emperor dictator general admiral commander officer pilot
+    presidente ministro primer embajador canciller ciudadano periodista
+    président ministre ambassadeur chancelier citoyen journaliste
+    präsident minister kanzler kanzlerin botschafter bürger journalist
+    президент премьер министр посол глава лидер канцлер гражданин журналист прем'єр міністр громадянин
+    """.split()
+)
+_ROLE_MODIFIERS = frozenset(
+    "former then foreign defence defense deputy top senior acting interior finance economy trade vice "
+    "exteriores asuntos affaires étrangères außenminister mr".split()
+)
+_UNRESOLVED_CUES = frozenset(
+    "in near outside around en cerca à près dans bei nahe nähe в во под около у біля поблизу".split()
+)
+_NOT_PLACES = frozenset(
+    """
+    the a an this that these those monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december i he she it we they his her
+    el la los las le les der die das un une ein eine
+    """.split()
+)
+
+_WORD = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
+
+# --- scoring ----------------------------------------------------------------------
+
+_PRIOR_COUNTRY = 9.0
+_PRIOR_SUBDIVISION = 6.5
+_CAPITAL_BONUS = 1.0
+_QUALIFIER_BONUS = 10.0
+_CONTEXT_UNIT = 2.5
+_DATELINE_BONUS = 2.0
+_MIN_CITY_PRIOR = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """Everything the tagger found in one story."""
+
+    countries: tuple[str, ...] = ()
+    places: tuple[Tag, ...] = ()
+    regions: tuple[Tag, ...] = ()
+    actors: tuple[Tag, ...] = ()
+    topics: tuple[Tag, ...] = ()
+    unresolved: tuple[Mention, ...] = ()
+
+
+@dataclass(slots=True)
+class _Match:
+    """A raw automaton match, in original-text coordinates."""
+
+    field: TextField
+    start: int
+    end: int
+    n_start: int  # normalized coordinates, for context words
+    n_end: int
+    senses: tuple[Sense, ...]
+    layer: int
+
+    @property
+    def length(self) -> int:
+        return self.n_end - self.n_start
+
+
+@dataclass(slots=True)
+class _Collector:
+    """Mentions and evidence gathered per entity id, then turned into Tags."""
+
+    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
+    evidence: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    score: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def add(self, entity_id: str, mention: Mention | None, score: float, evidence: str | None = None) -> None:
+        if mention is not None and mention not in self.mentions[entity_id]:
+            self.mentions[entity_id].append(mention)
+        else:
+            self.mentions.setdefault(entity_id, [])
+        if evidence and evidence not in self.evidence[entity_id]:
+            self.evidence[entity_id].append(evidence)
+        self.score[entity_id] = max(self.score[entity_id], score)
+
+
+class Tagger:
+    """Tags stories against a knowledge base; build once, then call ``tag`` per story."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._automaton = ahocorasick.Automaton()
+        self._keys: list[tuple[int, tuple[Sense, ...]]] = []
+        for key, senses in kb.senses.items():
+            self._automaton.add_word(key, len(self._keys))
+            self._keys.append((len(key), tuple(senses)))
+        self._automaton.make_automaton()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base the automaton was built from."""
+        return self._kb
+
+    def keys(self) -> Iterable[str]:
+        """Every normalized key of the automaton (for benchmarks and debugging)."""
+        return self._kb.senses.keys()
+
+    # --- matching -------------------------------------------------------------
+
+    def _scan(self, fld: TextField, norm: NormalizedText) -> list[_Match]:
+        text, orig = norm.text, norm.original
+        n = len(text)
+        found: list[_Match] = []
+        for end_idx, value in self._automaton.iter(text):
+            klen, senses = self._keys[value]
+            start = end_idx - klen + 1
+            if start > 0 and text[start - 1].isalnum():
+                continue
+            end = end_idx + 1
+            whole = end >= n or not text[end].isalnum()
+            word_end = end
+            if not whole:
+                if not any(s.prefix for s in senses):
+                    continue
+                while word_end < n and text[word_end].isalnum():
+                    word_end += 1
+            o_start, o_end = norm.span(start, word_end)
+            first = orig[o_start : o_start + 1]
+            surface = orig[o_start:o_end]
+            kept = tuple(
+                s for s in senses
+                if (s.prefix or whole)
+                and (s.case is Case.ANY
+                     or (s.case is Case.CAPITAL and first.isupper())
+                     or (s.case is Case.UPPER and not any(c.islower() for c in surface)))
+            )
+            if not kept:
+                continue
+            for layer in {s.layer for s in kept}:
+                layer_senses = tuple(s for s in kept if s.layer == layer)
+                m_end = word_end if all(s.prefix for s in layer_senses) else end
+                o_s, o_e = norm.span(start, m_end)
+                found.append(_Match(fld, o_s, o_e, start, m_end, layer_senses, layer))
+        return _longest(found)
+
+    # --- tagging --------------------------------------------------------------
+
+    def tag(self, story: Story) -> Tags:
+        """Tag one story (pure: the same story always gives the same tags)."""
+        kb = self._kb
+        norms: dict[TextField, NormalizedText] = {}
+        matches: list[_Match] = []
+        for fld in FIELDS:
+            value = getattr(story, fld) or ""
+            if not value:
+                continue
+            norms[fld] = norm = normalize(value)
+            matches.extend(self._scan(fld, norm))
+
+        geo = [m for m in matches if m.layer == 0]
+        places = _Collector()
+        actors = _Collector()
+        regions = _Collector()
+        topics = _Collector()
+
+        # Person names that contain a place name ("Michael Jordan"): drop everywhere in the story.
+        person_surfaces: set[str] = set()
+        place_matches: list[tuple[_Match, list[Entity]]] = []
+        demonym_matches: list[tuple[_Match, str]] = []
+        for m in geo:
+            norm = norms[m.field]
+            cands = [kb.entities[s.entity] for s in m.senses if s.relation is Relation.NAME]
+            demonyms = [s.entity for s in m.senses if s.relation is Relation.DEMONYM]
+            if cands:
+                before = _word_before(norm, m.n_start)
+                after = _word_after(norm, m.n_end)
+                if _looks_like_person(norm, m, before, after, cands):
+                    person_surfaces.add(norm.text[m.n_start : m.n_end])
+                    continue
+                place_matches.append((m, cands))
+            elif demonyms:
+                demonym_matches.append((m, demonyms[0]))
+        place_matches = [
+            (m, c) for m, c in place_matches if norms[m.field].text[m.n_start : m.n_end] not in person_surfaces
+        ]
+
+        # Context: countries and subdivisions of unambiguous places, plus the dateline.
+        context = _Context()
+        for _m, cands in place_matches:
+            if len({c.country for c in cands}) == 1:
+                context.add(cands[0])
+        for _m, code in demonym_matches:
+            context.countries[code] += 0.5
+        dateline_place = self._dateline(story, context)
+
+        quals = _qualifiers(place_matches, norms)
+        resolved: list[tuple[_Match, Entity, float]] = []
+        for m, cands in place_matches:
+            best, confidence = _resolve(m, cands, context, quals.get(id(m), set()))
+            resolved.append((m, best, confidence))
+        # Second pass: now that every name has a reading, let them support each other.
+        context2 = _Context()
+        for _m, ent, _c in resolved:
+            context2.add(ent)
+        for code, w in context.countries.items():
+            context2.countries[code] += 0 if code in context2.countries else w
+        if dateline_place is not None:
+            context2.add(dateline_place)
+        resolved = [
+            (m, *_resolve(m, cands, context2, quals.get(id(m), set()), exclude_self=True)) for m, cands in place_matches
+        ]
+
+        for m, ent, confidence in resolved:
+            norm = norms[m.field]
+            mention = _mention(story, m)
+            metonym_of = kb.capital_metonyms.get(ent.id)
+            if metonym_of is None and ent.capital and ent.country:
+                metonym_of = kb.state_of.get(ent.country)
+            acts = _acts(norm, m)
+            if metonym_of is not None and acts:
+                actors.add(metonym_of, mention, 0.85, f"metonym: {mention.text}")
+                continue
+            places.add(ent.id, mention, confidence)
+            if ent.type == "country" and acts and ent.country in kb.state_of:
+                actors.add(kb.state_of[ent.country], mention, 0.75)
+
+        for m, code in demonym_matches:
+            norm = norms[m.field]
+            if _nationality(norm, m):
+                continue
+            places.add(code, _mention(story, m), 0.5, "demonym")
+
+        if dateline_place is not None:
+            places.add(dateline_place.id, None, 0.6, f"dateline: {story.dateline}")
+
+        for m in matches:
+            mention = _mention(story, m)
+            if m.layer == 1:
+                for s in m.senses:
+                    ent = kb.entities[s.entity]
+                    if s.relation is Relation.METONYM:
+                        actors.add(ent.id, mention, 0.85, f"metonym: {mention.text}")
+                    else:
+                        full = " " in mention.text.strip() or ent.type != "person"
+                        actors.add(ent.id, mention, 0.95 if full else 0.8)
+            elif m.layer == 2:
+                for s in m.senses:
+                    regions.add(s.entity, mention, 0.9)
+            elif m.layer == 3:
+                for s in m.senses:
+                    topics.add(s.entity, mention, 0.0)
+
+        place_tags = self._place_tags(places)
+        self._regions_by_members(place_tags, regions)
+        covered = [(m.field, m.start, m.end) for m in matches if m.layer < 3]
+        unresolved = _unresolved(story, norms, covered)
+        countries = tuple(sorted({t.country for t in place_tags if t.country}))
+        return Tags(
+            countries=countries,
+            places=place_tags,
+            regions=self._tags(regions),
+            actors=self._tags(actors),
+            topics=self._topic_tags(topics),
+            unresolved=unresolved,
+        )
+
+    def _dateline(self, story: Story, context: _Context) -> Entity | None:
+        if not story.dateline:
+            return None
+        cands = [
+            self._kb.entities[s.entity] for s in self._kb.lookup(story.dateline)
+            if s.relation is Relation.NAME and self._kb.entities[s.entity].kind is Kind.PLACE
+        ]
+        if not cands:
+            return None
+        best = max(cands, key=lambda e: _prior(e) + _CONTEXT_UNIT * context.support(e))
+        context.add(best, weight=_DATELINE_BONUS / _CONTEXT_UNIT)
+        return best
+
+    def _place_tags(self, places: _Collector) -> tuple[Tag, ...]:
+        tags = []
+        for eid, mentions in places.mentions.items():
+            ent = self._kb.entities[eid]
+            score = places.score[eid]
+            if mentions and "demonym" in places.evidence[eid] and score > 0.5:
+                places.evidence[eid].remove("demonym")  # named as well: the demonyms only add support
+            boost = 0.05 * max(0, len(mentions) - 1)
+            tags.append(_tag(ent, mentions, min(1.0, score + boost), places.evidence[eid]))
+        return tuple(sorted(tags, key=_order))
+
+    def _tags(self, col: _Collector) -> tuple[Tag, ...]:
+        tags = [
+            _tag(self._kb.entities[eid], ms, min(1.0, col.score[eid] + 0.02 * max(0, len(ms) - 1)), col.evidence[eid])
+            for eid, ms in col.mentions.items()
+        ]
+        return tuple(sorted(tags, key=_order))
+
+    def _topic_tags(self, col: _Collector) -> tuple[Tag, ...]:
+        tags = []
+        for eid, ms in col.mentions.items():
+            # Each distinct trigger word adds evidence; one word alone is weak.
+            distinct = len({m.text.casefold() for m in ms})
+            confidence = round(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)), 3)
+            tags.append(_tag(self._kb.entities[eid], ms, confidence, ()))
+        return tuple(sorted(tags, key=_order))
+
+    def _regions_by_members(self, place_tags: tuple[Tag, ...], regions: _Collector) -> None:
+        present = {t.id for t in place_tags} | {t.country for t in place_tags if t.country and t.type != "country"}
+        named = {t.id for t in place_tags}
+        for ent in self._kb.entities.values():
+            if ent.kind is not Kind.REGION or not ent.members:
+                continue
+            hit = [mid for mid in ent.members if mid in named or (len(mid) == 2 and mid in present)]
+            if len(hit) >= ent.min_members:
+                names = [self._kb.entities[h].name for h in hit if h in self._kb.entities]
+                regions.add(ent.id, None, min(0.9, 0.5 + 0.1 * len(hit)), "members: " + ", ".join(names))
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _order(tag: Tag) -> tuple[float, str]:
+    return (-tag.confidence, tag.id)
+
+
+def _tag(ent: Entity, mentions: list[Mention], confidence: float, evidence: Iterable[str]) -> Tag:
+    ordered = sorted(mentions, key=lambda m: (FIELDS.index(m.field), m.start))
+    return Tag(
+        id=ent.id, name=ent.name, type=ent.type, aliases=(), country=ent.country,
+        confidence=round(max(0.0, min(1.0, confidence)), 3), mentions=tuple(ordered), evidence=tuple(evidence),
+    )
+
+
+def _mention(story: Story, m: _Match) -> Mention:
+    text = getattr(story, m.field) or ""
+    return Mention(field=m.field, start=m.start, end=m.end, text=text[m.start : m.end])
+
+
+def _longest(found: list[_Match]) -> list[_Match]:
+    """Per layer, keep the longest matches that do not overlap (ties: leftmost)."""
+    out: list[_Match] = []
+    by_layer: dict[tuple[str, int], list[_Match]] = defaultdict(list)
+    for m in found:
+        by_layer[m.field, m.layer].append(m)
+    for group in by_layer.values():
+        starts: list[int] = []
+        ends: list[int] = []
+        for m in sorted(group, key=lambda m: (-m.length, m.n_start)):
+            i = bisect_left(starts, m.n_start)
+            if i > 0 and ends[i - 1] > m.n_start:
+                continue
+            if i < len(starts) and starts[i] < m.n_end:
+                continue
+            starts.insert(i, m.n_start)
+            ends.insert(i, m.n_end)
+            out.append(m)
+    out.sort(key=lambda m: (FIELDS.index(m.field), m.start))
+    return out
+
+
+def _word_before(norm: NormalizedText, pos: int, skip: int = 0) -> tuple[str, int]:
+    """The word ending before ``pos`` (normalized) and its start; skips ``skip`` more words."""
+    text = norm.text
+    i = pos
+    word = ""
+    for _ in range(skip + 1):
+        while i > 0 and text[i - 1] in " \t":
+            i -= 1
+        j = i
+        while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "'.-"):
+            j -= 1
+        word, i = text[j:i], j
+        if not word:
+            break
+    return word, i
+
+
+def _word_after(norm: NormalizedText, pos: int) -> tuple[str, int]:
+    text = norm.text
+    i = pos
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    j = i
+    while j < len(text) and (text[j].isalnum() or text[j] in "'-"):
+        j += 1
+    return text[i:j], i
+
+
+def _orig_char(norm: NormalizedText, npos: int) -> str:
+    o, _ = norm.span(npos, npos + 1)
+    return norm.original[o : o + 1]
+
+
+def _sentence_start(norm: NormalizedText, npos: int) -> bool:
+    """True when only spaces, quotes or sentence punctuation come before ``npos``."""
+    i = npos
+    while i > 0 and norm.text[i - 1] in " \t\"'«»“”":
+        i -= 1
+    return i == 0 or norm.text[i - 1] in ".!?\n:;—-("
+
+
+def _looks_like_person(
+    norm: NormalizedText, m: _Match, before: tuple[str, int], after: tuple[str, int], cands: list[Entity]
+) -> bool:
+    word, pos = before
+    if word in _PERSON_TITLES or word.rstrip(".") in _PERSON_TITLES:
+        return True
+    if any(c.type == "country" for c in cands):
+        return False
+    # "Michael Jordan": a capitalised word right before, not a function word, not sentence-initial.
+    gap = norm.text[pos + len(word) : m.n_start]
+    if (
+        word
+        and gap.strip() == ""
+        and "\n" not in gap
+        and word not in _NEUTRAL_BEFORE
+        and _orig_char(norm, pos).isupper()
+        and not word.endswith(".")
+        and not _sentence_start(norm, pos)
+    ):
+        return True
+    # "Clinton said": a small city that speaks is a person.
+    return after[0] in _REPORTING and all(not c.capital for c in cands) and all(c.type == "city" for c in cands)
+
+
+def _acts(norm: NormalizedText, m: _Match) -> bool:
+    """True when the name at ``m`` is the subject of a verb or a party to an exchange."""
+    text = norm.text
+    after, apos = _word_after(norm, m.n_end)
+    if after.endswith(("'s", "'")) or text[m.n_end : m.n_end + 2] == "'s":
+        return False  # "Moscow's Red Square": possessive, ambiguous; leave it a place
+    if after in _ACTS_AFTER and text[m.n_end : apos].strip() == "":
+        return True
+    prev, ppos = _word_before(norm, m.n_start)
+    if prev in _ARTICLES:
+        prev, ppos = _word_before(norm, ppos)
+    prev2, _ = _word_before(norm, ppos)
+    if prev in _EXCHANGE_PREPS and prev2 in _EXCHANGE_NOUNS:
+        return True
+    return (
+        prev in _PARTY_PREPS
+        and prev2 not in _BORDER_NOUNS
+        and m.senses[0].relation is Relation.NAME
+        and _is_country_sense(m)
+    )
+
+
+def _is_country_sense(m: _Match) -> bool:
+    return len(m.senses[0].entity) == 2  # ISO alpha-2 ids are countries
+
+
+def _nationality(norm: NormalizedText, m: _Match) -> bool:
+    """True when the demonym at ``m`` gives a person's nationality."""
+    pos = m.n_end
+    for _ in range(3):
+        word, start = _word_after(norm, pos)
+        if not word:
+            break
+        if word in _PERSON_ROLES:
+            return True
+        if word not in _ROLE_MODIFIERS:
+            break
+        pos = start + len(word)
+    # Romance word order: "el primer ministro noruego", "le président russe".
+    pos = m.n_start
+    for skip in range(2):
+        word, _ = _word_before(norm, pos, skip=skip)
+        if word in _PERSON_ROLES:
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class _Context:
+    """Where the story's unambiguous places are: weights per country and subdivision."""
+
+    countries: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    admin1: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
+    ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, ent: Entity, weight: float = 1.0) -> None:
+        if not ent.country:
+            return
+        # A sub-national place says more about its country than the country's own name.
+        self.countries[ent.country] += weight * (0.5 if ent.type == "country" else 1.0)
+        if ent.type == "subdivision":
+            self.admin1[ent.country, ent.id] += weight
+        self.ids[ent.id] += 1
+
+    def support(self, ent: Entity, *, exclude_self: bool = False) -> float:
+        if not ent.country:
+            return 0.0
+        own = 0.0
+        if exclude_self and self.ids.get(ent.id):
+            own = self.ids[ent.id] * (0.5 if ent.type == "country" else 1.0)
+        return max(0.0, self.countries.get(ent.country, 0.0) - own)
+
+
+def _prior(ent: Entity) -> float:
+    if ent.type == "country":
+        return _PRIOR_COUNTRY
+    if ent.type == "subdivision":
+        return _PRIOR_SUBDIVISION
+    prior = math.log10(max(ent.population, 10))
+    return max(prior, _MIN_CITY_PRIOR) + (_CAPITAL_BONUS if ent.capital else 0.0)
+
+
+def _qualifiers(place_matches: list[tuple[_Match, list[Entity]]], norms: dict[TextField, NormalizedText]) -> dict[int, set[str]]:
+    """'Paris, Texas' / 'London (Ontario)': countries that the next name gives to a name."""
+    out: dict[int, set[str]] = {}
+    for (m, _), (nxt, ncands) in zip(place_matches, place_matches[1:], strict=False):
+        if nxt.field != m.field:
+            continue
+        gap = norms[m.field].text[m.n_end : nxt.n_start]
+        if gap.strip() in {",", "("} and len(gap) <= 3:
+            out[id(m)] = {c.country for c in ncands if c.country and c.type != "city"}
+    return out
+
+
+def _resolve(
+    m: _Match, cands: list[Entity], context: _Context, qualifiers: set[str], *, exclude_self: bool = False
+) -> tuple[Entity, float]:
+    if len(cands) == 1:
+        return cands[0], 0.9
+    scored = []
+    for c in cands:
+        s = _prior(c) + _CONTEXT_UNIT * min(context.support(c, exclude_self=exclude_self), 4.0)
+        if c.country in qualifiers and c.type != "country":
+            s += _QUALIFIER_BONUS
+        scored.append((s, c))
+    scored.sort(key=lambda x: (-x[0], x[1].id))
+    best_score, best = scored[0]
+    runner = next((s for s, c in scored[1:] if c.country != best.country), None)
+    if runner is None:
+        return best, 0.9
+    margin = best_score - runner
+    return best, round(0.55 + 0.4 * (1 - math.exp(-margin / 2.0)), 3)
+
+
+def _unresolved(
+    story: Story, norms: dict[TextField, NormalizedText], covered: list[tuple[str, int, int]]
+) -> tuple[Mention, ...]:
+    out: list[Mention] = []
+    spans = defaultdict(list)
+    for fld, s, e in covered:
+        spans[fld].append((s, e))
+    for fld, norm in norms.items():
+        orig = norm.original
+        words = list(_WORD.finditer(orig))
+        for i, w in enumerate(words[:-1]):
+            if w.group().casefold() not in _UNRESOLVED_CUES:
+                continue
+            j = i + 1
+            first = words[j]
+            if not first.group()[:1].isupper() or first.group().casefold() in _NOT_PLACES:
+                continue
+            if orig[w.end() : first.start()].strip():
+                continue
+            end_word = first
+            while (
+                j + 1 < len(words)
+                and words[j + 1].group()[:1].isupper()
+                and orig[end_word.end() : words[j + 1].start()] == " "
+            ):
+                j += 1
+                end_word = words[j]
+            start, end = first.start(), end_word.end()
+            text = orig[start:end].rstrip(".,;:'’")
+            end = start + len(text)
+            if not text or any(s < end and start < e for s, e in spans[fld]):
+                continue
+            out.append(Mention(field=fld, start=start, end=end, text=text))
+    return tuple(out)
+
+
+def enrich(story: Story, tags: Tags, *, cluster_id: str) -> EnrichedStory:
+    """The story with its tags and cluster, ready for ``stories.enriched``."""
+    data = story.model_dump()
+    data.update(
+        countries=tags.countries,
+        places=tags.places,
+        regions=tags.regions,
+        actors=tags.actors,
+        topics=tags.topics,
+        unresolved=tags.unresolved,
+        cluster_id=cluster_id,
+    )
+    return EnrichedStory.model_validate(data)

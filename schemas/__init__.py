@@ -1,0 +1,46 @@
+"""Wirewatch's message contracts: the models on every topic and the topic names."""
+
+from schemas.models import (
+    DLQ_RAW_LIMIT,
+    SCHEMA_VERSION,
+    Alert,
+    AlertKind,
+    DateSource,
+    DeadLetter,
+    EnrichedStory,
+    MatchedClause,
+    Mention,
+    Message,
+    PubStatus,
+    QuietHours,
+    Story,
+    Subscription,
+    SubscriptionOptions,
+    Tag,
+    TextField,
+    Throttle,
+)
+from schemas.topics import DEFAULT_PREFIX, Topics
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "DLQ_RAW_LIMIT",
+    "SCHEMA_VERSION",
+    "Alert",
+    "AlertKind",
+    "DateSource",
+    "DeadLetter",
+    "EnrichedStory",
+    "MatchedClause",
+    "Mention",
+    "Message",
+    "PubStatus",
+    "QuietHours",
+    "Story",
+    "Subscription",
+    "SubscriptionOptions",
+    "Tag",
+    "TextField",
+    "Throttle",
+    "Topics",
+]

@@ -1,0 +1,153 @@
+"""SubscriptionStore over the in-memory bus: rebuild, follow, tombstones, bad records."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from structlog.testing import capture_logs
+
+from alerts.errors import QueryError
+from alerts.store import SubscriptionStore
+from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
+from schemas.topics import Topics
+from wirewatch.bus.base import TopicSpec
+from wirewatch.bus.memory import MemoryBus
+
+NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+
+
+def sub(sub_id: str, query: str, subscriber: str = "alice") -> Subscription:
+    return Subscription(id=sub_id, subscriber=subscriber, query=query)
+
+
+def story(*actors: str) -> EnrichedStory:
+    return EnrichedStory(
+        id="s1",
+        title="Ministers meet",
+        body="Ministers met today.",
+        source="wire",
+        content_hash="h",
+        ingested_at=NOW,
+        cluster_id="c1",
+        actors=tuple(Tag(id=a, name=a, type="organization") for a in actors),
+    )
+
+
+async def new_bus(topics: Topics, partitions: int = 1) -> MemoryBus:
+    bus = MemoryBus()
+    await bus.ensure_topics([TopicSpec(topics.subscriptions, partitions=partitions, compacted=True)])
+    return bus
+
+
+async def eventually(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+class TestRebuild:
+    async def test_replays_updates_tombstones_and_skips_bad_records(self) -> None:
+        topics = Topics("t-rebuild")
+        bus = await new_bus(topics, partitions=3)
+        t = topics.subscriptions
+        await bus.publish(t, sub("a", "actor:NATO").to_bytes(), key=b"a")
+        await bus.publish(t, sub("b", "actor:EU", "bob").to_bytes(), key=b"b")
+        await bus.publish(t, sub("a", "actor:UN").to_bytes(), key=b"a")  # update
+        await bus.publish(t, None, key=b"b")  # tombstone
+        await bus.publish(t, b"{not json", key=b"c")
+        await bus.publish(t, sub("d", "actor:(").to_bytes(), key=b"d")  # invalid query
+        await bus.publish(t, sub("e", "actor:EU").to_bytes(), key=b"other")  # key and id disagree
+        await bus.publish(t, sub("f", "actor:AU", "bob").to_bytes(), key=b"f")
+        await bus.publish(t, sub("g", "actor:G7").to_bytes(), key=None)
+
+        store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+        with capture_logs() as logs:
+            assert await store.rebuild() == 2
+        assert [s.id for s in store.all()] == ["a", "f"]
+        assert store.get("a") == sub("a", "actor:UN")
+        assert store.get("b") is None
+        assert [s.id for s in store.by_subscriber("bob")] == ["f"]
+        assert store.by_subscriber("carol") == []
+        assert [m.subscription.id for m in store.index.match(story("UN", "AU"))] == ["a", "f"]
+        assert store.index.match(story("NATO")) == []
+        warnings = [e["event"] for e in logs if e["log_level"] == "warning"]
+        assert warnings == [
+            "invalid subscription skipped",
+            "invalid subscription skipped",
+            "subscription id differs from its key; skipped",
+            "subscription record without a key skipped",
+        ]
+
+    async def test_empty_topic(self) -> None:
+        topics = Topics("t-empty")
+        store = SubscriptionStore(await new_bus(topics), topics=topics, poll_timeout_s=0.05)
+        assert await store.rebuild() == 0
+        assert store.all() == []
+
+    async def test_an_invalid_update_drops_the_old_version(self) -> None:
+        topics = Topics("t-invalid-update")
+        bus = await new_bus(topics)
+        await bus.publish(topics.subscriptions, sub("a", "actor:NATO").to_bytes(), key=b"a")
+        await bus.publish(topics.subscriptions, b'{"id": "a"}', key=b"a")
+        store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+        assert await store.rebuild() == 0
+        assert store.index.match(story("NATO")) == []
+
+
+class TestWrites:
+    async def test_put_and_delete_are_read_back_by_another_store(self) -> None:
+        topics = Topics("t-writes")
+        bus = await new_bus(topics)
+        writer = SubscriptionStore(bus, topics=topics)
+        options = SubscriptionOptions(channels=("webhook",), webhook_url="https://hooks.test/a")
+        a = Subscription(id="a", subscriber="alice", query="actor:NATO", options=options)
+        await writer.put(a)
+        await writer.put(sub("b", "actor:EU"))
+        await writer.delete("b")
+        # read-your-writes: applied locally before any read-back
+        assert [s.id for s in writer.all()] == ["a"]
+        reader = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+        await reader.rebuild()
+        assert reader.all() == [a]
+        assert [r.value is None for r in bus.records(topics.subscriptions)] == [False, False, True]
+
+    async def test_put_refuses_an_invalid_query_without_publishing(self) -> None:
+        topics = Topics("t-refuse")
+        bus = await new_bus(topics)
+        store = SubscriptionStore(bus, topics=topics)
+        with pytest.raises(QueryError) as info:
+            await store.put(sub("a", "actor:NATO AND ("))
+        assert info.value.position > 0
+        assert bus.records(topics.subscriptions) == []
+        assert store.all() == []
+
+
+class TestFollow:
+    async def test_follow_rebuilds_then_applies_live_changes(self) -> None:
+        topics = Topics("t-follow")
+        bus = await new_bus(topics)
+        writer = SubscriptionStore(bus, topics=topics)
+        await writer.put(sub("a", "actor:NATO"))
+        follower = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+        ready = asyncio.Event()
+        async with asyncio.TaskGroup() as tg:
+            task = tg.create_task(follower.follow(ready=ready), name="follow-subscriptions")
+            async with asyncio.timeout(5):
+                await ready.wait()
+            assert [s.id for s in follower.all()] == ["a"]
+
+            await writer.put(sub("b", "actor:EU", "bob"))
+            await eventually(lambda: follower.get("b") is not None)
+            await writer.put(sub("a", "actor:UN"))
+            await eventually(lambda: follower.get("a") == sub("a", "actor:UN"))
+            await writer.delete("b")
+            await eventually(lambda: follower.get("b") is None)
+            await bus.publish(topics.subscriptions, b"garbage", key=b"z")  # skipped, the follower lives on
+            await writer.put(sub("c", "actor:AU"))
+            await eventually(lambda: follower.get("c") is not None)
+            assert [m.subscription.id for m in follower.index.match(story("UN", "EU", "AU"))] == ["a", "c"]
+            task.cancel()
+        assert task.cancelled()

@@ -1,0 +1,94 @@
+"""``wirewatch run`` on the embedded default, as a user runs it: a real process, a real MQTT client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiomqtt
+import pytest
+
+from schemas import Subscription
+from tests.helpers import NATO_BORDER_QUERY, collect_alerts, free_port, seed_text, write_subscriptions
+
+WIREWATCH = [sys.executable, "-m", "wirewatch"]
+
+
+def _ready(log: bytes) -> bool:
+    """Every stage said it started, and the drop folder is watched."""
+    return log.count(b'"stage started"') >= 3 and b"drop_folder_started" in log
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[tuple[Path, int, asyncio.subprocess.Process]]:
+    port = free_port()
+    subs = write_subscriptions(
+        tmp_path / "subscriptions.json",
+        [Subscription(id="nato-border", subscriber="analyst", query=NATO_BORDER_QUERY)],
+    )
+    data = tmp_path / "data"
+    log = (tmp_path / "wirewatch.log").open("wb")
+    proc = await asyncio.create_subprocess_exec(
+        *WIREWATCH, "run", "--data-dir", str(data), "--subscriptions", str(subs), "--mqtt-port", str(port),
+        stdout=log, stderr=log, env={**os.environ, "WIREWATCH_LOG_FORMAT": "json"},
+    )
+    try:
+        # ready when the embedded broker accepts an MQTT session and the stages logged "stage started"
+        async with asyncio.timeout(90):
+            while not _ready((tmp_path / "wirewatch.log").read_bytes()):
+                if proc.returncode is not None:
+                    pytest.fail((tmp_path / "wirewatch.log").read_text())
+                await asyncio.sleep(0.2)
+        yield data, port, proc
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(20):
+                    await proc.wait()
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        log.close()
+
+
+class TestRunEmbedded:
+    async def test_seed_in_inbox_alerts_an_mqtt_client_within_a_second(
+        self, running: tuple[Path, int, asyncio.subprocess.Process], tmp_path: Path
+    ) -> None:
+        data, port, proc = running
+        async with aiomqtt.Client("127.0.0.1", port, identifier="analyst-laptop") as client:
+            await client.subscribe("wirewatch/alerts/#", qos=1)
+            # write elsewhere, then move: what `cp` then `mv` into a watched folder looks like
+            staged = tmp_path / "seed.txt"
+            staged.write_bytes(seed_text())
+            t0 = time.monotonic()
+            staged.replace(data / "inbox" / "nato-russia-border-scraped.txt")
+            got = await collect_alerts(client, want=1, timeout=10)
+            latency = time.monotonic() - t0
+        assert got, (tmp_path / "wirewatch.log").read_text()[-4000:]
+        topic, alert = got[0]
+        assert topic == "wirewatch/alerts/analyst/nato-border"
+        assert alert.kind == "new"
+        assert alert.title == "NATO insists that Russia has not withdrawn troops from the border with Ukraine"
+        assert latency < 1.0, f"alert took {latency:.2f}s"
+        assert proc.returncode is None
+
+    async def test_an_exact_duplicate_alerts_once(
+        self, running: tuple[Path, int, asyncio.subprocess.Process], tmp_path: Path
+    ) -> None:
+        data, port, proc = running
+        async with aiomqtt.Client("127.0.0.1", port, identifier="analyst-2") as client:
+            await client.subscribe("wirewatch/alerts/#", qos=1)
+            (data / "inbox" / "a.txt").write_bytes(seed_text())
+            first = await collect_alerts(client, want=1, timeout=10)
+            # the same story again (another file): an exact duplicate is dropped at ingest
+            (data / "inbox" / "b.txt").write_bytes(seed_text())
+            again = await collect_alerts(client, want=1, timeout=3)
+        assert len(first) == 1
+        assert again == []

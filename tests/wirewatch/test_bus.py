@@ -1,0 +1,126 @@
+"""The bus semantics every backend shares, and the embedded log's durability."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+import pytest
+
+from wirewatch.bus import EmbeddedBus, MemoryBus, TopicSpec
+from wirewatch.bus.base import Bus
+
+BusFactory = Callable[[], AbstractAsyncContextManager[Bus]]
+
+
+@pytest.fixture(params=["memory", "embedded"])
+def make_bus(request: pytest.FixtureRequest, tmp_path: Path) -> BusFactory:
+    if request.param == "memory":
+        shared = MemoryBus()
+        return lambda: shared  # type: ignore[return-value]
+    return lambda: EmbeddedBus(tmp_path, poll_interval_s=0.01)  # type: ignore[return-value]
+
+
+async def drain(consumer: object, want: int, timeout: float = 3.0) -> list:
+    got: list = []
+    async with asyncio.timeout(timeout):
+        while len(got) < want:
+            got += await consumer.getmany(timeout_s=0.1)  # type: ignore[attr-defined]
+    return got
+
+
+class TestSemantics:
+    async def test_keyed_messages_keep_order_per_partition(self, make_bus: BusFactory) -> None:
+        async with make_bus() as bus:
+            await bus.ensure_topics([TopicSpec("t", partitions=3)])
+            for i in range(30):
+                await bus.publish("t", str(i).encode(), key=f"k{i % 4}".encode(), headers=(("h", b"v"),))
+            async with bus.consumer(["t"], group="g") as c:
+                recs = await drain(c, 30)
+        by_key: dict[bytes, list[int]] = {}
+        for r in recs:
+            by_key.setdefault(r.key, []).append(int(r.value))
+            assert r.header("h") == b"v"
+        assert all(v == sorted(v) for v in by_key.values())
+        assert len({r.partition for r in recs if r.key == b"k1"}) == 1
+
+    async def test_commit_resumes_group_and_uncommitted_is_read_again(self, make_bus: BusFactory) -> None:
+        async with make_bus() as bus:
+            await bus.ensure_topics([TopicSpec("t")])
+            for i in range(5):
+                await bus.publish("t", str(i).encode(), key=b"k")
+            async with bus.consumer(["t"], group="g") as c:
+                recs = await drain(c, 5)
+                await c.commit(recs[:3])  # "crash" after handling only 3
+            async with bus.consumer(["t"], group="g") as c:
+                again = await drain(c, 2)
+            assert [r.value for r in again] == [b"3", b"4"]
+            async with bus.consumer(["t"], group="other") as c:
+                assert len(await drain(c, 5)) == 5
+
+    async def test_replay_from_beginning(self, make_bus: BusFactory) -> None:
+        async with make_bus() as bus:
+            await bus.ensure_topics([TopicSpec("t")])
+            await bus.publish("t", b"a")
+            async with bus.consumer(["t"], group=None) as c:
+                first = await drain(c, 1)
+                await c.seek_to_beginning()
+                second = await drain(c, 1)
+                ends = await c.assignment_end_offsets()
+        assert first[0].value == second[0].value == b"a"
+        assert ends == {("t", 0): 1}
+
+    async def test_unknown_topic_is_an_error(self, make_bus: BusFactory) -> None:
+        from wirewatch.errors import BusError
+
+        async with make_bus() as bus:
+            with pytest.raises(BusError, match="unknown topic"):
+                await bus.publish("nope", b"x")
+
+
+class TestEmbeddedDurability:
+    async def test_messages_and_offsets_survive_restart(self, tmp_path: Path) -> None:
+        async with EmbeddedBus(tmp_path) as bus:
+            await bus.ensure_topics([TopicSpec("t")])
+            for i in range(6):
+                await bus.publish("t", str(i).encode(), key=b"k")
+            async with bus.consumer(["t"], group="g") as c:
+                recs = await drain(c, 6)
+                await c.commit(recs[:3])  # handled three, then the process dies
+        async with EmbeddedBus(tmp_path) as bus:  # a new process over the same file
+            async with bus.consumer(["t"], group=None) as c:
+                assert [int(r.value) for r in await drain(c, 6)] == list(range(6))
+            async with bus.consumer(["t"], group="g") as c:
+                rest = await drain(c, 3)
+                assert await c.getmany(timeout_s=0.2) == []
+        assert [int(r.value) for r in rest] == [3, 4, 5]
+
+    async def test_compacted_topic_keeps_latest_per_key(self, tmp_path: Path) -> None:
+        async with EmbeddedBus(tmp_path) as bus:
+            await bus.ensure_topics([TopicSpec("subs", compacted=True)])
+            for v in (b"1", b"2", b"3"):
+                await bus.publish("subs", v, key=b"a")
+            await bus.publish("subs", b"x", key=b"b")
+        async with EmbeddedBus(tmp_path) as bus:  # compaction runs at open
+            async with bus.consumer(["subs"], group=None) as c:
+                recs = await drain(c, 2)
+                assert await c.getmany(timeout_s=0.2) == []
+        assert {(r.key, r.value) for r in recs} == {(b"a", b"3"), (b"b", b"x")}
+        assert max(r.offset for r in recs) == 3  # offsets are never reused
+
+    async def test_two_members_share_partitions(self, tmp_path: Path) -> None:
+        async with EmbeddedBus(tmp_path, poll_interval_s=0.01) as bus:
+            await bus.ensure_topics([TopicSpec("t", partitions=4)])
+            for i in range(40):
+                await bus.publish("t", str(i).encode(), key=str(i).encode())
+            async with bus.consumer(["t"], group="g") as c1, bus.consumer(["t"], group="g") as c2:
+                await c1.getmany(timeout_s=0.2)  # let both heartbeat
+                await asyncio.sleep(0.2)
+                await c1._rebalance(force=True)  # type: ignore[attr-defined]
+                await c2._rebalance(force=True)  # type: ignore[attr-defined]
+                p1 = {p for (_, p) in c1._positions}  # type: ignore[attr-defined]
+                p2 = {p for (_, p) in c2._positions}  # type: ignore[attr-defined]
+        assert p1.isdisjoint(p2)
+        assert p1 | p2 == {0, 1, 2, 3}

@@ -1,0 +1,121 @@
+"""The message bus: one small async interface, several backends.
+
+A bus publishes keyed messages to topics and hands out consumers that read a
+topic as members of a consumer group and commit offsets explicitly, after the
+handler succeeded (at-least-once). Backends: Kafka (:mod:`wirewatch.bus.kafka`),
+the embedded durable log (:mod:`wirewatch.bus.embedded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+Headers = tuple[tuple[str, bytes], ...]
+
+HEADER_SCHEMA_VERSION = "wirewatch-schema-version"
+HEADER_TRACE_ID = "wirewatch-trace-id"
+HEADER_MESSAGE_TYPE = "wirewatch-type"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One message read from a topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = ()
+    timestamp_ms: int = 0
+
+    def header(self, name: str) -> bytes | None:
+        """The first header called ``name``, if any."""
+        return next((v for k, v in self.headers if k == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """A topic to create: name, partitions and whether it is compacted."""
+
+    name: str
+    partitions: int = 1
+    compacted: bool = False
+    config: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Consumer(Protocol):
+    """A member of a consumer group reading some topics."""
+
+    async def getmany(self, *, timeout_s: float = 1.0, max_records: int = 100) -> list[Record]:
+        """Return the next records (possibly none after ``timeout_s``)."""
+        ...
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        """Commit past the given records (each partition's highest offset + 1)."""
+        ...
+
+    async def seek_to_beginning(self) -> None:
+        """Re-read the assigned partitions from their first offset (replay)."""
+        ...
+
+    async def assignment_end_offsets(self) -> dict[tuple[str, int], int]:
+        """The current end offset of each partition assigned to this consumer."""
+        ...
+
+
+class Bus(Protocol):
+    """The message bus every stage uses; open it with ``async with``."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        """Create the topics that do not exist yet (auto-create is off everywhere)."""
+        ...
+
+    async def publish(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers = (),
+    ) -> None:
+        """Publish one message and wait until the bus has it durably (acks=all)."""
+        ...
+
+    def consumer(
+        self,
+        topics: Sequence[str],
+        *,
+        group: str | None,
+        from_beginning: bool = True,
+    ) -> ConsumerContext:
+        """A consumer in ``group`` (None: no group, no commits, reads everything)."""
+        ...
+
+
+class ConsumerContext(Protocol):
+    """``async with bus.consumer(...) as consumer``."""
+
+    async def __aenter__(self) -> Consumer: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

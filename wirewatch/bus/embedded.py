@@ -1,0 +1,391 @@
+"""The embedded durable log: Kafka's semantics in one SQLite file, for one machine.
+
+Why SQLite and not our own segment files: it gives us atomic, durable appends
+(WAL, ``synchronous=FULL``), crash recovery and safe access from several
+processes on one machine for free, and it ships with Python.
+
+Semantics kept from Kafka:
+- topics with partitions; a keyed message always lands on the same partition;
+- offsets per partition that only grow (never reused, even after compaction);
+- consumer groups: members heartbeat into the log, partitions are spread over
+  live members, and each group's committed offsets survive restarts;
+- replay from the beginning or any offset; compacted topics keep the newest
+  value per key (tombstones are dropped by compaction after ``tombstone_retention_s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Self, TypeVar
+
+from wirewatch.bus._partition import assign, partition_for
+from wirewatch.bus.base import Headers, Record, TopicSpec
+from wirewatch.errors import BusClosedError, BusError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS topics (
+    name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, compacted INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS partitions (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (topic, partition));
+CREATE TABLE IF NOT EXISTS messages (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    key BLOB, value BLOB, headers TEXT NOT NULL, ts INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_offsets (
+    group_id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    PRIMARY KEY (group_id, topic, partition));
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id TEXT NOT NULL, member_id TEXT NOT NULL, heartbeat REAL NOT NULL,
+    PRIMARY KEY (group_id, member_id));
+"""
+
+
+class EmbeddedBus:
+    """A durable local log under ``data_dir`` (``wirewatch.db``), shared by every stage on the machine."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        poll_interval_s: float = 0.05,
+        session_timeout_s: float = 10.0,
+        tombstone_retention_s: float = 24 * 3600,
+    ) -> None:
+        self.path = Path(data_dir) / "wirewatch.db"
+        self._poll = poll_interval_s
+        self._session_timeout = session_timeout_s
+        self._tombstone_retention = tombstone_retention_s
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._counter = itertools.count()
+        self._published = asyncio.Event()
+        self._state = "unopened"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        if self._state != "unopened":
+            raise BusClosedError("an EmbeddedBus cannot be reopened", path=str(self.path))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a message acknowledged by publish() survives a power cut, not only a crash.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(_SCHEMA)
+        self._conn = conn
+        self._state = "opened"
+        await self.compact()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the database; the bus cannot be used afterwards."""
+        if self._conn is not None:
+            with self._lock:
+                self._conn.close()
+            self._conn = None
+        self._state = "closed"
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn
+        if conn is None:
+            raise BusClosedError("embedded bus is not open", path=str(self.path))
+
+        def locked() -> T:
+            with self._lock:
+                try:
+                    return fn(conn)
+                except sqlite3.Error as exc:
+                    raise BusError(f"embedded log failed: {exc}", path=str(self.path)) from exc
+
+        return await asyncio.to_thread(locked)
+
+    # -- topics ----------------------------------------------------------------------------
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        """Create missing topics (existing ones keep their partition count)."""
+
+        def create(conn: sqlite3.Connection) -> None:
+            with _tx(conn):
+                for s in specs:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO topics(name, partitions, compacted) VALUES (?,?,?)",
+                        (s.name, s.partitions, int(s.compacted)),
+                    )
+                    n = conn.execute("SELECT partitions FROM topics WHERE name=?", (s.name,)).fetchone()[0]
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO partitions(topic, partition) VALUES (?,?)",
+                        [(s.name, p) for p in range(n)],
+                    )
+
+        await self._run(create)
+
+    async def compact(self) -> None:
+        """Keep only the newest record per key in compacted topics (offsets are not reused)."""
+        horizon = int((time.time() - self._tombstone_retention) * 1000)
+
+        def run(conn: sqlite3.Connection) -> None:
+            with _tx(conn):
+                conn.execute(
+                    """DELETE FROM messages WHERE topic IN (SELECT name FROM topics WHERE compacted=1)
+                       AND key IS NOT NULL AND offset < (
+                         SELECT MAX(m2.offset) FROM messages m2 WHERE m2.topic=messages.topic
+                         AND m2.partition=messages.partition AND m2.key=messages.key)"""
+                )
+                conn.execute(
+                    """DELETE FROM messages WHERE topic IN (SELECT name FROM topics WHERE compacted=1)
+                       AND value IS NULL AND ts < ?""",
+                    (horizon,),
+                )
+
+        await self._run(run)
+
+    # -- produce ---------------------------------------------------------------------------
+    async def publish(
+        self, topic: str, value: bytes | None, *, key: bytes | None = None, headers: Headers = ()
+    ) -> None:
+        """Append one message; returns once it is durably written."""
+        await self.publish_many(topic, [(key, value, headers)])
+
+    async def publish_many(
+        self, topic: str, messages: Sequence[tuple[bytes | None, bytes | None, Headers]]
+    ) -> None:
+        """Append several messages in one transaction."""
+        ts = int(time.time() * 1000)
+        counters = [next(self._counter) for _ in messages]
+
+        def append(conn: sqlite3.Connection) -> None:
+            row = conn.execute("SELECT partitions FROM topics WHERE name=?", (topic,)).fetchone()
+            if row is None:
+                raise BusError("unknown topic (topics are created explicitly)", topic=topic)
+            with _tx(conn):
+                for (key, value, headers), c in zip(messages, counters, strict=True):
+                    p = partition_for(key, row[0], c)
+                    (offset,) = conn.execute(
+                        "UPDATE partitions SET next_offset = next_offset + 1 WHERE topic=? AND partition=? "
+                        "RETURNING next_offset - 1",
+                        (topic, p),
+                    ).fetchone()
+                    conn.execute(
+                        "INSERT INTO messages VALUES (?,?,?,?,?,?,?)",
+                        (topic, p, offset, key, value, _dump_headers(headers), ts),
+                    )
+
+        await self._run(append)
+        self._published.set()
+
+    # -- consume ---------------------------------------------------------------------------
+    def consumer(
+        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
+    ) -> EmbeddedConsumer:
+        """A consumer of ``topics`` in ``group`` (None: reads every partition, commits nothing)."""
+        return EmbeddedConsumer(self, list(topics), group, from_beginning=from_beginning)
+
+    async def _wait_for_publish(self, timeout_s: float) -> None:
+        # In-process publishers wake us at once; other processes are seen at the next poll.
+        self._published.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._published.wait(), timeout_s)
+
+
+class EmbeddedConsumer:
+    """A member of a consumer group over the embedded log."""
+
+    def __init__(
+        self, bus: EmbeddedBus, topics: list[str], group: str | None, *, from_beginning: bool
+    ) -> None:
+        self._bus = bus
+        self._topics = topics
+        self._group = group
+        self._from_beginning = from_beginning
+        self._member = f"{uuid.uuid4()}"
+        self._positions: dict[tuple[str, int], int] = {}
+        self._last_heartbeat = 0.0
+
+    async def __aenter__(self) -> Self:
+        await self._rebalance(force=True)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._group is not None and self._bus._conn is not None:  # noqa: SLF001
+            group, member = self._group, self._member
+            await self._bus._run(  # noqa: SLF001
+                lambda c: c.execute(
+                    "DELETE FROM group_members WHERE group_id=? AND member_id=?", (group, member)
+                )
+            )
+
+    async def _rebalance(self, *, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self._last_heartbeat < self._bus._poll * 10:  # noqa: SLF001
+            return
+        self._last_heartbeat = now
+        group, member, topics = self._group, self._member, self._topics
+        timeout = self._bus._session_timeout  # noqa: SLF001
+        from_beginning = self._from_beginning
+
+        def run(conn: sqlite3.Connection) -> dict[tuple[str, int], int]:
+            with _tx(conn):
+                members: list[str] = []
+                if group is not None:
+                    conn.execute("INSERT OR REPLACE INTO group_members VALUES (?,?,?)", (group, member, now))
+                    conn.execute(
+                        "DELETE FROM group_members WHERE group_id=? AND heartbeat < ?", (group, now - timeout)
+                    )
+                    members = [
+                        r[0]
+                        for r in conn.execute(
+                            "SELECT member_id FROM group_members WHERE group_id=?", (group,)
+                        )
+                    ]
+                return {
+                    (topic, p): _start_offset(conn, group, topic, p, from_beginning=from_beginning)
+                    for topic in topics
+                    for p in _owned(conn, topic, group, members, member)
+                }
+
+        wanted = await self._bus._run(run)  # noqa: SLF001
+        # Keep our in-flight position for partitions we still own; take the committed one for new ones.
+        self._positions = {tp: self._positions.get(tp, start) for tp, start in wanted.items()}
+
+    async def getmany(self, *, timeout_s: float = 1.0, max_records: int = 100) -> list[Record]:
+        """The next records of the assigned partitions, waiting up to ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            await self._rebalance()
+            got = await self._fetch(max_records)
+            if got:
+                for r in got:
+                    self._positions[r.topic, r.partition] = r.offset + 1
+                return got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return []
+            await self._bus._wait_for_publish(min(left, self._bus._poll))  # noqa: SLF001
+
+    async def _fetch(self, max_records: int) -> list[Record]:
+        positions = dict(self._positions)
+
+        def run(conn: sqlite3.Connection) -> list[Record]:
+            out: list[Record] = []
+            for (topic, p), pos in positions.items():
+                if len(out) >= max_records:
+                    break
+                rows = conn.execute(
+                    "SELECT offset, key, value, headers, ts FROM messages WHERE topic=? AND partition=? "
+                    "AND offset >= ? ORDER BY offset LIMIT ?",
+                    (topic, p, pos, max_records - len(out)),
+                ).fetchall()
+                out.extend(Record(topic, p, o, k, v, _load_headers(h), ts) for o, k, v, h, ts in rows)
+            return out
+
+        return await self._bus._run(run)  # noqa: SLF001
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        """Commit past the given records for the group (durably)."""
+        if self._group is None or not records:
+            return
+        top: dict[tuple[str, int], int] = {}
+        for r in records:
+            top[r.topic, r.partition] = max(top.get((r.topic, r.partition), -1), r.offset + 1)
+        group = self._group
+
+        def run(conn: sqlite3.Connection) -> None:
+            with _tx(conn):
+                conn.executemany(
+                    "INSERT INTO group_offsets VALUES (?,?,?,?) ON CONFLICT(group_id, topic, partition) "
+                    "DO UPDATE SET offset=MAX(offset, excluded.offset)",
+                    [(group, t, p, o) for (t, p), o in top.items()],
+                )
+
+        await self._bus._run(run)  # noqa: SLF001
+
+    async def seek_to_beginning(self) -> None:
+        """Replay the assigned partitions from their first offset."""
+        self._positions = dict.fromkeys(self._positions, 0)
+
+    async def seek(self, topic: str, partition: int, offset: int) -> None:
+        """Read ``topic``/``partition`` from ``offset`` on."""
+        self._positions[topic, partition] = offset
+
+    async def assignment_end_offsets(self) -> dict[tuple[str, int], int]:
+        """The next offset to be written on each assigned partition."""
+        keys = list(self._positions)
+
+        def run(conn: sqlite3.Connection) -> dict[tuple[str, int], int]:
+            return {
+                (t, p): conn.execute(
+                    "SELECT next_offset FROM partitions WHERE topic=? AND partition=?", (t, p)
+                ).fetchone()[0]
+                for t, p in keys
+            }
+
+        return await self._bus._run(run)  # noqa: SLF001
+
+
+def _owned(
+    conn: sqlite3.Connection, topic: str, group: str | None, members: list[str], member: str
+) -> list[int]:
+    row = conn.execute("SELECT partitions FROM topics WHERE name=?", (topic,)).fetchone()
+    if row is None:
+        raise BusError("unknown topic (topics are created explicitly)", topic=topic)
+    return list(range(row[0])) if group is None else assign(row[0], members, member)
+
+
+def _start_offset(
+    conn: sqlite3.Connection, group: str | None, topic: str, partition: int, *, from_beginning: bool
+) -> int:
+    """The group's committed offset, else the beginning or the end of the partition."""
+    if group is not None:
+        got = conn.execute(
+            "SELECT offset FROM group_offsets WHERE group_id=? AND topic=? AND partition=?",
+            (group, topic, partition),
+        ).fetchone()
+        if got is not None:
+            return int(got[0])
+    if from_beginning:
+        return 0
+    return int(
+        conn.execute(
+            "SELECT next_offset FROM partitions WHERE topic=? AND partition=?", (topic, partition)
+        ).fetchone()[0]
+    )
+
+
+@contextlib.contextmanager
+def _tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction; IMMEDIATE so that concurrent writers queue instead of deadlocking."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _dump_headers(headers: Headers) -> str:
+    return json.dumps([[k, v.decode("latin-1")] for k, v in headers])
+
+
+def _load_headers(raw: str) -> Headers:
+    return tuple((k, v.encode("latin-1")) for k, v in json.loads(raw))

@@ -1,0 +1,213 @@
+"""The Kafka backend (aiokafka): idempotent producer, manual commits, explicit topics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from wirewatch.bus.base import Headers, Record, TopicSpec
+from wirewatch.errors import BusClosedError, BusError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from wirewatch.settings import KafkaSettings
+
+_TOPIC_ALREADY_EXISTS = 36
+
+
+class KafkaBus:
+    """A bus over Apache Kafka. One producer per bus; one consumer per ``consumer()`` context."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None
+        self._state = "unopened"
+
+    def _common(self) -> dict[str, Any]:
+        s = self._settings
+        extra: dict[str, Any] = {"security_protocol": s.security_protocol}
+        if s.sasl_username:
+            extra |= {
+                "sasl_mechanism": "PLAIN",
+                "sasl_plain_username": s.sasl_username,
+                "sasl_plain_password": s.sasl_password.get_secret_value() if s.sasl_password else "",
+            }
+        return {"bootstrap_servers": s.bootstrap, "client_id": s.client_id, **extra}
+
+    async def __aenter__(self) -> Self:
+        if self._state != "unopened":
+            raise BusClosedError("a KafkaBus cannot be reopened", bootstrap=self._settings.bootstrap)
+        s = self._settings
+        producer = AIOKafkaProducer(
+            **self._common(),
+            # Idempotence forces acks=all: a publish that returned is on every in-sync replica, once.
+            enable_idempotence=True,
+            linger_ms=s.linger_ms,
+            compression_type=None if s.compression == "none" else s.compression,
+        )
+        try:
+            await producer.start()
+        except KafkaError as exc:
+            await producer.stop()
+            raise BusError(f"cannot connect to Kafka: {exc}", bootstrap=s.bootstrap) from exc
+        self._producer = producer
+        self._state = "opened"
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+        self._state = "closed"
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        """Create missing topics with the admin client (brokers run with auto-create off)."""
+        admin = AIOKafkaAdminClient(**self._common())
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            new = [
+                NewTopic(
+                    s.name,
+                    num_partitions=s.partitions,
+                    replication_factor=self._settings.replication_factor,
+                    topic_configs={"cleanup.policy": "compact", **s.config}
+                    if s.compacted
+                    else dict(s.config),
+                )
+                for s in specs
+                if s.name not in existing
+            ]
+            if new:
+                response = await admin.create_topics(new)
+                for name, code, *rest in response.topic_errors:
+                    if code not in (0, _TOPIC_ALREADY_EXISTS):
+                        raise BusError(f"cannot create topic: error {code} {rest}", topic=name)
+            await self._wait_for_metadata([s.name for s in specs])
+        except KafkaError as exc:
+            raise BusError(f"cannot create topics: {exc}", bootstrap=self._settings.bootstrap) from exc
+        finally:
+            await admin.close()
+
+    async def _wait_for_metadata(self, names: list[str]) -> None:
+        producer = self._require_producer()
+        async with asyncio.timeout(30):
+            for name in names:
+                while not await producer.partitions_for(name):
+                    await asyncio.sleep(0.1)
+
+    def _require_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise BusClosedError("Kafka bus is not open", bootstrap=self._settings.bootstrap)
+        return self._producer
+
+    async def publish(
+        self, topic: str, value: bytes | None, *, key: bytes | None = None, headers: Headers = ()
+    ) -> None:
+        """Send one message and wait for the broker's acknowledgement."""
+        producer = self._require_producer()
+        try:
+            await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
+        except KafkaError as exc:
+            raise BusError(f"publish failed: {exc}", topic=topic) from exc
+
+    def consumer(
+        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
+    ) -> KafkaConsumer:
+        """A consumer in ``group``; with no group it is assigned every partition and never commits."""
+        return KafkaConsumer(self, list(topics), group, from_beginning=from_beginning)
+
+
+class KafkaConsumer:
+    """One aiokafka consumer, manual commits only."""
+
+    def __init__(self, bus: KafkaBus, topics: list[str], group: str | None, *, from_beginning: bool) -> None:
+        self._bus = bus
+        self._topics = topics
+        self._group = group
+        s = bus._settings  # noqa: SLF001
+        self._consumer = AIOKafkaConsumer(
+            **bus._common(),  # noqa: SLF001
+            group_id=group,
+            enable_auto_commit=False,  # at-least-once: we commit after the work is done
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            session_timeout_ms=s.session_timeout_ms,
+            heartbeat_interval_ms=s.heartbeat_interval_ms,
+            isolation_level="read_committed",
+        )
+
+    async def __aenter__(self) -> Self:
+        c = self._consumer
+        try:
+            await c.start()
+            if self._group is None:
+                parts = [
+                    TopicPartition(t, p)
+                    for t in self._topics
+                    for p in sorted(c.partitions_for_topic(t) or [])
+                ]
+                c.assign(parts)
+            else:
+                c.subscribe(self._topics)
+        except KafkaError as exc:
+            await c.stop()
+            raise BusError(f"cannot start consumer: {exc}", topics=",".join(self._topics)) from exc
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._consumer.stop()
+
+    async def getmany(self, *, timeout_s: float = 1.0, max_records: int = 100) -> list[Record]:
+        """Fetch the next batch (possibly empty)."""
+        try:
+            batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise BusError(f"fetch failed: {exc}", topics=",".join(self._topics)) from exc
+        return [
+            Record(
+                m.topic,
+                m.partition,
+                m.offset,
+                m.key,
+                m.value,
+                tuple((k, bytes(v)) for k, v in (m.headers or ())),
+                m.timestamp,
+            )
+            for msgs in batches.values()
+            for m in msgs
+        ]
+
+    async def commit(self, records: Sequence[Record]) -> None:
+        """Commit past the given records (each partition's highest offset + 1)."""
+        if self._group is None or not records:
+            return
+        top: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            top[tp] = max(top.get(tp, -1), r.offset + 1)
+        try:
+            await self._consumer.commit(top)
+        except KafkaError as exc:
+            raise BusError(f"commit failed: {exc}", group=self._group) from exc
+
+    async def seek_to_beginning(self) -> None:
+        """Replay the assigned partitions from the beginning."""
+        await self._consumer.seek_to_beginning()
+
+    async def assignment_end_offsets(self) -> dict[tuple[str, int], int]:
+        """The end offset of each assigned partition."""
+        parts = list(self._consumer.assignment())
+        if not parts:
+            return {}
+        ends = await self._consumer.end_offsets(parts)
+        return {(tp.topic, tp.partition): off for tp, off in ends.items()}

@@ -1,0 +1,250 @@
+"""The ``wirewatch`` command: the composition root, and the only part of ``wirewatch/`` that imports stages.
+
+Settings are read once here (environment ``WIREWATCH_*``, then flags) and passed down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from wirewatch.errors import WirewatchError
+from wirewatch.logging import configure_logging
+from wirewatch.runner import utcnow
+from wirewatch.settings import Settings
+
+app = typer.Typer(
+    name="wirewatch",
+    help="Real-time news ingestion, tagging and alerting.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Embedded log and inbox live here.")]
+Kafka = Annotated[
+    str | None, typer.Option("--kafka", help="Kafka bootstrap servers: use Kafka, not the embedded log.")
+]
+MqttUrl = Annotated[
+    str | None, typer.Option("--mqtt-url", help="External MQTT broker (mqtt://user:pass@host:port).")
+]
+MqttPort = Annotated[int | None, typer.Option("--mqtt-port", help="Port of the embedded MQTT broker.")]
+SubsFile = Annotated[
+    Path | None, typer.Option("--subscriptions", help="JSON array of subscriptions to load.")
+]
+
+
+def _settings(
+    *,
+    data_dir: Path | None = None,
+    kafka: str | None = None,
+    mqtt_url: str | None = None,
+    mqtt_port: int | None = None,
+    subscriptions: Path | None = None,
+    **extra: Any,
+) -> Settings:
+    """Read the settings once (environment), then apply the flags given."""
+    settings = Settings()
+    update: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    if data_dir is not None:
+        update["data_dir"] = data_dir
+    if kafka is not None:
+        update["kafka_bootstrap"] = kafka
+    if mqtt_url is not None:
+        update["mqtt_url"] = mqtt_url
+    if subscriptions is not None:
+        update["subscriptions_file"] = subscriptions
+    if mqtt_port is not None:
+        update["mqtt"] = settings.mqtt.model_copy(update={"url": f"mqtt://127.0.0.1:{mqtt_port}"})
+    settings = settings.model_copy(update=update).resolved()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _fail(exc: WirewatchError) -> typer.Exit:
+    typer.echo(f"wirewatch: {exc}", err=True)
+    return typer.Exit(code=2)
+
+
+def _serve(coro: Any) -> None:
+    try:
+        asyncio.run(coro)
+    except KeyboardInterrupt:
+        pass
+    except WirewatchError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def run(
+    data_dir: DataDir = None,
+    subscriptions: SubsFile = None,
+    mqtt_port: MqttPort = None,
+    kafka: Kafka = None,
+    mqtt_url: MqttUrl = None,
+    api: Annotated[bool | None, typer.Option("--api/--no-api", help="Serve the HTTP API.")] = None,
+    stdin: Annotated[bool, typer.Option("--stdin", help="Also read JSON lines from stdin.")] = False,
+) -> None:
+    """Run every stage in one process (embedded log and MQTT broker by default)."""
+    from wirewatch.cli.services import run_all  # noqa: PLC0415
+
+    s = _settings(
+        data_dir=data_dir, kafka=kafka, mqtt_url=mqtt_url, mqtt_port=mqtt_port, subscriptions=subscriptions
+    )
+    if api is not None:
+        s = s.model_copy(update={"api": s.api.model_copy(update={"enabled": api})})
+    _serve(run_all(s, stdin=stdin))
+
+
+@app.command()
+def ingest(
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+    inbox: Annotated[
+        Path | None, typer.Option("--inbox", help="Drop folder (default DATA_DIR/inbox).")
+    ] = None,
+    sources: Annotated[Path | None, typer.Option("--sources", help="Sources file (YAML or TOML).")] = None,
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read JSON lines from stdin.")] = False,
+) -> None:
+    """Run the ingest stage: sources → stories.raw."""
+    from wirewatch.cli.services import run_stages  # noqa: PLC0415
+
+    s = _settings(data_dir=data_dir, kafka=kafka)
+    if sources is not None:
+        s = s.model_copy(update={"ingest": s.ingest.model_copy(update={"sources_file": sources})})
+    _serve(run_stages(s, ["ingest"], stdin=stdin, inbox=inbox))
+
+
+@app.command()
+def process(data_dir: DataDir = None, kafka: Kafka = None) -> None:
+    """Run the process stage: stories.raw → tags + cluster → stories.enriched."""
+    from wirewatch.cli.services import run_stages  # noqa: PLC0415
+
+    _serve(run_stages(_settings(data_dir=data_dir, kafka=kafka), ["process"]))
+
+
+@app.command()
+def alert(
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+    mqtt_url: MqttUrl = None,
+    subscriptions: SubsFile = None,
+    deliver: Annotated[bool, typer.Option("--deliver/--no-deliver", help="Also run delivery.")] = True,
+) -> None:
+    """Run the alert stage (match → alerts) and, by default, delivery (alerts → channels)."""
+    from wirewatch.cli.services import run_stages  # noqa: PLC0415
+
+    s = _settings(data_dir=data_dir, kafka=kafka, mqtt_url=mqtt_url, subscriptions=subscriptions)
+    _serve(run_stages(s, ["alert", "deliver"] if deliver else ["alert"]))
+
+
+@app.command()
+def deliver(data_dir: DataDir = None, kafka: Kafka = None, mqtt_url: MqttUrl = None) -> None:
+    """Run delivery only: alerts → MQTT, webhooks, Apprise, SSE."""
+    from wirewatch.cli.services import run_stages  # noqa: PLC0415
+
+    _serve(run_stages(_settings(data_dir=data_dir, kafka=kafka, mqtt_url=mqtt_url), ["deliver"]))
+
+
+@app.command()
+def extract(inputs: Annotated[list[str], typer.Argument(help="Files or URLs.")]) -> None:
+    """Print one Story JSON per line for each input (a feed or package gives one per item)."""
+    from wirewatch.cli.offline import dumps, read_input  # noqa: PLC0415
+
+    s = _settings()
+    now = utcnow()
+    code = 0
+    for spec in inputs:
+        try:
+            for story in read_input(spec, now=now, max_bytes=s.ingest.max_bytes):
+                typer.echo(dumps(story))
+        except WirewatchError as exc:
+            typer.echo(f"wirewatch: {spec}: {exc}", err=True)
+            code = 1
+    raise typer.Exit(code)
+
+
+@app.command()
+def tag(inputs: Annotated[list[str], typer.Argument(help="Files or URLs.")]) -> None:
+    """Print one EnrichedStory JSON per line, in input order."""
+    from wirewatch.cli.offline import OfflinePipeline, dumps, read_input  # noqa: PLC0415
+
+    s = _settings()
+    now = utcnow()
+    pipeline = OfflinePipeline.build()
+    code = 0
+    for spec in inputs:
+        try:
+            for story in read_input(spec, now=now, max_bytes=s.ingest.max_bytes):
+                typer.echo(dumps(pipeline.enrich(story)))
+        except WirewatchError as exc:
+            typer.echo(f"wirewatch: {spec}: {exc}", err=True)
+            code = 1
+    raise typer.Exit(code)
+
+
+@app.command()
+def match(
+    subscriptions: Annotated[Path, typer.Option("--subscriptions", help="JSON array of subscriptions.")],
+    inputs: Annotated[list[str], typer.Argument(help="Files or URLs.")],
+) -> None:
+    """Print one Alert JSON per line: what these subscriptions give for these inputs."""
+    from wirewatch.cli.offline import OfflinePipeline, dumps, load_subscriptions, read_input  # noqa: PLC0415
+
+    s = _settings()
+    now = utcnow()
+    try:
+        pipeline = OfflinePipeline.build(load_subscriptions(subscriptions))
+    except WirewatchError as exc:
+        raise _fail(exc) from exc
+    code = 0
+    for spec in inputs:
+        try:
+            stories = read_input(spec, now=now, max_bytes=s.ingest.max_bytes)
+        except WirewatchError as exc:
+            typer.echo(f"wirewatch: {spec}: {exc}", err=True)
+            code = 1
+            continue
+        for _, alerts in pipeline.run(stories, now=now):
+            for a in alerts:
+                typer.echo(dumps(a))
+    raise typer.Exit(code)
+
+
+@app.command()
+def backtest(
+    query: Annotated[
+        str, typer.Argument(help='Lucene query, e.g. actor:NATO AND region:"Russia–Ukraine border".')
+    ],
+    since: Annotated[str, typer.Option("--since", help="How far back: 30m, 12h, 7d.")] = "7d",
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+) -> None:
+    """Replay the enriched topic and show what a query would have matched."""
+    from wirewatch.cli.services import run_backtest  # noqa: PLC0415
+
+    s = _settings(data_dir=data_dir, kafka=kafka)
+    _serve(run_backtest(s, query, since=since))
+
+
+@app.command()
+def topics(data_dir: DataDir = None, kafka: Kafka = None) -> None:
+    """Create the topics (idempotent) and print them."""
+    from wirewatch.cli.services import create_topics  # noqa: PLC0415
+
+    s = _settings(data_dir=data_dir, kafka=kafka)
+    _serve(create_topics(s))
+    for name in s.topics.all():
+        typer.echo(name)
+
+
+def main() -> None:
+    """Entry point of the ``wirewatch`` console script."""
+    try:
+        app()
+    except WirewatchError as exc:  # pragma: no cover - commands turn these into exit codes
+        typer.echo(f"wirewatch: {exc}", err=True)
+        sys.exit(2)

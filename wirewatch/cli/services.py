@@ -1,0 +1,219 @@
+"""Wiring of the services: which stages run, on which bus, with which channels.
+
+One async context manager per connection (bus, MQTT, HTTP client, embedded
+broker), composed with an AsyncExitStack; the stages run in one TaskGroup and
+stop together on SIGINT/SIGTERM (or when one of them fails).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+import typer
+
+from schemas import Subscription
+from wirewatch.bus import Bus, open_bus, topic_specs
+from wirewatch.errors import ConfigError
+from wirewatch.runner import utcnow
+from wirewatch.settings import Settings
+
+if TYPE_CHECKING:
+    from alerts.channels import Channel
+
+log = structlog.get_logger("wirewatch")
+
+STAGES = ("ingest", "process", "alert", "deliver")
+
+_Runner = Callable[[asyncio.Event, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def _install_stop(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def create_topics(settings: Settings) -> None:
+    """Create the deployment's topics (idempotent)."""
+    async with open_bus(settings) as bus:
+        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+
+
+async def load_subscription_file(bus: Bus, settings: Settings, path: Path) -> list[Subscription]:
+    """Publish the subscriptions of a file to the compacted topic (unchanged ones are not republished)."""
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+    from wirewatch.cli.offline import load_subscriptions  # noqa: PLC0415
+
+    subs = load_subscriptions(path)
+    store = SubscriptionStore(bus, topics=settings.topics)
+    await store.rebuild()
+    for sub in subs:
+        if store.get(sub.id) != sub:
+            await store.put(sub)
+    log.info("subscriptions loaded", path=str(path), count=len(subs))
+    return subs
+
+
+async def run_all(settings: Settings, *, stdin: bool = False) -> None:
+    """``wirewatch run``: every stage in one process."""
+    await run_stages(settings, STAGES, stdin=stdin)
+
+
+async def run_stages(
+    settings: Settings,
+    stages: Sequence[str],
+    *,
+    stdin: bool = False,
+    inbox: Path | None = None,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run the given stages until SIGINT/SIGTERM (or ``stop``)."""
+    stop = stop or asyncio.Event()
+    if ready is None:
+        _install_stop(stop)
+    async with AsyncExitStack() as stack:
+        if "deliver" in stages and settings.mqtt.embedded:
+            from wirewatch.mqtt_broker import EmbeddedMqttBroker  # noqa: PLC0415
+
+            await stack.enter_async_context(
+                EmbeddedMqttBroker(host=settings.mqtt.host, port=settings.mqtt.port)
+            )
+            log.info("embedded MQTT broker listening", url=settings.mqtt.url)
+        bus = await stack.enter_async_context(open_bus(settings))
+        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+        if settings.subscriptions_file is not None and ("alert" in stages or "deliver" in stages):
+            await load_subscription_file(bus, settings, settings.subscriptions_file)
+        services = [await _build(name, settings, bus, stack, stdin=stdin, inbox=inbox) for name in stages]
+        log.info(
+            "wirewatch running",
+            stages=list(stages),
+            bus=settings.bus,
+            data_dir=str(settings.data_dir),
+            inbox=str(inbox or settings.inbox) if "ingest" in stages else None,
+            mqtt=settings.mqtt.url if "deliver" in stages else None,
+        )
+        started = [asyncio.Event() for _ in services]
+        async with asyncio.TaskGroup() as tg:
+            for name, service, ev in zip(stages, services, started, strict=True):
+                tg.create_task(service(stop, ev), name=f"stage:{name}")
+            if ready is not None:
+                await asyncio.gather(*(e.wait() for e in started))
+                ready.set()
+        log.info("wirewatch stopped")
+
+
+async def _build(
+    name: str, settings: Settings, bus: Bus, stack: AsyncExitStack, *, stdin: bool, inbox: Path | None
+) -> _Runner:
+    topics = settings.topics
+    if name == "ingest":
+        from ingest.config import load_sources  # noqa: PLC0415
+        from ingest.service import IngestService  # noqa: PLC0415
+
+        sources = load_sources(settings.ingest.sources_file) if settings.ingest.sources_file else None
+        ingest = IngestService(
+            bus=bus,
+            topics=topics,
+            clock=utcnow,
+            inbox=inbox or settings.inbox,
+            stdin=stdin or settings.ingest.stdin,
+            sources=sources,
+            max_bytes=settings.ingest.max_bytes,
+        )
+
+        async def run_ingest(stop: asyncio.Event, started: asyncio.Event) -> None:
+            started.set()
+            await ingest.run(stop)
+
+        return run_ingest
+    if name == "process":
+        from processors import KnowledgeBase, Tagger  # noqa: PLC0415
+        from processors.service import ProcessService  # noqa: PLC0415
+
+        tagger = await asyncio.to_thread(lambda: Tagger(KnowledgeBase.load()))
+        process = ProcessService(bus=bus, topics=topics, tagger=tagger)
+        return lambda stop, started: process.run(stop, started=started)
+    if name == "alert":
+        from alerts.service import AlertService  # noqa: PLC0415
+        from alerts.store import SubscriptionStore  # noqa: PLC0415
+
+        service = AlertService(bus=bus, topics=topics, store=SubscriptionStore(bus, topics=topics))
+        return lambda stop, started: service.run(stop, started=started)
+    if name == "deliver":
+        return await _build_deliver(settings, bus, stack)
+    raise ConfigError(f"unknown stage {name!r}; choose from {', '.join(STAGES)}")
+
+
+async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack) -> _Runner:
+    import httpx  # noqa: PLC0415
+
+    from alerts.channels import AppriseChannel, SseHub, WebhookChannel  # noqa: PLC0415
+    from alerts.errors import DeliveryError  # noqa: PLC0415
+    from alerts.mqtt import MqttChannel  # noqa: PLC0415
+    from alerts.service import DeliverService  # noqa: PLC0415
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+
+    m = settings.mqtt
+    mqtt = await stack.enter_async_context(
+        MqttChannel(
+            host=m.host,
+            port=m.port,
+            username=m.username,
+            password=m.password.get_secret_value() if m.password else None,
+            topic_prefix=m.topic_prefix,
+            qos=m.qos,
+            identifier=m.client_id,
+        )
+    )
+    secrets = settings.alerts.webhook_secrets
+
+    def secret_for(subscriber: str) -> bytes:
+        if subscriber not in secrets:
+            raise DeliveryError("no webhook secret for subscriber", channel="webhook", target=subscriber)
+        return secrets[subscriber].get_secret_value().encode()
+
+    client = await stack.enter_async_context(httpx.AsyncClient())
+    sse = SseHub()
+    channels: dict[str, Channel] = {
+        "mqtt": mqtt,
+        "webhook": WebhookChannel(client, secret_for=secret_for, attempts=settings.alerts.webhook_attempts),
+        "apprise": AppriseChannel(),
+        "sse": sse,
+    }
+    deliver = DeliverService(
+        bus=bus,
+        topics=settings.topics,
+        store=SubscriptionStore(bus, topics=settings.topics),
+        channels=channels,
+        sse=sse,
+        default_channels=settings.alerts.default_channels,
+    )
+    return lambda stop, started: deliver.run(stop, started=started)
+
+
+async def run_backtest(settings: Settings, query: str, *, since: str) -> None:
+    """Replay the enriched topic and print what ``query`` would have matched, one JSON line per story."""
+    import json  # noqa: PLC0415
+
+    from alerts.backtest import backtest_topic, parse_since  # noqa: PLC0415
+
+    now = utcnow()
+    async with open_bus(settings) as bus:
+        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+        hits = await backtest_topic(bus, query, parse_since(since, now), now, topics=settings.topics)
+    for hit in hits:
+        line = {
+            "story_id": hit.story.id,
+            "cluster_id": hit.story.cluster_id,
+            "title": hit.story.title,
+            "published_at": hit.story.published_at.isoformat() if hit.story.published_at else None,
+            "explanation": [c.model_dump(mode="json") for c in hit.explanation],
+        }
+        typer.echo(json.dumps(line, ensure_ascii=False))

@@ -1,0 +1,196 @@
+"""The one generic stage loop: consume → handle → produce → commit, with the DLQ policy.
+
+Every stage service (process, alert, deliver) is this loop with its own handler.
+The policy, decided once here:
+
+- A handler that raises :class:`~wirewatch.errors.BusError` (infrastructure) stops
+  the stage without committing: the records are read again after a restart.
+- Any other exception means *this message* is bad (invalid JSON, a failed
+  validation, a bug on odd input): it goes to the dead-letter topic with its
+  reason, and the loop carries on.
+- Offsets are committed only after every record of the batch was handled and
+  everything it produced (including dead letters) was acknowledged by the bus:
+  at-least-once. Handlers are idempotent, so a replay after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from schemas import SCHEMA_VERSION, DeadLetter, Message
+from wirewatch.bus.base import (
+    HEADER_MESSAGE_TYPE,
+    HEADER_SCHEMA_VERSION,
+    HEADER_TRACE_ID,
+    Bus,
+    Headers,
+    Record,
+)
+from wirewatch.errors import BusError
+
+log = structlog.get_logger("wirewatch.runner")
+
+Handler = Callable[[Record], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The wall clock, in UTC: the one place services read it (pure code gets ``now`` passed in)."""
+    return datetime.now(UTC)
+
+
+def headers_for(message: Message, *, trace_id: str | None = None) -> Headers:
+    """The headers every Wirewatch message carries: schema version, message type, trace id."""
+    return (
+        (HEADER_SCHEMA_VERSION, str(SCHEMA_VERSION).encode()),
+        (HEADER_MESSAGE_TYPE, type(message).__name__.encode()),
+        (HEADER_TRACE_ID, (trace_id or uuid.uuid4().hex).encode()),
+    )
+
+
+def trace_id_of(record: Record) -> str | None:
+    """The trace id a record carries, to pass on to what it produces."""
+    raw = record.header(HEADER_TRACE_ID)
+    return raw.decode(errors="replace") if raw else None
+
+
+async def publish_message(
+    bus: Bus, topic: str, message: Message, *, key: str | None, trace_id: str | None = None
+) -> None:
+    """Serialise and publish one message with the standard headers."""
+    await bus.publish(
+        topic,
+        message.to_bytes(),
+        key=key.encode() if key is not None else None,
+        headers=headers_for(message, trace_id=trace_id),
+    )
+
+
+@dataclass
+class StageStats:
+    """Counters a stage keeps (exposed to logs and metrics)."""
+
+    handled: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Stage:
+    """One stage: read ``source`` as ``group``, run ``handler`` per record, commit after the batch."""
+
+    name: str
+    bus: Bus
+    source: str
+    group: str
+    handler: Handler
+    dlq: str
+    clock: Clock = utcnow
+    batch_size: int = 100
+    poll_timeout_s: float = 0.5
+    stats: StageStats = field(default_factory=StageStats)
+    on_idle: Callable[[], Awaitable[None]] | None = None
+
+    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Run until ``stop`` is set; raises only on infrastructure errors."""
+        async with self.bus.consumer([self.source], group=self.group) as consumer:
+            if started is not None:
+                started.set()
+            log.info("stage started", stage=self.name, topic=self.source, group=self.group)
+            while not stop.is_set():
+                records = await consumer.getmany(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
+                for record in records:
+                    await self.handle_one(record)
+                if records:
+                    await consumer.commit(records)
+                    self.stats.batches += 1
+                elif self.on_idle is not None:
+                    await self.on_idle()
+            log.info("stage stopped", stage=self.name, handled=self.stats.handled)
+
+    async def handle_one(self, record: Record) -> None:
+        """Handle one record; a bad message is dead-lettered, an infrastructure error propagates."""
+        key = record.key.decode(errors="replace") if record.key else None
+        with structlog.contextvars.bound_contextvars(
+            stage=self.name, topic=record.topic, partition=record.partition, offset=record.offset, key=key
+        ):
+            try:
+                await self.handler(record)
+            except BusError:
+                raise
+            except Exception as exc:  # the per-message policy: anything else is this message's fault
+                await self.dead_letter(record, exc)
+            else:
+                self.stats.handled += 1
+
+    async def dead_letter(self, record: Record, error: BaseException | str) -> None:
+        """Publish ``record`` to the DLQ with the reason."""
+        letter = DeadLetter.build(
+            stage=self.name,
+            error=error,
+            raw=record.value or b"",
+            failed_at=self.clock(),
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode(errors="replace") if record.key else None,
+        )
+        await publish_message(self.bus, self.dlq, letter, key=letter.key, trace_id=trace_id_of(record))
+        self.stats.dead_lettered += 1
+        name = letter.error_type
+        self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
+        log.warning("dead-lettered", reason=letter.reason, error_type=name)
+
+
+async def follow(
+    bus: Bus,
+    topic: str,
+    apply: Callable[[Record], None],
+    stop: asyncio.Event,
+    *,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Apply ``topic`` from the beginning, set ``ready`` once caught up, then keep applying until ``stop``.
+
+    No consumer group: every copy of a stage sees every record. Stages rebuild their
+    state from compacted changelogs this way before they take work.
+    """
+    async with bus.consumer([topic], group=None) as consumer:
+        ends = await consumer.assignment_end_offsets()
+        seen: dict[tuple[str, int], int] = {}
+        empty_reads = 0
+        while not stop.is_set():
+            records = await consumer.getmany(timeout_s=0.2, max_records=1000)
+            for record in records:
+                apply(record)
+                seen[record.topic, record.partition] = record.offset + 1
+            empty_reads = 0 if records else empty_reads + 1
+            caught_up = all(seen.get(tp, 0) >= end for tp, end in ends.items())
+            # Compaction may have removed the last offsets: a few empty reads also mean "caught up".
+            if ready is not None and not ready.is_set() and (caught_up or empty_reads >= 3):
+                ready.set()
+
+
+async def replay(bus: Bus, topic: str, apply: Callable[[Record], None]) -> None:
+    """Apply ``topic`` from the beginning to its current end, then return (a one-shot rebuild)."""
+    done = asyncio.Event()
+    await follow(bus, topic, apply, done, ready=done)
+
+
+async def run_until(stop: asyncio.Event, work: Coroutine[Any, Any, object]) -> None:
+    """Run ``work`` until it ends or ``stop`` is set, whichever comes first (then cancel it)."""
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(work)
+        stopper = tg.create_task(stop.wait())
+        done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        for t in (task, stopper):
+            if t not in done:
+                t.cancel()
