@@ -14,11 +14,12 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sse_starlette import EventSourceResponse
 
 from alerts.backtest import BacktestHit, InvalidSinceError, parse_since
@@ -42,6 +43,18 @@ class SubscriptionIn(BaseModel):
 
     query: str = Field(min_length=1, examples=["actor:NATO AND country:(UA OR PL)"])
     options: SubscriptionOptions = SubscriptionOptions()
+
+    @model_validator(mode="after")
+    def _channels_have_targets(self) -> Self:
+        # Caught here, a missing target is a 422 now rather than a dead letter at the first alert.
+        options = self.options
+        if "webhook" in options.channels:
+            url = urlsplit(options.webhook_url or "")
+            if url.scheme not in {"http", "https"} or not url.hostname:
+                raise ValueError("the webhook channel needs an http(s) options.webhook_url")
+        if "apprise" in options.channels and not options.apprise_urls:
+            raise ValueError("the apprise channel needs options.apprise_urls")
+        return self
 
 
 class QueryProblem(BaseModel):
@@ -115,11 +128,11 @@ def create_api(
     """The API over ``store``; ``tokens`` maps bearer token → subscriber; ``admins`` may stream everyone's."""
     app = FastAPI(title="Wirewatch", summary="Subscriptions, live alerts and backtests", version="1")
     bearer = HTTPBearer(auto_error=False, description="The subscriber's API token.")
-    known = [(token.encode(), who) for token, who in tokens.items()]
+    known = [(token.encode(), who) for token, who in tokens.items() if token]
     # A backtest replays the whole enriched topic: a few at a time.
     backtests = asyncio.Semaphore(backtest_concurrency)
 
-    def subscriber(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    async def subscriber(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
         if credentials is not None:
             given = credentials.credentials.encode()
             for token, who in known:

@@ -7,8 +7,9 @@ enriched topic from its beginning (no consumer group, nothing committed) for
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
-from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -79,8 +80,23 @@ class _Matcher:
         return None if found is None else BacktestHit(story, found.explanation)
 
 
-def _ordered(hits: Iterable[BacktestHit]) -> list[BacktestHit]:
-    return sorted(hits, key=lambda h: story_time(h.story))
+class _Latest:
+    """Keeps the ``limit`` latest hits by story time (all of them without a limit), in bounded memory."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.heap: list[tuple[datetime, int, BacktestHit]] = []
+        self.order = itertools.count()  # ties keep arrival order and never compare hits
+
+    def add(self, hit: BacktestHit) -> None:
+        item = (story_time(hit.story), next(self.order), hit)
+        if self.limit is None or len(self.heap) < self.limit:
+            heapq.heappush(self.heap, item)
+        elif item > self.heap[0]:
+            heapq.heapreplace(self.heap, item)
+
+    def oldest_first(self) -> list[BacktestHit]:
+        return [hit for _, _, hit in sorted(self.heap)]
 
 
 def backtest(
@@ -98,11 +114,11 @@ def backtest(
     left out; with ``limit``, only the latest ``limit`` hits are kept.
     """
     matcher = _Matcher(query, since, now, min_confidence)
-    hits: deque[BacktestHit] = deque(maxlen=limit)
+    hits = _Latest(limit)
     for story in stories:
         if (hit := matcher.check(story)) is not None:
-            hits.append(hit)
-    return _ordered(hits)
+            hits.add(hit)
+    return hits.oldest_first()
 
 
 async def backtest_topic(
@@ -118,7 +134,7 @@ async def backtest_topic(
     """:func:`backtest` over the enriched topic, read from its beginning to its current end."""
     matcher = _Matcher(query, since, now, min_confidence)  # an invalid query fails before any reading
     topic = (topics or Topics()).enriched
-    hits: deque[BacktestHit] = deque(maxlen=limit)
+    hits = _Latest(limit)
     unreadable = 0
     async with bus.consumer([topic], group=None, from_beginning=True) as consumer:
         async for batch in read_to_end(consumer):
@@ -131,10 +147,10 @@ async def backtest_topic(
                     unreadable += 1
                     continue
                 if (hit := matcher.check(story)) is not None:
-                    hits.append(hit)
+                    hits.add(hit)
     if unreadable:
         log.warning("unreadable stories skipped in backtest", topic=topic, count=unreadable)
-    return _ordered(hits)
+    return hits.oldest_first()
 
 
 def topic_backtester(

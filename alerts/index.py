@@ -4,7 +4,9 @@ This is the presearcher idea of Lucene's Monitor. Each compiled query names a se
 keys one of which any matching story must carry (:attr:`CompiledQuery.required_terms`); the
 index keeps a posting set per key. For a story, the index looks up each of the story's keys
 (:attr:`PreparedStory.keys`: its tag forms, country codes, source, language and text
-tokens), gathers the subscriptions found, adds the few that cannot be reduced to keys
+tokens), keeps the queries for which the story also carries a key of a second AND clause
+(:attr:`CompiledQuery.also_required`, a cheap filter in the spirit of Monitor's multipass
+presearcher), adds the few that cannot be reduced to keys
 (:attr:`SubscriptionIndex.always_checked`), and verifies each candidate exactly with
 :meth:`CompiledQuery.match`. The work per story depends on the story's size and on how many
 subscriptions share its terms, not on how many subscriptions there are.
@@ -15,13 +17,13 @@ Identical query strings share one compiled query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alerts.errors import QueryError
 from alerts.query import CompiledQuery, PreparedStory, compile_query, prepare
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Collection, Iterable, Iterator
 
     from schemas.models import EnrichedStory, MatchedClause, Subscription
 
@@ -34,132 +36,178 @@ class SubscriptionMatch:
     explanation: tuple[MatchedClause, ...]
 
 
-class _Entry:
-    """One indexed subscription (hashed by identity in the posting sets)."""
+class _Group:
+    """The subscriptions sharing one query string: the query is compiled and checked once.
 
-    __slots__ = ("compiled", "keys", "min_confidence", "subscription")
+    ``by_confidence`` maps each ``min_confidence`` in use to its subscriptions by id.
+    """
 
-    def __init__(self, subscription: Subscription, compiled: CompiledQuery) -> None:
-        self.subscription = subscription
+    __slots__ = ("by_confidence", "compiled", "size")
+
+    def __init__(self, compiled: CompiledQuery) -> None:
         self.compiled = compiled
-        self.keys = compiled.required_terms
-        self.min_confidence = subscription.options.min_confidence
+        self.by_confidence: dict[float, dict[str, Subscription]] = {}
+        self.size = 0
 
 
 class SubscriptionIndex:
     """Subscriptions indexed by the terms their queries require."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, _Entry] = {}
-        self._postings: dict[str, set[_Entry]] = {}
-        self._always: dict[str, _Entry] = {}
-        # query string -> (compiled query, number of subscriptions using it)
-        self._compiled: dict[str, tuple[CompiledQuery, int]] = {}
+        self._subs: dict[str, Subscription] = {}
+        self._groups: dict[str, _Group] = {}
+        # field -> normalized value (or wildcard prefix) -> second key -> groups. A group is
+        # filed under each of its required keys, then under each key of ``also_required``
+        # (or under "" if it has none): a story must carry both to make it a candidate.
+        self._postings: dict[str, dict[str, dict[str, tuple[_Group, ...]]]] = {}
+        self._prefix_postings: dict[str, dict[str, dict[str, tuple[_Group, ...]]]] = {}
+        self._always: set[_Group] = set()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._subs)
 
     def __contains__(self, sub_id: object) -> bool:
-        return sub_id in self._entries
+        return sub_id in self._subs
 
     def __iter__(self) -> Iterator[Subscription]:
-        return (e.subscription for e in self._entries.values())
+        return iter(self._subs.values())
 
     def get(self, sub_id: str) -> Subscription | None:
         """The indexed subscription with this id, if any."""
-        entry = self._entries.get(sub_id)
-        return entry.subscription if entry else None
+        return self._subs.get(sub_id)
 
     @property
     def always_checked(self) -> int:
         """How many subscriptions are checked against every story (unindexable wildcards)."""
-        return len(self._always)
+        return sum(g.size for g in self._always)
 
     @property
     def distinct_queries(self) -> int:
         """How many distinct query strings are compiled (shared between subscriptions)."""
-        return len(self._compiled)
+        return len(self._groups)
 
     @property
     def keys(self) -> int:
         """How many distinct index keys have postings."""
-        return len(self._postings)
+        return sum(len(p) for table in (self._postings, self._prefix_postings) for p in table.values())
 
-    def add(self, sub: Subscription) -> None:
+    def add(self, sub: Subscription, compiled: CompiledQuery | None = None) -> None:
         """Index ``sub``, replacing any subscription with the same id.
 
+        ``compiled`` may pass ``sub.query`` already compiled (e.g. validated by the API).
         Raises :class:`QueryError` (with the subscription id) if the query is invalid; the
         subscription it would have replaced then stays indexed.
         """
-        shared = self._compiled.get(sub.query)
-        if shared is None:
+        group = self._groups.get(sub.query)
+        if group is not None:
+            compiled = group.compiled
+        elif compiled is None or compiled.query != sub.query:
             try:
                 compiled = compile_query(sub.query)
             except QueryError as exc:
                 raise QueryError(
                     exc.reason, query=exc.query, position=exc.position, subscription_id=sub.id
                 ) from exc
-        else:
-            compiled = shared[0]
         self.remove(sub.id)
-        refs = self._compiled.get(sub.query, (compiled, 0))[1]
-        self._compiled[sub.query] = (compiled, refs + 1)
-        entry = _Entry(sub, compiled)
-        self._entries[sub.id] = entry
-        if entry.keys is None:
-            self._always[sub.id] = entry
-        else:
-            for key in entry.keys:
-                posting = self._postings.get(key)
-                if posting is None:
-                    self._postings[key] = {entry}
-                else:
-                    posting.add(entry)
+        group = self._groups.get(sub.query)
+        if group is None:
+            group = self._groups[sub.query] = _Group(compiled)
+            self._post(group, add=True)
+        group.by_confidence.setdefault(sub.options.min_confidence, {})[sub.id] = sub
+        group.size += 1
+        self._subs[sub.id] = sub
 
     def remove(self, sub_id: str) -> bool:
         """Drop the subscription ``sub_id``; return whether it was indexed."""
-        entry = self._entries.pop(sub_id, None)
-        if entry is None:
+        sub = self._subs.pop(sub_id, None)
+        if sub is None:
             return False
-        if entry.keys is None:
-            del self._always[sub_id]
-        else:
-            for key in entry.keys:
-                posting = self._postings[key]
-                posting.discard(entry)
-                if not posting:
-                    del self._postings[key]
-        query = entry.subscription.query
-        compiled, refs = self._compiled[query]
-        if refs <= 1:
-            del self._compiled[query]
-        else:
-            self._compiled[query] = (compiled, refs - 1)
+        group = self._groups[sub.query]
+        subs = group.by_confidence[sub.options.min_confidence]
+        del subs[sub_id]
+        if not subs:
+            del group.by_confidence[sub.options.min_confidence]
+        group.size -= 1
+        if not group.size:
+            del self._groups[sub.query]
+            self._post(group, add=False)
         return True
 
-    def _candidates(self, prepared: PreparedStory) -> set[_Entry]:
-        found: set[_Entry] = set(self._always.values())
-        postings = self._postings
-        for key in prepared.keys:
-            posting = postings.get(key)
-            if posting is not None:
-                found.update(posting)
+    def _post(self, group: _Group, *, add: bool) -> None:
+        """Add ``group`` to (or drop it from) the postings of every key its query requires."""
+        keys = group.compiled.required_terms
+        if keys is None:
+            (self._always.add if add else self._always.discard)(group)
+            return
+        seconds = group.compiled.also_required or ("",)
+        for key in keys:
+            field, _, value = key.partition(":")
+            table = self._postings
+            if field.endswith("*"):
+                field, table = field[:-1], self._prefix_postings
+            by_value = table.setdefault(field, {})
+            by_second = by_value.setdefault(value, {})
+            for second in seconds:
+                # Tuples: most (key, second key) pairs hold one or two queries.
+                groups = by_second.get(second, ())
+                if add:
+                    by_second[second] = (*groups, group)
+                    continue
+                rest = tuple(g for g in groups if g is not group)
+                if rest:
+                    by_second[second] = rest
+                else:
+                    del by_second[second]
+            if not by_second:
+                del by_value[value]
+                if not by_value:
+                    del table[field]
+
+    def _candidates(self, prepared: PreparedStory) -> set[_Group]:
+        found = set(self._always)
+        story_keys: frozenset[str] | None = None
+        for table, values in ((self._postings, prepared.values), (self._prefix_postings, prepared.prefixes)):
+            for field, by_value in table.items():
+                for value in _common(by_value, values(field)):
+                    by_second = by_value[value]
+                    unfiltered = by_second.get("")
+                    if unfiltered is not None:
+                        found.update(unfiltered)
+                        if len(by_second) == 1:
+                            continue
+                    if story_keys is None:
+                        story_keys = prepared.exact_keys
+                    for second in _common(by_second, story_keys):
+                        found.update(by_second[second])
         return found
 
     def candidates(self, story: EnrichedStory | PreparedStory) -> int:
-        """How many subscriptions the presearch would verify for ``story`` (for diagnostics)."""
+        """How many distinct queries the presearch would verify for ``story`` (diagnostics)."""
         return len(self._candidates(prepare(story)))
 
     def match(self, story: EnrichedStory | PreparedStory) -> list[SubscriptionMatch]:
         """The subscriptions whose query holds on ``story``, sorted by subscription id."""
         prepared = prepare(story)
         matches: list[SubscriptionMatch] = []
-        for entry in self._candidates(prepared):
-            found = entry.compiled.match(prepared, min_confidence=entry.min_confidence)
-            if found is not None:
-                matches.append(SubscriptionMatch(entry.subscription, found.explanation))
-        matches.sort(key=lambda m: m.subscription.id)
+        for group in self._candidates(prepared):
+            for min_confidence, subs in group.by_confidence.items():
+                found = group.compiled.match(prepared, min_confidence=min_confidence)
+                if found is not None:
+                    explanation = found.explanation
+                    matches.extend(SubscriptionMatch(sub, explanation) for sub in subs.values())
+        matches.sort(key=_by_id)
         return matches
+
+
+def _common(table: dict[str, Any], values: Collection[str]) -> Iterable[str]:
+    """The keys of ``table`` among ``values``, iterating the smaller side in C."""
+    if isinstance(values, frozenset | set) and len(table) < len(values):
+        return values.intersection(table)  # iterates the dict's keys
+    return table.keys() & values  # iterates ``values`` (or the smaller view)
+
+
+def _by_id(match: SubscriptionMatch) -> str:
+    return match.subscription.id
 
 
 def match_all_plain(
@@ -172,5 +220,5 @@ def match_all_plain(
         found = compiled.match(prepared, min_confidence=sub.options.min_confidence)
         if found is not None:
             matches.append(SubscriptionMatch(sub, found.explanation))
-    matches.sort(key=lambda m: m.subscription.id)
+    matches.sort(key=_by_id)
     return matches

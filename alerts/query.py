@@ -36,6 +36,8 @@ Semantics:
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, cast
@@ -69,9 +71,9 @@ from alerts.text import (
     literal_prefix,
     norm_value,
     pattern_tokens,
-    token_spans,
     tokens,
     wildcard_regex,
+    word_spans,
 )
 from schemas.models import EnrichedStory, MatchedClause, Mention
 
@@ -89,8 +91,8 @@ INDEX_FIELDS: Final = (*TAG_FIELDS, "country", "source", "lang", "text")
 # A wildcard indexes under this many literal leading characters; shorter ones are checked
 # against every story (see SubscriptionIndex.always_checked).
 PREFIX_LEN: Final = 3
-# How many text mentions an explanation lists per clause.
-MAX_TEXT_MENTIONS: Final = 10
+# How many text mentions an explanation lists per clause (each costs a Mention per match).
+MAX_TEXT_MENTIONS: Final = 3
 
 # Rough cost of an index term (how many stories carry it): AND indexes its cheapest child.
 _FIELD_COST: Final = {
@@ -141,10 +143,14 @@ class PreparedStory:
     """
 
     __slots__ = (
+        "_exact_keys",
+        "_explained",
         "_keys",
         "_positions",
         "_prefixes",
+        "_sorted_tokens",
         "_spans",
+        "_wildcards",
         "countries",
         "country_forms",
         "language",
@@ -179,9 +185,32 @@ class PreparedStory:
         self.text_set = frozenset(toks)
         self.title_set = frozenset(title)
         self._positions: dict[str, list[int]] | None = None
-        self._spans: list[tuple[str, int, int]] | None = None
+        self._spans: list[tuple[str, int, list[tuple[int, int]]]] | None = None
         self._prefixes: dict[str, frozenset[str]] = {}
         self._keys: frozenset[str] | None = None
+        self._exact_keys: frozenset[str] | None = None
+        self._wildcards: dict[str, frozenset[str]] = {}
+        self._sorted_tokens: list[str] | None = None
+        # (clause, field, min_confidence) -> its explanation: many queries share clauses.
+        self._explained: dict[tuple[str, str, float], list[MatchedClause]] = {}
+
+    def tokens_matching(self, pattern: re.Pattern[str], prefix: str) -> frozenset[str]:
+        """The distinct text tokens a wildcard token (``pattern``, literal ``prefix``) matches."""
+        found = self._wildcards.get(pattern.pattern)
+        if found is None:
+            fullmatch = pattern.fullmatch
+            pool: Iterable[str] = self.text_set
+            if prefix:
+                # Only tokens starting with the prefix can match: a range of the sorted tokens.
+                if self._sorted_tokens is None:
+                    self._sorted_tokens = sorted(self.text_set)
+                ordered = self._sorted_tokens
+                start = bisect.bisect_left(ordered, prefix)
+                end = bisect.bisect_left(ordered, prefix + "\U0010ffff", start)
+                pool = ordered[start:end]
+            found = frozenset(t for t in pool if t and fullmatch(t))
+            self._wildcards[pattern.pattern] = found
+        return found
 
     def values(self, field: str) -> Collection[str]:
         """The story's normalized values for an index field (``title`` shares ``text``)."""
@@ -205,39 +234,57 @@ class PreparedStory:
     def positions(self, token: str) -> list[int]:
         """Where ``token`` occurs in the text tokens."""
         if self._positions is None:
-            pos: dict[str, list[int]] = {}
-            for i, tok in enumerate(self.text_tokens):
-                pos.setdefault(tok, []).append(i)
-            self._positions = pos
-        return self._positions.get(token, [])
+            self._positions = {}
+        found = self._positions.get(token)
+        if found is None:
+            found = []
+            if token in self.text_set:
+                # list.index runs in C: cheaper than mapping every token of a long story.
+                index, at = self.text_tokens.index, -1
+                with contextlib.suppress(ValueError):
+                    while True:
+                        at = index(token, at + 1)
+                        found.append(at)
+            self._positions[token] = found
+        return found
+
+    @property
+    def exact_keys(self) -> frozenset[str]:
+        """The story's index keys for exact values (no wildcard prefixes)."""
+        if self._exact_keys is None:
+            keys: set[str] = set()
+            for field in INDEX_FIELDS:
+                head = term_key(field, "")
+                keys.update([head + v for v in self.values(field) if v])
+            self._exact_keys = frozenset(keys)
+        return self._exact_keys
 
     @property
     def keys(self) -> frozenset[str]:
         """Every index key this story carries (see :attr:`CompiledQuery.required_terms`)."""
         if self._keys is None:
-            keys: set[str] = set()
-            for field in INDEX_FIELDS:
-                keys.update(term_key(field, v) for v in self.values(field) if v)
-                keys.update(prefix_key(field, p) for p in self.prefixes(field))
-            self._keys = frozenset(keys)
+            prefixes = (prefix_key(field, p) for field in INDEX_FIELDS for p in self.prefixes(field))
+            self._keys = self.exact_keys.union(prefixes)
         return self._keys
 
     def mention(self, first: int, last: int) -> Mention:
         """The mention covering text tokens ``first`` to ``last`` (same field)."""
         if self._spans is None:
-            spans: list[tuple[str, int, int]] = []
+            # Per field: (field, index of its first token, its token spans), in token order.
+            spans: list[tuple[str, int, list[tuple[int, int]]]] = []
+            at = 0
             for field in (_TITLE, _STANDFIRST, _BODY):
-                found = [(field, start, end) for _, start, end in token_spans(getattr(self.story, field) or "")]
-                if found and spans:
-                    spans.append((field, 0, 0))
-                spans.extend(found)
+                found = word_spans(getattr(self.story, field) or "")
+                if found:
+                    if spans:
+                        at += 1  # the empty token between fields
+                    spans.append((field, at, found))
+                    at += len(found)
             self._spans = spans
-        field, start, _ = self._spans[first]
-        _, _, end = self._spans[last]
+        field, offset, field_spans = next(s for s in reversed(self._spans) if s[1] <= first)
+        start, end = field_spans[first - offset][0], field_spans[last - offset][1]
         text = getattr(self.story, field)
-        return Mention.model_construct(
-            field=cast("TextField", field), start=start, end=end, text=text[start:end]
-        )
+        return Mention(field=cast("TextField", field), start=start, end=end, text=text[start:end])
 
 
 def _forms(tags: Iterable[Tag]) -> dict[str, list[Tag]]:
@@ -290,7 +337,10 @@ class _And(_Node):
 
     @override
     def test(self, story: PreparedStory, min_conf: float) -> bool:
-        return all(c.test(story, min_conf) for c in self.children)
+        for c in self.children:  # noqa: SIM110 - hot path: a loop, not a generator per call
+            if not c.test(story, min_conf):
+                return False
+        return True
 
     @override
     def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
@@ -299,11 +349,15 @@ class _And(_Node):
 
     @override
     def presearch(self) -> _Presearch:
-        results = [c.presearch() for c in self.children]
-        key_sets = [r for r in results if isinstance(r, frozenset)]
-        if key_sets:
-            return min(key_sets, key=lambda ks: (sum(_key_cost(k) for k in ks), sorted(ks)))
-        return _ALWAYS if _ALWAYS in results else _UNBOUNDED
+        ranked = self.ranked_key_sets()
+        if ranked:
+            return ranked[0]
+        return _ALWAYS if any(c.presearch() == _ALWAYS for c in self.children) else _UNBOUNDED
+
+    def ranked_key_sets(self) -> list[_Keys]:
+        """The children's key sets, cheapest first (each is necessary for the AND)."""
+        key_sets = {r for r in (c.presearch() for c in self.children) if isinstance(r, frozenset)}
+        return sorted(key_sets, key=lambda ks: (sum(_key_cost(k) for k in ks), sorted(ks)))
 
 
 class _Or(_Node):
@@ -314,7 +368,10 @@ class _Or(_Node):
 
     @override
     def test(self, story: PreparedStory, min_conf: float) -> bool:
-        return any(c.test(story, min_conf) for c in self.children)
+        for c in self.children:  # noqa: SIM110 - hot path: a loop, not a generator per call
+            if c.test(story, min_conf):
+                return True
+        return False
 
     @override
     def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
@@ -379,9 +436,20 @@ class _Leaf(_Node):
     def presearch(self) -> _Presearch:
         return self._presearch_value(self.value)
 
+    @override
+    def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
+        key = (self.clause, self.field, min_conf)
+        found = story._explained.get(key)  # noqa: SLF001 - the story's cache is for its queries
+        if found is None:
+            found = story._explained[key] = self._explain(story, min_conf)  # noqa: SLF001
+        out.extend(found)
+
+    def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
+        raise NotImplementedError
+
     def _clause(self, tag: Tag | None = None, mentions: tuple[Mention, ...] = ()) -> MatchedClause:
-        # model_construct: every value is valid by construction, and this runs per match.
-        return MatchedClause.model_construct(
+        # Plain validated construction: in pydantic 2 it is faster than model_construct.
+        return MatchedClause(
             clause=self.clause,
             field=self.field,
             value=self.shown,
@@ -410,13 +478,16 @@ class _TagLeaf(_Leaf):
     def test(self, story: PreparedStory, min_conf: float) -> bool:
         forms = story.tag_forms[self.field]
         if self.regex is None:
-            return any(t.confidence >= min_conf for t in forms.get(self.value, ()))
+            for tag in forms.get(self.value, ()):  # noqa: SIM110 - hot path, as above
+                if tag.confidence >= min_conf:
+                    return True
+            return False
         return bool(_matching_tags(forms, self.value, self.regex, min_conf))
 
     @override
-    def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
+    def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
         tags = _matching_tags(story.tag_forms[self.field], self.value, self.regex, min_conf)
-        out.extend(self._clause(tag, tag.mentions) for tag in tags)
+        return [self._clause(tag, tag.mentions) for tag in tags]
 
 
 class _CountryLeaf(_Leaf):
@@ -440,7 +511,8 @@ class _CountryLeaf(_Leaf):
         )
 
     @override
-    def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
+    def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
+        out: list[MatchedClause] = []
         shown: list[Tag] = []
         for tag in _matching_tags(story.country_forms, self.value, self.regex, min_conf):
             shown.append(tag)
@@ -459,6 +531,7 @@ class _CountryLeaf(_Leaf):
                 # Places in that country are the evidence (e.g. a city).
                 mentions = tuple(m for t in support for m in t.mentions)
                 out.append(self._clause(None, mentions))
+        return out
 
 
 class _ScalarLeaf(_Leaf):
@@ -477,8 +550,8 @@ class _ScalarLeaf(_Leaf):
         return bool(value) and self.regex.fullmatch(value) is not None
 
     @override
-    def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
-        out.append(self._clause())
+    def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
+        return [self._clause()]
 
 
 class _TextLeaf(_Leaf):
@@ -488,43 +561,51 @@ class _TextLeaf(_Leaf):
     literal token or the regex of a wildcard token.
     """
 
-    __slots__ = ("patterns", "toks")
+    __slots__ = ("literals", "patterns", "prefixes", "toks")
 
     def __init__(self, field: str, toks: tuple[str, ...], clause: str, shown: str) -> None:
         patterns = tuple(wildcard_regex(t) if WILDCARD_CHARS & set(t) else None for t in toks)
         super().__init__(field, " ".join(toks), None, clause, shown)
         self.toks = toks
         self.patterns = patterns
+        self.literals = frozenset(t for t, p in zip(toks, patterns, strict=True) if p is None)
+        self.prefixes = tuple(literal_prefix(t) for t in toks)
 
     @override
     def presearch(self) -> _Presearch:
-        literal = [t for t, p in zip(self.toks, self.patterns, strict=True) if p is None]
-        if literal:
+        if self.literals:
             # The longest literal token: the rarest, roughly.
-            return frozenset({term_key(self.field, max(literal, key=lambda t: (len(t), t)))})
-        prefixes = [literal_prefix(t) for t in self.toks]
-        best = max(prefixes, key=len)
+            return frozenset({term_key(self.field, max(self.literals, key=lambda t: (len(t), t)))})
+        best = max((literal_prefix(t) for t in self.toks), key=len)
         if len(best) >= PREFIX_LEN:
             return frozenset({prefix_key(self.field, best)})
         return _ALWAYS
 
     def _starts(self, story: PreparedStory) -> list[int]:
         """Token positions where the whole sequence matches."""
+        # Cheap rejections first: every literal token and every wildcard must occur somewhere.
+        if not self.literals <= story.text_set:
+            return []
+        allowed = [
+            None if p is None else story.tokens_matching(p, prefix)
+            for p, prefix in zip(self.patterns, self.prefixes, strict=True)
+        ]
+        if any(a is not None and not a for a in allowed):
+            return []
         limit = story.title_len if self.field == "title" else len(story.text_tokens)
-        toks, patterns, text = self.toks, self.patterns, story.text_tokens
-        n = len(toks)
-        first_pattern = patterns[0]
-        if first_pattern is None:
+        toks, text, n = self.toks, story.text_tokens, len(self.toks)
+        first = allowed[0]
+        if first is None:
             starts = story.positions(toks[0])
         else:
-            starts = [i for i, t in enumerate(text) if t and first_pattern.fullmatch(t)]
+            starts = sorted(i for tok in first for i in story.positions(tok))
         found: list[int] = []
         for i in starts:
             if i + n > limit:
                 break
             for j in range(1, n):
-                tok, pat = text[i + j], patterns[j]
-                if (tok != toks[j]) if pat is None else (not tok or pat.fullmatch(tok) is None):
+                ok = allowed[j]
+                if (text[i + j] != toks[j]) if ok is None else (text[i + j] not in ok):
                     break
             else:
                 found.append(i)
@@ -537,10 +618,10 @@ class _TextLeaf(_Leaf):
         return bool(self._starts(story))
 
     @override
-    def explain(self, story: PreparedStory, min_conf: float, out: list[MatchedClause]) -> None:
+    def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
         n = len(self.toks)
         starts = self._starts(story)[:MAX_TEXT_MENTIONS]
-        out.append(self._clause(None, tuple(story.mention(i, i + n - 1) for i in starts)))
+        return [self._clause(None, tuple(story.mention(i, i + n - 1) for i in starts))]
 
 
 # --------------------------------------------------------------------------- compiled query
@@ -556,15 +637,25 @@ class Match:
 class CompiledQuery:
     """A parsed, validated query: checks stories and lists the terms the index needs."""
 
-    __slots__ = ("_root", "clauses", "query", "required_terms")
+    __slots__ = ("_root", "also_required", "clauses", "query", "required_terms")
 
-    def __init__(self, query: str, root: _Node, clauses: int, required_terms: frozenset[str] | None) -> None:
+    def __init__(
+        self,
+        query: str,
+        root: _Node,
+        clauses: int,
+        required_terms: frozenset[str] | None,
+        also_required: frozenset[str] | None = None,
+    ) -> None:
         self.query = query
         self._root = root
         self.clauses = clauses
         #: Keys one of which every matching story carries (see :attr:`PreparedStory.keys`);
         #: ``None`` when the query cannot be reduced to keys and must see every story.
         self.required_terms = required_terms
+        #: For a top-level AND: the key set of another of its children (exact keys only), of
+        #: which a matching story also carries one; the index uses it as a second filter.
+        self.also_required = also_required
 
     @property
     def always_check(self) -> bool:
@@ -613,7 +704,15 @@ def compile_query(query: str) -> CompiledQuery:
             position=_first_negation(tree),
         )
     required = result if isinstance(result, frozenset) else None
-    return CompiledQuery(query, root, compiler.clauses, required)
+    also = None
+    if required is not None and isinstance(root, _And):
+        others = [ks for ks in root.ranked_key_sets()[1:] if not any(_is_prefix_key(k) for k in ks)]
+        also = others[0] if others else None
+    return CompiledQuery(query, root, compiler.clauses, required, also)
+
+
+def _is_prefix_key(key: str) -> bool:
+    return key.partition(":")[0].endswith("*")
 
 
 _PARSE_POSITION: Final = re.compile(r"position (\d+)")

@@ -35,12 +35,18 @@ consuming. A crash anywhere in between replays input whose state was not saved;
 the decisions are then the same, and so are the idempotency keys
 (:func:`alert_key`, which never depends on ``now``), so delivery drops the
 duplicates. Pass the record's timestamp as ``now`` to ``decide`` so that a replay
-sees the same throttle and quiet-hour decisions. The changelog must be
-partitioned like ``stories.enriched`` (by cluster id) or kept per worker: each
-alert worker owns its clusters' threads; mailboxes (keyed by subscription) are
-per worker, which makes throttles and digests per worker when several workers
-serve one subscription. :meth:`AlertState.expire` drops threads idle for
-``retention`` so that memory and the topic stay bounded.
+sees the same throttle and quiet-hour decisions.
+
+With several alert workers, keep one AlertState per assigned partition of
+``stories.enriched`` (keyed by cluster id, so a cluster's threads and retractions
+stay on one partition) and write its changes to the same partition number of
+the changelog topic, as Kafka Streams does; on a rebalance a worker restores
+exactly the partitions it was given. Mailboxes are then per partition: a
+subscription served by P partitions may get up to P × ``max_alerts`` per window
+and P digests. Exact per-subscription throttles and digests would need the
+mailbox half to run after the ``alerts`` topic, which is keyed by subscription.
+:meth:`AlertState.expire` (call it e.g. hourly) drops threads and retractions idle
+for ``retention`` so that memory and the topic stay bounded.
 """
 
 from __future__ import annotations
@@ -227,8 +233,9 @@ class AlertState:
             if mailbox.due_at is None or mailbox.due_at > now:
                 continue
             subscription = subscriptions.get(subscription_id)
-            if subscription is None or subscription.options.paused:
-                self._clear_held(subscription_id)  # deleted or paused: nothing, ever
+            if subscription is None or subscription.options.paused or not mailbox.held:
+                # Deleted or paused: nothing, ever. No held item left (all retracted): nothing to say.
+                self._clear_held(subscription_id)
                 continue
             later = _quiet_until(subscription.options.quiet_hours, now) or self._throttled_until(
                 subscription, now

@@ -56,6 +56,11 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
     return [(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each token of :func:`tokens` in the raw text."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
 def wildcard_regex(pattern: str) -> re.Pattern[str]:
     """Compile an already normalized ``*``/``?`` pattern into a regex for whole strings."""
     parts: list[str] = []

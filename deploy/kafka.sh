@@ -17,6 +17,7 @@
 #   KAFKA_START_TIMEOUT    readiness bound in seconds, default 60
 #   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL, default 30
 #   KAFKA_HEAP_OPTS        default "-Xms256m -Xmx768m"
+#   KAFKA_JVM_OPTS         extra JVM options for the broker (e.g. -XX:TieredStopAtLevel=1)
 #   KAFKA_WATCH_PID        if set, a small watcher stops the broker when that process exits
 #                          (tests pass their own pid so a killed pytest leaves no broker behind)
 #
@@ -99,8 +100,8 @@ port_in_use() {
 
 pick_port() {
     # Below the kernel's ephemeral range (32768+), so outgoing connections never hold it.
-    local p i
-    for i in $(seq 1 200); do
+    local p
+    for _ in $(seq 1 200); do
         p=$((20000 + RANDOM % 12000))
         port_in_use "$p" || { echo "$p"; return 0; }
     done
@@ -132,6 +133,7 @@ render_config() {
 start_watcher() {
     local kpid=$1 wpid=$2
     # Detached, no inherited stdout: the caller may be reading our stdout until EOF.
+    # shellcheck disable=SC2016 # expanded by the inner shell
     setsid bash -c '
         while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
         kill -TERM "$2" 2>/dev/null || true
@@ -142,7 +144,8 @@ start_watcher() {
 try_start() {
     # Returns 0 when ready, 2 when the port was taken (caller may retry with new ports), 1 otherwise.
     local port=$1 cport=$2 pid deadline
-    java -Xshare:auto $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    # shellcheck disable=SC2086 # option lists are split on purpose
+    java -Xshare:auto $HEAP_OPTS ${KAFKA_JVM_OPTS:-} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
         "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" \
         "-Dwirewatch.kafka.data=$DATA" \
         -cp "$LIBS/*" kafka.Kafka "$DATA/server.properties" </dev/null >>"$DATA/kafka.log" 2>&1 &
@@ -170,12 +173,13 @@ cmd_start() {
     [[ -f $DIST/.complete ]] || cmd_fetch
     mkdir -p "$DATA"
     DATA=$(cd "$DATA" && pwd)
-    local pid port cport fixed=0 attempt rc
+    local pid port cport fixed=0 rc
     pid=$(read_pid)
     if pid_alive "$pid"; then
         # shellcheck disable=SC1091
         . "$DATA/ports"
         log "already running (pid $pid)"
+        # shellcheck disable=SC2153 # PORT comes from the sourced ports file
         echo "127.0.0.1:$PORT"
         return 0
     fi
@@ -186,14 +190,16 @@ cmd_start() {
         . "$DATA/ports"
         port=$PORT; cport=$CONTROLLER_PORT; fixed=1
     fi
-    for attempt in 1 2 3; do
+    for _ in 1 2 3; do
         if ((!fixed)); then port=$(pick_port); cport=$(pick_port); fi
         [[ $port != "$cport" ]] || continue
         render_config "$port" "$cport"
         if [[ ! -f $DATA/data/meta.properties ]]; then
             local cluster_id
-            # 16 random bytes, URL-safe base64 without padding: Kafka's Uuid text form.
-            cluster_id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+            # 16 random bytes, URL-safe base64 without padding; never starting with "-", which the
+            # storage tool would read as an option.
+            cluster_id=$(head -c16 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=\n")
+            while [[ $cluster_id == -* ]]; do cluster_id=$(head -c16 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=\n"); done
             log "formatting $DATA/data (cluster id $cluster_id)"
             java "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" -cp "$LIBS/*" \
                 kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA/server.properties" \

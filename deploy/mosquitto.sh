@@ -35,8 +35,8 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pick_port() {
     # Below the kernel's ephemeral range (32768+), so outgoing connections never hold it.
-    local p i
-    for i in $(seq 1 200); do
+    local p
+    for _ in $(seq 1 200); do
         p=$((20000 + RANDOM % 12000))
         port_in_use "$p" || { echo "$p"; return 0; }
     done
@@ -100,6 +100,7 @@ cmd_start() {
     echo "$pid" >"$DIR/mosquitto.pid"
     if [[ -n ${MQTT_WATCH_PID:-} ]]; then
         # Detached, no inherited stdout: the caller may be reading our stdout until EOF.
+        # shellcheck disable=SC2016 # expanded by the inner shell
         setsid bash -c '
             while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
             kill -TERM "$2" 2>/dev/null || true
@@ -143,7 +144,7 @@ cmd_stop() {
     kill -TERM "$pid"
     deadline=$((SECONDS + 10))
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
     rm -f "$DIR/mosquitto.pid"
     log "stopped (pid $pid)"
 }

@@ -21,7 +21,7 @@ not a wrong alert.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -57,8 +57,10 @@ class ExactDeduplicator:
     Two ways to use it:
 
     - ``admit(story)``: True (and remembered) for a new story, False (and counted) for a duplicate;
-    - at-least-once producers: ``check(story)`` first, publish, then ``record(story)`` once the
-      publish succeeded, so a failed publish does not make the retry look like a duplicate.
+    - at-least-once producers: ``reserve(story)`` (False for a duplicate, which is counted), publish,
+      then ``confirm(story)``, or ``cancel(story)`` if the publish failed so that a retry is not taken
+      for a duplicate. A reserved story counts as seen, so two copies published concurrently (two
+      HTTP requests at once) cannot both get through.
     """
 
     def __init__(self, *, max_keys: int = 100_000) -> None:
@@ -67,11 +69,12 @@ class ExactDeduplicator:
         self._versions = _LruSet(max_keys)  # (id, version, pubstatus)
         self._ids = _LruSet(max_keys)  # id
         self._hashes = _LruSet(max_keys)  # (content_hash, pubstatus)
+        self._pending: Counter[Hashable] = Counter()  # keys of reserved, unconfirmed stories
         self._dropped = 0
 
     @property
     def dropped(self) -> int:
-        """How many duplicates were dropped (counted by ``check`` and ``admit``)."""
+        """How many duplicates were dropped (counted by ``check``, ``admit`` and ``reserve``)."""
         return self._dropped
 
     def __len__(self) -> int:
@@ -79,27 +82,53 @@ class ExactDeduplicator:
         return len(self._versions)
 
     def seen(self, story: Story) -> bool:
-        """True if ``story`` is an exact duplicate of one remembered; changes nothing."""
-        if (story.id, story.version, story.pubstatus) in self._versions:
+        """True if ``story`` is an exact duplicate of one remembered or reserved; changes nothing."""
+        version, ident, digest = _keys(story)
+        if version in self._versions or self._pending[version]:
             return True
-        return story.id not in self._ids and (story.content_hash, story.pubstatus) in self._hashes
+        known_id = ident in self._ids or self._pending[ident] > 0
+        return not known_id and (digest in self._hashes or self._pending[digest] > 0)
 
     def check(self, story: Story) -> bool:
-        """Like ``seen`` but counts the drop; does not remember the story (call ``record``)."""
+        """Like ``seen`` but counts the drop; remembers nothing."""
         duplicate = self.seen(story)
         if duplicate:
             self._dropped += 1
         return duplicate
 
-    def record(self, story: Story) -> None:
-        """Remember ``story`` (after it was published)."""
-        self._versions.touch((story.id, story.version, story.pubstatus))
-        self._ids.touch(story.id)
-        self._hashes.touch((story.content_hash, story.pubstatus))
-
     def admit(self, story: Story) -> bool:
         """True and remembered if new; False and counted if an exact duplicate."""
         if self.check(story):
             return False
-        self.record(story)
+        self._remember(story)
         return True
+
+    def reserve(self, story: Story) -> bool:
+        """True and reserved if new (then ``confirm`` or ``cancel`` it); False and counted if a duplicate."""
+        if self.check(story):
+            return False
+        self._pending.update(_keys(story))
+        return True
+
+    def confirm(self, story: Story) -> None:
+        """The reserved story was published: remember it."""
+        self._unreserve(story)
+        self._remember(story)
+
+    def cancel(self, story: Story) -> None:
+        """The reserved story was not published: forget the reservation."""
+        self._unreserve(story)
+
+    def _unreserve(self, story: Story) -> None:
+        self._pending.subtract(_keys(story))
+        self._pending = +self._pending  # drop the zero counts
+
+    def _remember(self, story: Story) -> None:
+        version, ident, digest = _keys(story)
+        self._versions.touch(version)
+        self._ids.touch(ident)
+        self._hashes.touch(digest)
+
+
+def _keys(story: Story) -> tuple[Hashable, Hashable, Hashable]:
+    return (story.id, story.version, story.pubstatus), ("id", story.id), (story.content_hash, story.pubstatus)

@@ -14,10 +14,12 @@ from pathlib import Path
 import structlog
 import uvicorn
 
+from ingest import parse
 from ingest.config import SourcesConfig
 from ingest.sources import (
     DropFolder,
     FeedPoller,
+    HttpLimits,
     Ingestor,
     StdinSource,
     WebPageFetcher,
@@ -65,31 +67,46 @@ class IngestService:
         """The Ingestor over the bus sink (dedup and embargo hold included)."""
         return Ingestor(sink=BusSink(self.bus, self.topics), now=self.clock, max_bytes=self.max_bytes)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def warm_up(self) -> None:
+        """Parse a small sample once, so the first real story is not slowed by loading models.
+
+        The language detector loads its models on first use (seconds); a story dropped into the
+        inbox right after start must not wait for that.
+        """
+        sample = b"Warm-up\n\nNATO ministers met in Brussels on Thursday to discuss the border.\n"
+        await asyncio.to_thread(parse, sample, origin="warm-up.txt", now=self.clock())
+
+    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Run every configured source until ``stop``; bad input is dead-lettered, never fatal."""
+        await self.warm_up()
         ingestor = self.ingestor()
         cfg = self.sources
+        limits = (
+            HttpLimits.from_config(cfg.limits) if cfg is not None else HttpLimits(max_bytes=self.max_bytes)
+        )
         async with AsyncExitStack() as stack:
             # The HTTP client is entered first so that it closes only after every task using it ended.
             needs_http = cfg is not None and bool(cfg.feeds or cfg.pages)
-            client = await stack.enter_async_context(make_http_client()) if needs_http else None
+            client = await stack.enter_async_context(make_http_client(limits)) if needs_http else None
             tg = await stack.enter_async_context(asyncio.TaskGroup())
             tg.create_task(run_until(stop, ingestor.run()), name="ingest-embargo")
-            folders = [self.inbox] if self.inbox is not None else []
+            folders = [(self.inbox, self.settle_s, 30.0)] if self.inbox is not None else []
             if cfg is not None and cfg.drop_folder is not None:
-                folders.append(cfg.drop_folder.path)
-            for path in folders:
-                folder = DropFolder(path=path, ingestor=ingestor, settle_s=self.settle_s, debounce_ms=50)
+                folders.append((cfg.drop_folder.path, cfg.drop_folder.settle_s, cfg.drop_folder.rescan_s))
+            for path, settle_s, rescan_s in folders:
+                folder = DropFolder(
+                    path=path, ingestor=ingestor, settle_s=settle_s, rescan_s=rescan_s, debounce_ms=50
+                )
                 tg.create_task(folder.run(stop_event=stop), name=f"ingest-folder:{path}")
-            if self.stdin:
+            if self.stdin or (cfg is not None and cfg.stdin):
                 reader = await open_stdin_reader(limit=self.max_bytes)
                 tg.create_task(StdinSource(reader=reader, ingestor=ingestor).run(), name="ingest-stdin")
             if cfg is not None and client is not None:
                 if cfg.feeds:
-                    poller = FeedPoller(feeds=cfg.feeds, client=client, ingestor=ingestor)
+                    poller = FeedPoller(feeds=cfg.feeds, client=client, ingestor=ingestor, limits=limits)
                     tg.create_task(run_until(stop, poller.run()), name="ingest-feeds")
                 for page in cfg.pages:
-                    fetcher = WebPageFetcher(client=client, ingestor=ingestor)
+                    fetcher = WebPageFetcher(client=client, ingestor=ingestor, limits=limits)
                     tg.create_task(
                         run_until(stop, fetcher.run([page.url], interval_s=page.interval_s)),
                         name=f"page:{page.url}",
@@ -102,7 +119,9 @@ class IngestService:
                     )
                 )
                 tg.create_task(_serve(server, stop), name="ingest-http")
-            log.info("ingest started", folders=[str(p) for p in folders], stdin=self.stdin)
+            if started is not None:
+                started.set()
+            log.info("ingest started", folders=[str(p) for p, _, _ in folders], stdin=self.stdin)
 
 
 async def _serve(server: uvicorn.Server, stop: asyncio.Event) -> None:

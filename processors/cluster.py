@@ -3,8 +3,10 @@
 A :class:`Clusterer` gives every story a cluster id: the same story id (any
 version) keeps its cluster; a story whose signature is close enough to a known
 one (estimated Jaccard >= ``threshold``) joins that story's cluster; anything
-else opens a new cluster ``c-<sha256(story id)[:16]>``. State is in memory,
-bounded by ``max_entries`` (the least recently touched entry goes first).
+else opens a new cluster ``c-<sha256(story id)[:16]>``. Candidates come from LSH
+banding (21 bands of 3 rows for 64 permutations at 0.5, tuned for recall) and are
+then scored on their signatures. State is in memory, bounded by ``max_entries``
+(the least recently touched entry goes first; about 2 KB each).
 
 Features are content words (stopwords, datelines and agency trailers dropped)
 grouped in ``shingle``-word shingles. The default is 1, not 3: on a Reuters copy
@@ -42,8 +44,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
+from processors.errors import ProcessError
 from wirewatch.errors import MessageError
 
 if TYPE_CHECKING:
@@ -57,6 +60,7 @@ __all__ = [
     "cluster_id_for",
     "decode_entry",
     "encode_entry",
+    "features",
 ]
 
 # Bump when the features, the hash scheme or the byte layout change: a signature
@@ -84,8 +88,8 @@ _TRAILER: Final = re.compile(
 _WORD: Final = re.compile(r"\w+")
 
 
-class SignatureError(MessageError):
-    """A replicated signature or entry cannot be read or does not fit this Clusterer."""
+class SignatureError(ProcessError, MessageError):
+    """A replicated signature or entry cannot be read or does not fit this Clusterer (one bad message)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +178,60 @@ def features(story: Story, *, shingle: int = 1) -> set[bytes]:
     return {" ".join(words[i : i + shingle]).encode() for i in range(len(words) - shingle + 1)}
 
 
+class _Bands:
+    """LSH banding over packed signatures: stories sharing one band are candidates.
+
+    Our own rather than datasketch's MinHashLSH (whose (bands, rows) choice we keep):
+    it keeps a set per bucket and each key's band hashes, 6.1 KB per story against
+    1.6 KB here (tracemalloc, 10k stories), for the same query time (~50 µs); at the
+    default 200k entries that is 1.2 GB against 0.3 GB per processor copy.
+    """
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self._width = rows * _VALUE.itemsize
+        # A bucket is one story id (most are) or a list of them: a set per bucket costs 200 bytes.
+        self._tables: list[dict[bytes, str | list[str]]] = [{} for _ in range(bands)]
+
+    def _keys(self, signature: ClusterSignature) -> list[bytes]:
+        w, values = self._width, signature.values
+        return [values[i * w : (i + 1) * w] for i in range(len(self._tables))]
+
+    def insert(self, story_id: str, signature: ClusterSignature) -> None:
+        for table, key in zip(self._tables, self._keys(signature), strict=True):
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = story_id
+            elif isinstance(bucket, str):
+                table[key] = [bucket, story_id]
+            else:
+                bucket.append(story_id)
+
+    def remove(self, story_id: str, signature: ClusterSignature) -> None:
+        for table, key in zip(self._tables, self._keys(signature), strict=True):
+            bucket = table.get(key)
+            if bucket == story_id:
+                del table[key]
+            elif isinstance(bucket, list):
+                bucket.remove(story_id)
+                if len(bucket) == 1:
+                    table[key] = bucket[0]
+
+    def query(self, signature: ClusterSignature) -> set[str]:
+        found: set[str] = set()
+        for table, key in zip(self._tables, self._keys(signature), strict=True):
+            bucket = table.get(key)
+            if isinstance(bucket, str):
+                found.add(bucket)
+            elif bucket is not None:
+                found.update(bucket)
+        return found
+
+
 @dataclass(slots=True)
 class _Entry:
     signature: ClusterSignature
     cluster_id: str
+    slot: int  # row of ``Clusterer._matrix`` holding the hash values
 
 
 class Clusterer:
@@ -194,8 +248,15 @@ class Clusterer:
         self.max_entries = max_entries
         # Weights favour recall: LSH only proposes candidates, and each one is checked
         # against ``threshold``; (0.5, 0.5) would miss 40% of the pairs at exactly 0.5.
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
+        # (64 permutations, 0.5: 21 bands of 3 rows.)
+        params = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
+        self._bands = _Bands(params.b, params.r)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        # All signatures in one array, so that candidates are scored in one numpy
+        # operation: scoring them one by one cost 6 µs each, and common words make
+        # hundreds of candidates per story at 100k entries (see benchmarks/bench_cluster.py).
+        self._matrix = np.zeros((min(1024, max_entries), num_perm), dtype=np.uint32)
+        self._free: list[int] = []
         self._template = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
 
     def __len__(self) -> int:
@@ -207,7 +268,7 @@ class Clusterer:
     def cluster_of(self, story_id: str) -> str | None:
         """The cluster a known story id is in, if it is remembered."""
         entry = self._entries.get(story_id)
-        return entry.cluster_id if entry else None
+        return entry.cluster_id if entry is not None else None
 
     def signature(self, story: Story) -> ClusterSignature:
         """The MinHash of the story's normalized title, standfirst and body."""
@@ -226,7 +287,7 @@ class Clusterer:
         if known is not None:
             cluster_id, is_new, match = known.cluster_id, False, story.id
             similarity = signature.similarity(known.signature)
-        elif (best := self._closest(signature)) is not None:
+        elif (best := self.nearest(signature)) is not None:
             similarity, match = best
             cluster_id, is_new = self._entries[match].cluster_id, False
         else:
@@ -253,24 +314,41 @@ class Clusterer:
             )
         if story_id in self._entries:
             self.forget(story_id)
-        self._entries[story_id] = _Entry(signature, cluster_id)
-        self._lsh.insert(story_id, self._lean(signature), check_duplication=False)
-        while len(self._entries) > self.max_entries:
+        while len(self._entries) >= self.max_entries:
             self.forget(next(iter(self._entries)))
+        slot = self._allocate()
+        self._matrix[slot] = signature.hashvalues()
+        self._entries[story_id] = _Entry(signature, cluster_id, slot)
+        self._bands.insert(story_id, signature)
 
     def forget(self, story_id: str) -> None:
         """Drop a story's entry (eviction, or a tombstone on the ``signatures`` topic)."""
-        if self._entries.pop(story_id, None) is not None:
-            self._lsh.remove(story_id)
+        entry = self._entries.pop(story_id, None)
+        if entry is not None:
+            self._bands.remove(story_id, entry.signature)
+            self._free.append(entry.slot)
 
-    def _lean(self, signature: ClusterSignature) -> LeanMinHash:
-        return LeanMinHash(seed=_SEED, hashvalues=signature.hashvalues(), scheme=_SCHEME)
+    def _allocate(self) -> int:
+        if self._free:
+            return self._free.pop()
+        slot = len(self._entries)  # no free slot: every row below len() is in use
+        if slot == len(self._matrix):
+            grown = np.zeros((min(2 * slot, self.max_entries), self.num_perm), dtype=np.uint32)
+            grown[:slot] = self._matrix
+            self._matrix = grown
+        return slot
 
-    def _closest(self, signature: ClusterSignature) -> tuple[float, str] | None:
-        candidates: list[str] = self._lsh.query(self._lean(signature))
-        scored = [(signature.similarity(self._entries[key].signature), key) for key in candidates]
-        scored = [(s, key) for s, key in scored if s >= self.threshold]
-        if not scored:
+    def nearest(self, signature: ClusterSignature) -> tuple[float, str] | None:
+        """The most similar remembered story at ``threshold`` or above, as (similarity, id)."""
+        candidates = sorted(self._bands.query(signature))  # sorted: the same order on every worker
+        if not candidates:
+            return None
+        slots = np.fromiter(
+            (self._entries[key].slot for key in candidates), dtype=np.intp, count=len(candidates)
+        )
+        equal = np.count_nonzero(self._matrix[slots] == signature.hashvalues(), axis=1)
+        best = int(equal.max())
+        if best / self.num_perm < self.threshold:
             return None
         # Highest similarity wins; ties go to the smallest id so every worker agrees.
-        return min(scored, key=lambda item: (-item[0], item[1]))
+        return best / self.num_perm, candidates[int(np.argmax(equal))]

@@ -191,19 +191,28 @@ def _load_places(kb: KnowledgeBase, path: Path) -> None:
             reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
             rows = list(reader)
     except OSError as exc:
-        raise KnowledgeBaseError("cannot read gazetteer; run python -m processors.kb_build", path=str(path)) from exc
+        raise KnowledgeBaseError(
+            "cannot read gazetteer; run python -m processors.kb_build", path=str(path)
+        ) from exc
     for n, row in enumerate(rows, start=2):
         try:
             aliases = tuple(a for a in row["aliases"].split("|") if a)
             entity = Entity(
-                id=row["id"], name=row["name"], kind=Kind.PLACE, type=row["type"], country=row["country"] or None,
-                aliases=aliases, population=int(row["population"] or 0), admin1=row["admin1"],
+                id=row["id"],
+                name=row["name"],
+                kind=Kind.PLACE,
+                type=row["type"],
+                country=row["country"] or None,
+                aliases=aliases,
+                population=int(row["population"] or 0),
+                admin1=row["admin1"],
                 capital=row["capital"] == "1",
             )
         except (KeyError, ValueError, AttributeError) as exc:
             raise KnowledgeBaseError("bad gazetteer row", path=str(path), line=n) from exc
         kb.add(entity)
-        for alias in (entity.name, *aliases):
+        # Only the aliases column: a display name can be one the build judged too risky to match.
+        for alias in aliases:
             kb.alias(alias, entity.id, Relation.NAME)
 
 
@@ -222,8 +231,13 @@ def _load_regions(kb: KnowledgeBase, data: dict[str, Any]) -> None:
     for item in data["regions"]:
         try:
             entity = Entity(
-                id=item["id"], name=item["name"], kind=Kind.REGION, type=item["type"],
-                aliases=tuple(item["phrases"]), members=tuple(item["members"]), min_members=int(item["min_members"]),
+                id=item["id"],
+                name=item["name"],
+                kind=Kind.REGION,
+                type=item["type"],
+                aliases=tuple(item["phrases"]),
+                members=tuple(item["members"]),
+                min_members=int(item["min_members"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise KnowledgeBaseError("bad region", entry=str(item.get("id"))) from exc
@@ -242,9 +256,15 @@ def _load_actors(kb: KnowledgeBase, data: dict[str, Any]) -> None:
     for item in data["actors"]:
         try:
             entity = Entity(
-                id=item["id"], name=item["name"], kind=Kind.ACTOR, type=item["type"], country=item.get("country"),
+                id=item["id"],
+                name=item["name"],
+                kind=Kind.ACTOR,
+                type=item["type"],
+                country=item.get("country"),
                 aliases=tuple(item["aliases"]),
-                roles=tuple(Role(r["role"], r["org"], r.get("start"), r.get("end")) for r in item.get("roles", ())),
+                roles=tuple(
+                    Role(r["role"], r["org"], r.get("start"), r.get("end")) for r in item.get("roles", ())
+                ),
             )
         except (KeyError, TypeError) as exc:
             raise KnowledgeBaseError("bad actor", entry=str(item.get("id"))) from exc
@@ -257,7 +277,7 @@ def _load_actors(kb: KnowledgeBase, data: dict[str, Any]) -> None:
     for place_id, target in data["capital_metonyms"].items():
         if place_id not in kb.entities:
             raise KnowledgeBaseError("capital metonym names an unknown place", entry=place_id)
-        actor = target[4:] if target.startswith("org:") else target
+        actor = target.removeprefix("org:")
         kb.capital_metonyms[place_id] = _org_id(actor) if target.startswith("org:") else kb.state_of[actor]
 
 
@@ -273,8 +293,9 @@ def _org_id(short: str) -> str:
 
 def _load_topics(kb: KnowledgeBase, data: dict[str, Any]) -> None:
     for item in data["topics"]:
-        entity = Entity(id=item["id"], name=item["name"], kind=Kind.TOPIC, type="topic",
-                        aliases=tuple(item["triggers"]))
+        entity = Entity(
+            id=item["id"], name=item["name"], kind=Kind.TOPIC, type="topic", aliases=tuple(item["triggers"])
+        )
         kb.add(entity)
         for trigger in entity.aliases:
             kb.alias(trigger, entity.id, Relation.TRIGGER, Case.ANY)

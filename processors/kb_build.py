@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import gettext
+import importlib.util
 import json
 import re
 import sys
@@ -33,7 +34,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PLACES_TSV = DATA_DIR / "places.tsv"
 CURATED = DATA_DIR / "places_curated.json"
 
-MIN_POPULATION = 15_000
+MIN_POPULATION = 5_000
 ALT_NAMES_POPULATION = 150_000
 BLOCKLIST_MAX_POPULATION = 200_000
 INFLECT_POPULATION = 300_000
@@ -42,12 +43,63 @@ TSV_HEADER = ("id", "type", "name", "country", "admin1", "population", "capital"
 
 # Words that name nothing by themselves (subdivisions called "Central", "Eastern"...).
 _GENERIC = {
-    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
-    "centre", "center", "capital", "coast", "coastal", "lakes", "upper", "lower", "islands",
-    "island", "north-west", "north-east", "south-west", "south-east", "northwest", "northeast",
-    "southwest", "southeast", "middle", "plateau", "highlands", "lowlands", "valley", "region",
-    "province", "district", "city", "state", "mountain", "mountains", "river", "lake", "sea",
-    "the", "of", "and", "la", "le", "el", "de", "del", "das", "der", "die", "des", "du", "san",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "centre",
+    "center",
+    "capital",
+    "coast",
+    "coastal",
+    "lakes",
+    "upper",
+    "lower",
+    "islands",
+    "island",
+    "north-west",
+    "north-east",
+    "south-west",
+    "south-east",
+    "northwest",
+    "northeast",
+    "southwest",
+    "southeast",
+    "middle",
+    "plateau",
+    "highlands",
+    "lowlands",
+    "valley",
+    "region",
+    "province",
+    "district",
+    "city",
+    "state",
+    "mountain",
+    "mountains",
+    "river",
+    "lake",
+    "sea",
+    "far",
+    "the",
+    "of",
+    "and",
+    "la",
+    "le",
+    "el",
+    "de",
+    "del",
+    "das",
+    "der",
+    "die",
+    "des",
+    "du",
+    "san",
 }
 
 
@@ -196,17 +248,32 @@ def _translations() -> dict[str, tuple[gettext.NullTranslations, gettext.NullTra
 
 def _stopwords() -> set[str]:
     """Common words of our languages (justext's stoplists): never small-city names."""
-    import justext  # noqa: PLC0415 - only the build needs it
-
+    # Read justext's files, not get_stoplist(): it lower-cases, and the lists hold proper
+    # names ("Paris") that must not block a city.
+    spec = importlib.util.find_spec("justext")
+    if spec is None or spec.origin is None:
+        raise SystemExit("kb_build needs justext (a trafilatura dependency) for its stoplists")
+    folder = Path(spec.origin).resolve().parent / "stoplists"
     words: set[str] = set()
     for lang in ("English", "Spanish", "French", "German", "Russian", "Ukrainian"):
-        words |= {w.casefold() for w in justext.get_stoplist(lang)}
+        for line in (folder / f"{lang}.txt").read_text(encoding="utf-8").split():
+            if line[:1].islower():
+                words.add(line.casefold())
     return words
 
 
-def _row(pid: str, kind: str, name: str, country: str, admin1: str, population: int, *,
-         capital: bool, aliases: set[str]) -> tuple[str, ...]:
-    clean = sorted({a.strip() for a in aliases if a.strip()} - {name})
+def _row(
+    pid: str,
+    kind: str,
+    *,
+    name: str,
+    country: str,
+    admin1: str,
+    population: int,
+    capital: bool,
+    aliases: set[str],
+) -> tuple[str, ...]:
+    clean = sorted({a.strip() for a in aliases if a.strip()})
     return (pid, kind, name, country, admin1, str(population), "1" if capital else "", "|".join(clean))
 
 
@@ -237,8 +304,18 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
         name = curated["country_aliases"].get(code, [getattr(country, "common_name", country.name)])[0]
         if code not in curated["country_aliases"]:
             name = gn["name"] if gn else getattr(country, "common_name", country.name)
-        rows.append(_row(code, "country", name, code, "", population, capital=False,
-                         aliases=inflect_all(aliases)))
+        rows.append(
+            _row(
+                code,
+                "country",
+                name=name,
+                country=code,
+                admin1="",
+                population=population,
+                capital=False,
+                aliases=inflect_all(aliases),
+            )
+        )
 
     for sub in pycountry.subdivisions:
         if sub.parent_code is not None:
@@ -248,37 +325,75 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
             aliases.add(t2.gettext(sub.name))
         aliases |= set(curated["subdivision_aliases"].get(sub.code, []))
         aliases = {
-            a for a in aliases
+            a
+            for a in aliases
             if (_alias_ok(a) and not set(a.casefold().split()) <= _GENERIC)
             or a in curated["subdivision_aliases"].get(sub.code, [])
         }
         if not aliases:
             continue
-        name = curated["subdivision_aliases"].get(sub.code, [sub.name])[0]
+        # The curated English name ("Belgorod Oblast") beats a romanization, not an abbreviation.
+        curated_first = curated["subdivision_aliases"].get(sub.code, [""])[0]
+        name = curated_first if len(curated_first) >= 5 and not curated_first.endswith(".") else sub.name
         if name not in aliases:
-            name = sorted(aliases)[0]
-        rows.append(_row(sub.code, "subdivision", name, sub.country_code, sub.code, 0, capital=False,
-                         aliases=inflect_all(aliases)))
+            name = min(aliases)
+        rows.append(
+            _row(
+                sub.code,
+                "subdivision",
+                name=name,
+                country=sub.country_code,
+                admin1=sub.code,
+                population=0,
+                capital=False,
+                aliases=inflect_all(aliases),
+            )
+        )
 
-    for gid, city in gc.get_cities().items():
+    cities = gc.get_cities()
+    # The capital is the biggest city of the capital's name (not every US "Washington").
+    capital_ids: set[str] = set()
+    for code, cap_name in capitals.items():
+        same = [
+            (int(c["population"]), gid)
+            for gid, c in cities.items()
+            if c["countrycode"] == code and c["name"] == cap_name
+        ]
+        if same:
+            capital_ids.add(str(max(same)[1]))
+    for gid, city in cities.items():
         population = int(city["population"])
         code = city["countrycode"]
         names = {city["name"]} | set(curated["city_aliases"].get(str(gid), []))
         if population >= ALT_NAMES_POPULATION:
-            names |= {a for a in city["alternatenames"] if not a.isupper()}
+            # Short Latin alternates are mostly words of some language ("Rest", "Drug", "Man").
+            names |= {
+                a for a in city["alternatenames"] if not a.isupper() and (len(a) >= 5 or _is_cyrillic(a))
+            }
         else:
             names |= {a for a in city["alternatenames"] if _is_cyrillic(a)}
         keep = {
-            a for a in names
+            a
+            for a in names
             if _alias_ok(a) and (population >= BLOCKLIST_MAX_POPULATION or a.casefold() not in blocklist)
         }
         if not keep:
             continue
         if population >= INFLECT_POPULATION:
             keep = inflect_all(keep)
-        capital = capitals.get(code) == city["name"]
-        rows.append(_row(str(gid), "city", city["name"], code, str(city["admin1code"]), population,
-                         capital=capital, aliases=keep))
+        capital = str(gid) in capital_ids
+        rows.append(
+            _row(
+                str(gid),
+                "city",
+                name=city["name"],
+                country=code,
+                admin1=str(city["admin1code"]),
+                population=population,
+                capital=capital,
+                aliases=keep,
+            )
+        )
     rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
     return rows
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from processors.cluster import Clusterer, SignatureError, decode_entry
 from processors import Tagger, enrich
+from processors.cluster import Clusterer, SignatureError, decode_entry
 from schemas import Story, Topics
 from wirewatch.bus.base import Bus, Record
 from wirewatch.runner import Clock, Stage, follow, publish_message, trace_id_of, utcnow

@@ -35,21 +35,28 @@ import math
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import ahocorasick
 
 from processors.kb import Case, Entity, Kind, KnowledgeBase, Relation, Sense
-from processors.text import NormalizedText, normalize
+from processors.text import NormalizedText, normalize, scan_form
 from schemas.models import EnrichedStory, Mention, Story, Tag, TextField
 
 FIELDS: tuple[TextField, ...] = ("title", "standfirst", "body")
 
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one whitespace-separated string (easier to keep by hand)."""
+    return frozenset(text.split())
+
+
 # --- context word lists (normalized, casefolded) ----------------------------------
 
 # A capitalised word before a place that does not make it part of a person's name.
-_NEUTRAL_BEFORE = frozenset(
+_NEUTRAL_BEFORE = _words(
     """
     the a an in on at of from to for and or but by with near into across over under after before during
     north south east west northern southern eastern western central greater upper lower new old
@@ -58,18 +65,20 @@ _NEUTRAL_BEFORE = frozenset(
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
     when while as if since though although because where this that these those his her its their our
+    yesterday today tonight meanwhile however also only even
     said says told reporting reported el la los las le les der die das den dem des en à au aux del de
     в во на из под около у с к по над за перед між біля від до та и і
-    """.split()
+    """
 )
-_PERSON_TITLES = frozenset(
+_PERSON_TITLES = _words(
     "mr mr. mrs mrs. ms ms. dr dr. sir lady lord sen. sen rep. rep gov. gov president senator governor mayor "
     "minister chancellor pope saint st. king queen prince princess judge general gen. coach señor señora "
-    "monsieur madame herr frau господин госпожа пан пані".split()
+    "monsieur madame herr frau господин госпожа пан пані"
 )
-_REPORTING = frozenset("said says told added argued wrote tweeted insisted explained noted stated".split())
+_SELF_WORDS = _words("herself himself")
+_REPORTING = _words("said says told added argued wrote tweeted insisted explained noted stated")
 # Words after a capital or country that make it an acting subject.
-_ACTS_AFTER = frozenset(
+_ACTS_AFTER = _words(
     """
     said says say has have had is was will would could should might may must does did do still also now
     claims claimed denied denies responded responds replied demanded demands warned warns accused accuses
@@ -82,26 +91,27 @@ _ACTS_AFTER = frozenset(
     заявила заявил заявляет считает требует требовала ответила ответил отвергла отвергает предупредила
     обвинила настаивает продолжает готова намерена отказалась
     заявила заявив вважає вимагає відповіла відкинула попередила звинуватила продовжує готова
-    """.split()
+    """
 )
 # Nouns of an exchange before "to/with/from": a capital in such a phrase stands for its state.
-_EXCHANGE_NOUNS = frozenset(
+_EXCHANGE_NOUNS = _words(
     """
     letter letters message messages talks dialogue relations ties negotiations pressure sanctions demands
     response reply proposals note appeal ultimatum warning call calls request offer deal agreement
     carta mensaje diálogo relaciones negociaciones lettre message dialogue relations négociations
     brief botschaft dialog beziehungen verhandlungen письмо послание диалог отношения переговоры лист діалог
-    """.split()
+    """
 )
-_EXCHANGE_PREPS = frozenset("to with from against on a con contra à avec contre an mit gegen с против к з проти до".split())
-_ARTICLES = frozenset("the la le l' el los las les die der den dem des".split())
+# Not "à"/"a"/"an"/"в": they are also plain locatives ("le dialogue à Bruxelles").
+_EXCHANGE_PREPS = _words("to with from against on con contra avec contre mit gegen с против к з проти до")
+_ARTICLES = _words("the la le l' el los las les die der den dem des")
 # "the border with Ukraine" is a place, not a party to an exchange.
-_BORDER_NOUNS = frozenset(
-    "border borders frontier frontera frontière grenze граница границе границы границу кордон кордоні кордону".split()
+_BORDER_NOUNS = _words(
+    "border borders frontier frontera frontière grenze граница границе границы границу кордон кордоні кордону"
 )
-_PARTY_PREPS = frozenset("with against between from by con contra avec contre mit gegen с против з проти".split())
+_PARTY_PREPS = _words("with against between from by con contra avec contre mit gegen с против з проти")
 # Person roles: a demonym next to one gives a nationality, not a place of events.
-_PERSON_ROLES = frozenset(
+_PERSON_ROLES = _words(
     """
     president prime premier minister chancellor ambassador diplomat envoy leader spokesman spokeswoman
     spokesperson citizen citizens national nationals journalist journalists reporter writer author actor
@@ -112,34 +122,40 @@ _PERSON_ROLES = frozenset(
     président ministre ambassadeur chancelier citoyen journaliste
     präsident minister kanzler kanzlerin botschafter bürger journalist
     президент премьер министр посол глава лидер канцлер гражданин журналист прем'єр міністр громадянин
-    """.split()
+    """
 )
-_ROLE_MODIFIERS = frozenset(
+_ROLE_MODIFIERS = _words(
     "former then foreign defence defense deputy top senior acting interior finance economy trade vice "
-    "exteriores asuntos affaires étrangères außenminister mr".split()
+    "exteriores asuntos affaires étrangères außenminister mr"
 )
-_UNRESOLVED_CUES = frozenset(
-    "in near outside around en cerca à près dans bei nahe nähe в во под около у біля поблизу".split()
+_UNRESOLVED_CUES = _words(
+    "in near outside around en cerca à près dans bei nahe nähe в во под около у біля поблизу"
 )
-_NOT_PLACES = frozenset(
+_NOT_PLACES = _words(
     """
     the a an this that these those monday tuesday wednesday thursday friday saturday sunday january february
     march april may june july august september october november december i he she it we they his her
     el la los las le les der die das un une ein eine
-    """.split()
+    """
 )
 
-_WORD = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 
 # --- scoring ----------------------------------------------------------------------
 
-_PRIOR_COUNTRY = 9.0
-_PRIOR_SUBDIVISION = 6.5
+# Score = log-prior + CONTEXT_WEIGHT * log10(1 + support): a name's reading is the one
+# whose population and whose country's presence in the story make it likeliest.
+_PRIOR_COUNTRY = 8.0
+_PRIOR_SUBDIVISION = 7.0
 _CAPITAL_BONUS = 1.0
+_CONTEXT_WEIGHT = 3.0
+_ADMIN1_BONUS = 2.0
 _QUALIFIER_BONUS = 10.0
-_CONTEXT_UNIT = 2.5
-_DATELINE_BONUS = 2.0
-_MIN_CITY_PRIOR = 4.0
+_DATELINE_WEIGHT = 2.0
+# Smaller, non-capital cities need corroboration: another place of their country in the
+# story, a qualifier ("Paris, Texas") or the dateline. Without it a "Police" or "David" is
+# far likelier a word or a name than the town.
+_CORROBORATE_BELOW = 100_000
+_FOREIGN_ANCHOR = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,25 +181,36 @@ class _Match:
     n_end: int
     senses: tuple[Sense, ...]
     layer: int
+    text: str  # the original field text
 
     @property
     def length(self) -> int:
         return self.n_end - self.n_start
 
+    @property
+    def span(self) -> Span:
+        return (self.field, self.start, self.end)
+
+    @property
+    def surface(self) -> str:
+        return self.text[self.start : self.end]
+
+
+Span = tuple[TextField, int, int]
+
 
 @dataclass(slots=True)
 class _Collector:
-    """Mentions and evidence gathered per entity id, then turned into Tags."""
+    """Mention spans, evidence and best score gathered per entity id, then turned into Tags."""
 
-    mentions: dict[str, list[Mention]] = field(default_factory=lambda: defaultdict(list))
+    spans: dict[str, dict[Span, None]] = field(default_factory=dict)  # an ordered set per entity
     evidence: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     score: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
-    def add(self, entity_id: str, mention: Mention | None, score: float, evidence: str | None = None) -> None:
-        if mention is not None and mention not in self.mentions[entity_id]:
-            self.mentions[entity_id].append(mention)
-        else:
-            self.mentions.setdefault(entity_id, [])
+    def add(self, entity_id: str, span: Span | None, score: float, evidence: str | None = None) -> None:
+        bucket = self.spans.setdefault(entity_id, {})
+        if span is not None:
+            bucket[span] = None
         if evidence and evidence not in self.evidence[entity_id]:
             self.evidence[entity_id].append(evidence)
         self.score[entity_id] = max(self.score[entity_id], score)
@@ -194,12 +221,32 @@ class Tagger:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
-        self._automaton = ahocorasick.Automaton()
-        self._keys: list[tuple[int, tuple[Sense, ...]]] = []
+        merged: dict[str, list[Sense]] = {}
         for key, senses in kb.senses.items():
-            self._automaton.add_word(key, len(self._keys))
-            self._keys.append((len(key), tuple(senses)))
+            form = scan_form(key)
+            if form.strip():
+                bucket = merged.setdefault(form, [])
+                bucket.extend(s for s in senses if s not in bucket)
+        self._automaton = ahocorasick.Automaton()
+        exact: dict[str, set[str]] = defaultdict(set)
+        for key in kb.senses:
+            exact[scan_form(key)].add(key)
+        self._keys: list[tuple[int, bool, bool, tuple[Sense, ...], frozenset[str] | None]] = []
+        for form, senses in merged.items():
+            self._automaton.add_word(form, len(self._keys))
+            # Keys with punctuation ("u.s.", "la.") must match it exactly, not just any
+            # non-word character; keys ending in it ("u.s.") have their right boundary built in.
+            punct = frozenset(exact[form]) if any(k != form[1:] for k in exact[form]) else None
+            self._keys.append(
+                (len(form), form.endswith(" "), any(s.prefix for s in senses), tuple(senses), punct)
+            )
         self._automaton.make_automaton()
+        self._regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
+        self._country_pop = {
+            e.id: e.population
+            for e in kb.entities.values()
+            if e.kind is Kind.PLACE and e.type == "country" and e.population
+        }
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -207,45 +254,59 @@ class Tagger:
         return self._kb
 
     def keys(self) -> Iterable[str]:
-        """Every normalized key of the automaton (for benchmarks and debugging)."""
-        return self._kb.senses.keys()
+        """Every key of the automaton, in scan form (for benchmarks and debugging)."""
+        return [str(k) for k in self._automaton]
 
     # --- matching -------------------------------------------------------------
 
     def _scan(self, fld: TextField, norm: NormalizedText) -> list[_Match]:
-        text, orig = norm.text, norm.original
-        n = len(text)
+        scan = scan_form(norm.text)
+        orig = norm.original
+        span = norm.span
+        n = len(scan)
         found: list[_Match] = []
-        for end_idx, value in self._automaton.iter(text):
-            klen, senses = self._keys[value]
-            start = end_idx - klen + 1
-            if start > 0 and text[start - 1].isalnum():
-                continue
-            end = end_idx + 1
-            whole = end >= n or not text[end].isalnum()
+        keys = self._keys
+        for end_idx, value in self._automaton.iter(scan):
+            klen, closed, has_prefix, senses, punct = keys[value]
+            end = end_idx + 1  # exclusive, in scan coordinates
+            whole = closed or end >= n or scan[end] == " "
             word_end = end
             if not whole:
-                if not any(s.prefix for s in senses):
+                if not has_prefix:
                     continue
-                while word_end < n and text[word_end].isalnum():
-                    word_end += 1
-            o_start, o_end = norm.span(start, word_end)
-            first = orig[o_start : o_start + 1]
-            surface = orig[o_start:o_end]
+                word_end = scan.find(" ", end)
+                if word_end < 0:
+                    word_end = n
+            # Scan index i is normalized index i - 1; the key's leading space sits on the
+            # character before the word, so the word starts at normalized index end - klen + 1.
+            start = end - klen
+            if punct is not None and norm.text[start : end - 1] not in punct:
+                continue
+            o_start, o_end = span(start, word_end - 1)
+            upper_first = orig[o_start].isupper()
             kept = tuple(
-                s for s in senses
+                s
+                for s in senses
                 if (s.prefix or whole)
-                and (s.case is Case.ANY
-                     or (s.case is Case.CAPITAL and first.isupper())
-                     or (s.case is Case.UPPER and not any(c.islower() for c in surface)))
+                and (
+                    s.case is Case.ANY
+                    or (s.case is Case.CAPITAL and upper_first)
+                    or (
+                        s.case is Case.UPPER
+                        and upper_first
+                        and not any(c.islower() for c in orig[o_start:o_end])
+                    )
+                )
             )
             if not kept:
                 continue
-            for layer in {s.layer for s in kept}:
-                layer_senses = tuple(s for s in kept if s.layer == layer)
-                m_end = word_end if all(s.prefix for s in layer_senses) else end
-                o_s, o_e = norm.span(start, m_end)
-                found.append(_Match(fld, o_s, o_e, start, m_end, layer_senses, layer))
+            layers = {s.layer for s in kept}
+            for layer in layers:
+                layer_senses = kept if len(layers) == 1 else tuple(s for s in kept if s.layer == layer)
+                m_end = (word_end if all(s.prefix for s in layer_senses) else end) - 1
+                m_end = _rstrip(norm.text, start, m_end)
+                o_s, o_e = span(start, m_end)
+                found.append(_Match(fld, o_s, o_e, start, m_end, layer_senses, layer, orig))
         return _longest(found)
 
     # --- tagging --------------------------------------------------------------
@@ -262,7 +323,28 @@ class Tagger:
             norms[fld] = norm = normalize(value)
             matches.extend(self._scan(fld, norm))
 
-        geo = [m for m in matches if m.layer == 0]
+        # A name that is also a whole region phrase or actor name ("Asia", "White House")
+        # is that, not a town of the same name; demonyms stay ("Russian" in "Russian troops").
+        claimed = {(m.field, m.start, m.end) for m in matches if m.layer in (1, 2)}
+        claimed_cov = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
+        for m in matches:
+            if m.layer in (1, 2):
+                claimed_cov[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
+        geo = [
+            m
+            for m in matches
+            if m.layer == 0
+            and not (
+                any(s.relation is Relation.NAME for s in m.senses)
+                and (
+                    (m.field, m.start, m.end) in claimed
+                    or (
+                        not any(len(s.entity) == 2 for s in m.senses)
+                        and all(claimed_cov[m.field][m.start : m.end])
+                    )
+                )
+            )
+        ]
         places = _Collector()
         actors = _Collector()
         regions = _Collector()
@@ -286,7 +368,9 @@ class Tagger:
             elif demonyms:
                 demonym_matches.append((m, demonyms[0]))
         place_matches = [
-            (m, c) for m, c in place_matches if norms[m.field].text[m.n_start : m.n_end] not in person_surfaces
+            (m, c)
+            for m, c in place_matches
+            if norms[m.field].text[m.n_start : m.n_end] not in person_surfaces
         ]
 
         # Context: countries and subdivisions of unambiguous places, plus the dateline.
@@ -299,31 +383,59 @@ class Tagger:
         dateline_place = self._dateline(story, context)
 
         quals = _qualifiers(place_matches, norms)
-        resolved: list[tuple[_Match, Entity, float]] = []
+        # One sense per story: "London, Ky." once makes every "London" of the story Kentucky's.
+        by_surface: dict[str, set[str]] = defaultdict(set)
+        for m, _c in place_matches:
+            by_surface[norms[m.field].text[m.n_start : m.n_end]] |= quals.get(id(m), set())
+        quals = {id(m): by_surface[norms[m.field].text[m.n_start : m.n_end]] for m, _c in place_matches}
+        # A qualifier naming a country none of the readings is in: a namesake we do not know.
+        unknown = {
+            id(m)
+            for m, cands in place_matches
+            if quals[id(m)] and not any(_qualifies(c, quals[id(m)]) for c in cands)
+        }
+        unknown_matches = [(m, c) for m, c in place_matches if id(m) in unknown]
+        place_matches = [(m, c) for m, c in place_matches if id(m) not in unknown]
+        # One sense per story also makes resolution per distinct name, not per mention.
+        surface_of = {id(m): norms[m.field].text[m.n_start : m.n_end] for m, _c in place_matches}
+        memo: dict[str, tuple[Entity, float, bool | None]] = {}
         for m, cands in place_matches:
-            best, confidence = _resolve(m, cands, context, quals.get(id(m), set()))
-            resolved.append((m, best, confidence))
+            if surface_of[id(m)] not in memo:
+                memo[surface_of[id(m)]] = _resolve(cands, context, quals[id(m)], self._prior)
+        first = [(m, memo[surface_of[id(m)]]) for m, _c in place_matches]
         # Second pass: now that every name has a reading, let them support each other.
         context2 = _Context()
-        for _m, ent, _c in resolved:
-            context2.add(ent)
+        for _m, (ent, _conf, ok) in first:
+            if ok:
+                context2.add(ent)
         for code, w in context.countries.items():
             context2.countries[code] += 0 if code in context2.countries else w
         if dateline_place is not None:
             context2.add(dateline_place)
-        resolved = [
-            (m, *_resolve(m, cands, context2, quals.get(id(m), set()), exclude_self=True)) for m, cands in place_matches
-        ]
+        memo = {}
+        for m, cands in place_matches:
+            if surface_of[id(m)] not in memo:
+                memo[surface_of[id(m)]] = _resolve(
+                    cands, context2, quals[id(m)], self._prior, exclude_self=True
+                )
+        resolved = [(m, *memo[surface_of[id(m)]]) for m, _c in place_matches]
 
-        for m, ent, confidence in resolved:
+        cands_of = {id(m): c for m, c in place_matches}
+        namesakes = [m for m, _c in unknown_matches]
+        for m, ent, confidence, corroborated in resolved:
+            if corroborated is None:
+                namesakes.append(m)
+            if not corroborated:
+                continue
             norm = norms[m.field]
-            mention = _mention(story, m)
-            metonym_of = kb.capital_metonyms.get(ent.id)
-            if metonym_of is None and ent.capital and ent.country:
-                metonym_of = kb.state_of.get(ent.country)
+            mention = m.span
+            # Any capital reading that acts wins: the state of Washington does not "say" things.
+            metonym_of = next(
+                (self._metonym(c) for c in [ent, *cands_of[id(m)]] if self._metonym(c) is not None), None
+            )
             acts = _acts(norm, m)
             if metonym_of is not None and acts:
-                actors.add(metonym_of, mention, 0.85, f"metonym: {mention.text}")
+                actors.add(metonym_of, mention, 0.85, f"metonym: {m.surface}")
                 continue
             places.add(ent.id, mention, confidence)
             if ent.type == "country" and acts and ent.country in kb.state_of:
@@ -333,20 +445,20 @@ class Tagger:
             norm = norms[m.field]
             if _nationality(norm, m):
                 continue
-            places.add(code, _mention(story, m), 0.5, "demonym")
+            places.add(code, m.span, 0.5, "demonym")
 
         if dateline_place is not None:
             places.add(dateline_place.id, None, 0.6, f"dateline: {story.dateline}")
 
         for m in matches:
-            mention = _mention(story, m)
+            mention = m.span
             if m.layer == 1:
                 for s in m.senses:
                     ent = kb.entities[s.entity]
                     if s.relation is Relation.METONYM:
-                        actors.add(ent.id, mention, 0.85, f"metonym: {mention.text}")
+                        actors.add(ent.id, mention, 0.85, f"metonym: {m.surface}")
                     else:
-                        full = " " in mention.text.strip() or ent.type != "person"
+                        full = " " in m.surface.strip() or ent.type != "person"
                         actors.add(ent.id, mention, 0.95 if full else 0.8)
             elif m.layer == 2:
                 for s in m.senses:
@@ -355,54 +467,90 @@ class Tagger:
                 for s in m.senses:
                     topics.add(s.entity, mention, 0.0)
 
-        place_tags = self._place_tags(places)
+        texts = {fld: norm.original for fld, norm in norms.items()}
+        place_tags = self._place_tags(places, texts)
         self._regions_by_members(place_tags, regions)
-        covered = [(m.field, m.start, m.end) for m in matches if m.layer < 3]
-        unresolved = _unresolved(story, norms, covered)
+        covered = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
+        for m in matches:
+            if m.layer < 3:
+                covered[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
+        unresolved = _unresolved(norms, covered)
+        if namesakes:
+            extra = [
+                Mention.model_construct(field=m.field, start=m.start, end=m.end, text=m.surface)
+                for m in namesakes
+            ]
+            unresolved = tuple(sorted({*unresolved, *extra}, key=lambda x: (FIELDS.index(x.field), x.start)))
         countries = tuple(sorted({t.country for t in place_tags if t.country}))
         return Tags(
             countries=countries,
             places=place_tags,
-            regions=self._tags(regions),
-            actors=self._tags(actors),
-            topics=self._topic_tags(topics),
+            regions=self._tags(regions, texts),
+            actors=self._tags(actors, texts),
+            topics=self._topic_tags(topics, texts),
             unresolved=unresolved,
         )
+
+    def _prior(self, ent: Entity) -> float:
+        """Log-prior of a reading: countries, then subdivisions, then cities by population."""
+        if ent.type == "country":
+            return _PRIOR_COUNTRY
+        if ent.type == "subdivision":
+            # Subdivisions of populous countries are named in the news far more often
+            # (Georgia the US state, not Savannah the Ghanaian region).
+            pop = self._country_pop.get(ent.country or "", 0)
+            return math.log10(pop) - 1.5 if pop else _PRIOR_SUBDIVISION - 1.0
+        return math.log10(max(ent.population, 10)) + (_CAPITAL_BONUS if ent.capital else 0.0)
+
+    def _metonym(self, ent: Entity) -> str | None:
+        """The actor a capital stands for when it acts (None for other places)."""
+        if ent.id in self._kb.capital_metonyms:
+            return self._kb.capital_metonyms[ent.id]
+        if ent.capital and ent.country and ent.population >= _CORROBORATE_BELOW:
+            return self._kb.state_of.get(ent.country)
+        return None
 
     def _dateline(self, story: Story, context: _Context) -> Entity | None:
         if not story.dateline:
             return None
         cands = [
-            self._kb.entities[s.entity] for s in self._kb.lookup(story.dateline)
+            self._kb.entities[s.entity]
+            for s in self._kb.lookup(story.dateline)
             if s.relation is Relation.NAME and self._kb.entities[s.entity].kind is Kind.PLACE
         ]
         if not cands:
             return None
-        best = max(cands, key=lambda e: _prior(e) + _CONTEXT_UNIT * context.support(e))
-        context.add(best, weight=_DATELINE_BONUS / _CONTEXT_UNIT)
+        best = max(cands, key=lambda e: self._prior(e) + _CONTEXT_WEIGHT * math.log10(1 + context.support(e)))
+        context.add(best, weight=_DATELINE_WEIGHT)
         return best
 
-    def _place_tags(self, places: _Collector) -> tuple[Tag, ...]:
+    def _place_tags(self, places: _Collector, texts: dict[TextField, str]) -> tuple[Tag, ...]:
         tags = []
-        for eid, mentions in places.mentions.items():
+        for eid, spans in places.spans.items():
             ent = self._kb.entities[eid]
             score = places.score[eid]
-            if mentions and "demonym" in places.evidence[eid] and score > 0.5:
+            if spans and "demonym" in places.evidence[eid] and score > 0.5:
                 places.evidence[eid].remove("demonym")  # named as well: the demonyms only add support
-            boost = 0.05 * max(0, len(mentions) - 1)
-            tags.append(_tag(ent, mentions, min(1.0, score + boost), places.evidence[eid]))
+            boost = 0.05 * max(0, len(spans) - 1)
+            tags.append(_tag(ent, _mentions(spans, texts), min(1.0, score + boost), places.evidence[eid]))
         return tuple(sorted(tags, key=_order))
 
-    def _tags(self, col: _Collector) -> tuple[Tag, ...]:
+    def _tags(self, col: _Collector, texts: dict[TextField, str]) -> tuple[Tag, ...]:
         tags = [
-            _tag(self._kb.entities[eid], ms, min(1.0, col.score[eid] + 0.02 * max(0, len(ms) - 1)), col.evidence[eid])
-            for eid, ms in col.mentions.items()
+            _tag(
+                self._kb.entities[eid],
+                _mentions(spans, texts),
+                min(1.0, col.score[eid] + 0.02 * max(0, len(spans) - 1)),
+                col.evidence[eid],
+            )
+            for eid, spans in col.spans.items()
         ]
         return tuple(sorted(tags, key=_order))
 
-    def _topic_tags(self, col: _Collector) -> tuple[Tag, ...]:
+    def _topic_tags(self, col: _Collector, texts: dict[TextField, str]) -> tuple[Tag, ...]:
         tags = []
-        for eid, ms in col.mentions.items():
+        for eid, spans in col.spans.items():
+            ms = _mentions(spans, texts)
             # Each distinct trigger word adds evidence; one word alone is weak.
             distinct = len({m.text.casefold() for m in ms})
             confidence = round(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)), 3)
@@ -410,11 +558,11 @@ class Tagger:
         return tuple(sorted(tags, key=_order))
 
     def _regions_by_members(self, place_tags: tuple[Tag, ...], regions: _Collector) -> None:
-        present = {t.id for t in place_tags} | {t.country for t in place_tags if t.country and t.type != "country"}
+        present = {t.id for t in place_tags} | {
+            t.country for t in place_tags if t.country and t.type != "country"
+        }
         named = {t.id for t in place_tags}
-        for ent in self._kb.entities.values():
-            if ent.kind is not Kind.REGION or not ent.members:
-                continue
+        for ent in self._regions:
             hit = [mid for mid in ent.members if mid in named or (len(mid) == 2 and mid in present)]
             if len(hit) >= ent.min_members:
                 names = [self._kb.entities[h].name for h in hit if h in self._kb.entities]
@@ -424,21 +572,36 @@ class Tagger:
 # --- helpers ----------------------------------------------------------------------
 
 
+def _rstrip(text: str, start: int, end: int) -> int:
+    """Drop trailing spaces a key's punctuation may have covered ("u.s. " -> "u.s.")."""
+    while end > start and text[end - 1] == " ":
+        end -= 1
+    return end
+
+
 def _order(tag: Tag) -> tuple[float, str]:
     return (-tag.confidence, tag.id)
 
 
+def _mentions(spans: dict[Span, None], texts: dict[TextField, str]) -> list[Mention]:
+    return [
+        Mention(field=f, start=s, end=e, text=texts[f][s:e])
+        for f, s, e in sorted(spans, key=lambda sp: (FIELDS.index(sp[0]), sp[1]))
+    ]
+
+
 def _tag(ent: Entity, mentions: list[Mention], confidence: float, evidence: Iterable[str]) -> Tag:
-    ordered = sorted(mentions, key=lambda m: (FIELDS.index(m.field), m.start))
-    return Tag(
-        id=ent.id, name=ent.name, type=ent.type, aliases=(), country=ent.country,
-        confidence=round(max(0.0, min(1.0, confidence)), 3), mentions=tuple(ordered), evidence=tuple(evidence),
+    ordered = mentions
+    return Tag.model_construct(
+        id=ent.id,
+        name=ent.name,
+        type=ent.type,
+        aliases=(),
+        country=ent.country,
+        confidence=round(max(0.0, min(1.0, confidence)), 3),
+        mentions=tuple(ordered),
+        evidence=tuple(evidence),
     )
-
-
-def _mention(story: Story, m: _Match) -> Mention:
-    text = getattr(story, m.field) or ""
-    return Mention(field=m.field, start=m.start, end=m.end, text=text[m.start : m.end])
 
 
 def _longest(found: list[_Match]) -> list[_Match]:
@@ -510,8 +673,6 @@ def _looks_like_person(
     word, pos = before
     if word in _PERSON_TITLES or word.rstrip(".") in _PERSON_TITLES:
         return True
-    if any(c.type == "country" for c in cands):
-        return False
     # "Michael Jordan": a capitalised word right before, not a function word, not sentence-initial.
     gap = norm.text[pos + len(word) : m.n_start]
     if (
@@ -521,11 +682,19 @@ def _looks_like_person(
         and word not in _NEUTRAL_BEFORE
         and _orig_char(norm, pos).isupper()
         and not word.endswith(".")
-        and not _sentence_start(norm, pos)
     ):
         return True
+    # '"...," said Georgia.' / 'Georgia herself': people, not places.
+    if after[0] in _SELF_WORDS:
+        return True
+    if word in _REPORTING and norm.text[m.n_end : m.n_end + 1] in {".", ",", ""}:
+        return True
+    if any(c.type == "country" for c in cands):
+        return False
     # "Clinton said": a small city that speaks is a person.
-    return after[0] in _REPORTING and all(not c.capital for c in cands) and all(c.type == "city" for c in cands)
+    return (
+        after[0] in _REPORTING and all(not c.capital for c in cands) and all(c.type == "city" for c in cands)
+    )
 
 
 def _acts(norm: NormalizedText, m: _Match) -> bool:
@@ -601,80 +770,107 @@ class _Context:
         return max(0.0, self.countries.get(ent.country, 0.0) - own)
 
 
-def _prior(ent: Entity) -> float:
-    if ent.type == "country":
-        return _PRIOR_COUNTRY
-    if ent.type == "subdivision":
-        return _PRIOR_SUBDIVISION
-    prior = math.log10(max(ent.population, 10))
-    return max(prior, _MIN_CITY_PRIOR) + (_CAPITAL_BONUS if ent.capital else 0.0)
-
-
-def _qualifiers(place_matches: list[tuple[_Match, list[Entity]]], norms: dict[TextField, NormalizedText]) -> dict[int, set[str]]:
+def _qualifiers(
+    place_matches: list[tuple[_Match, list[Entity]]], norms: dict[TextField, NormalizedText]
+) -> dict[int, set[str]]:
     """'Paris, Texas' / 'London (Ontario)': countries that the next name gives to a name."""
     out: dict[int, set[str]] = {}
-    for (m, _), (nxt, ncands) in zip(place_matches, place_matches[1:], strict=False):
+    for (m, _), (nxt, ncands) in pairwise(place_matches):
         if nxt.field != m.field:
             continue
         gap = norms[m.field].text[m.n_end : nxt.n_start]
         if gap.strip() in {",", "("} and len(gap) <= 3:
-            out[id(m)] = {c.country for c in ncands if c.country and c.type != "city"}
+            subs = [c for c in ncands if c.country and c.type == "subdivision"]
+            out[id(m)] = {c.country for c in subs if c.country} | {c.id for c in subs}
     return out
 
 
+def _qualifies(ent: Entity, qualifiers: set[str]) -> bool:
+    """Does 'X, <qualifier>' fit this reading of X.
+
+    The country must match; where GeoNames' admin1 code is the ISO one (US states:
+    "Glasgow, Mont." is not Glasgow, Ky.), so must the state.
+    """
+    if ent.type == "country" or ent.country not in qualifiers:
+        return False
+    subs = {q for q in qualifiers if q.startswith(f"{ent.country}-")}
+    return ent.type != "city" or not subs or ent.country != "US" or f"US-{ent.admin1}" in subs
+
+
 def _resolve(
-    m: _Match, cands: list[Entity], context: _Context, qualifiers: set[str], *, exclude_self: bool = False
-) -> tuple[Entity, float]:
-    if len(cands) == 1:
-        return cands[0], 0.9
+    cands: list[Entity],
+    context: _Context,
+    qualifiers: set[str],
+    prior: Callable[[Entity], float],
+    *,
+    exclude_self: bool = False,
+) -> tuple[Entity, float, bool | None]:
+    """The likeliest reading of a place name, its confidence, and whether it is corroborated.
+
+    Corroborated is None for a likely namesake we do not know (kept in ``unresolved``).
+    """
     scored = []
     for c in cands:
-        s = _prior(c) + _CONTEXT_UNIT * min(context.support(c, exclude_self=exclude_self), 4.0)
-        if c.country in qualifiers and c.type != "country":
+        support = context.support(c, exclude_self=exclude_self)
+        s = prior(c) + _CONTEXT_WEIGHT * math.log10(1 + support)
+        if _qualifies(c, qualifiers):
             s += _QUALIFIER_BONUS
-        scored.append((s, c))
-    scored.sort(key=lambda x: (-x[0], x[1].id))
-    best_score, best = scored[0]
-    runner = next((s for s, c in scored[1:] if c.country != best.country), None)
+        if c.type == "city" and context.admin1.get((c.country or "", f"{c.country}-{c.admin1}")):
+            s += _ADMIN1_BONUS
+        scored.append((s, support, c))
+    scored.sort(key=lambda x: (-x[0], x[2].id))
+    best_score, support, best = scored[0]
+    corroborated = (
+        best.type != "city"
+        or best.capital
+        or best.population >= _CORROBORATE_BELOW
+        or support > 0
+        or _qualifies(best, qualifiers)
+    )
+    # A foreign town in a story anchored elsewhere ("Edmonton" in a Queensland story) is
+    # likelier a namesake we do not know than the far-away city: leave it unresolved.
+    if best.type == "city" and not best.capital and support == 0 and not _qualifies(best, qualifiers):
+        anchor = max(context.countries.values(), default=0.0)
+        if anchor >= _FOREIGN_ANCHOR:
+            return best, 0.0, None
+    runner = next((s for s, _, c in scored[1:] if c.country != best.country), None)
     if runner is None:
-        return best, 0.9
+        return best, 0.9, corroborated
     margin = best_score - runner
-    return best, round(0.55 + 0.4 * (1 - math.exp(-margin / 2.0)), 3)
+    return best, round(0.55 + 0.4 * (1 - math.exp(-margin / 2.0)), 3), corroborated
+
+
+_CUE = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(sorted((re.escape(c) for c in _UNRESOLVED_CUES), key=len, reverse=True))
+    + r")[ \t]+([^\W\d_][\w'’.-]*(?:[ ][^\W\d_][\w'’.-]*)*)",
+    re.IGNORECASE,
+)
 
 
 def _unresolved(
-    story: Story, norms: dict[TextField, NormalizedText], covered: list[tuple[str, int, int]]
+    norms: dict[TextField, NormalizedText], covered: dict[TextField, bytearray]
 ) -> tuple[Mention, ...]:
+    """Capitalised names after "in"/"near"/"под"... that no match covers."""
     out: list[Mention] = []
-    spans = defaultdict(list)
-    for fld, s, e in covered:
-        spans[fld].append((s, e))
     for fld, norm in norms.items():
         orig = norm.original
-        words = list(_WORD.finditer(orig))
-        for i, w in enumerate(words[:-1]):
-            if w.group().casefold() not in _UNRESOLVED_CUES:
+        cov = covered.get(fld)
+        for found in _CUE.finditer(orig):
+            words = found.group(1).split(" ")
+            name: list[str] = []
+            for w in words:
+                if not w[:1].isupper():
+                    break
+                name.append(w)
+            if not name or name[0].rstrip(".").casefold() in _NOT_PLACES:
                 continue
-            j = i + 1
-            first = words[j]
-            if not first.group()[:1].isupper() or first.group().casefold() in _NOT_PLACES:
-                continue
-            if orig[w.end() : first.start()].strip():
-                continue
-            end_word = first
-            while (
-                j + 1 < len(words)
-                and words[j + 1].group()[:1].isupper()
-                and orig[end_word.end() : words[j + 1].start()] == " "
-            ):
-                j += 1
-                end_word = words[j]
-            start, end = first.start(), end_word.end()
-            text = orig[start:end].rstrip(".,;:'’")
+            start = found.start(1)
+            text = " ".join(name).rstrip(".,;:'’")
             end = start + len(text)
-            if not text or any(s < end and start < e for s, e in spans[fld]):
+            if not text or (cov is not None and any(cov[start:end])):
                 continue
-            out.append(Mention(field=fld, start=start, end=end, text=text))
+            out.append(Mention.model_construct(field=fld, start=start, end=end, text=text))
     return tuple(out)
 
 

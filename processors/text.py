@@ -8,20 +8,30 @@ character, the index of the original character it came from.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _APOSTROPHES = "\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032"
-# One translate() call does all the 1:1 substitutions; it never changes the length.
-_TABLE = str.maketrans(
-    {**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_APOSTROPHES, "'"), "ё": "е", "\u00a0": " "}
-)
+_SUBST = {**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_APOSTROPHES, "'"), "ё": "е", "\u00a0": " "}
+# 1:1 substitutions, never changing the length. A regex finds the few characters to
+# replace much faster than str.translate() walks a whole story through a dict.
+_SUBST_RE = re.compile("[" + "".join(_SUBST) + "]")
+
+
+def _subst(text: str) -> str:
+    return _SUBST_RE.sub(lambda m: _SUBST[m.group()], text) if _SUBST_RE.search(text) else text
+
+
+def _fold(text: str) -> str:
+    # ASCII needs neither NFKC nor full case folding: lower() is the same and far cheaper.
+    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
 
 
 def normalize_key(text: str) -> str:
     """Normalize a dictionary key the same way as text (no offsets needed)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
+    return _subst(_fold(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +59,10 @@ class NormalizedText:
 
 def normalize(text: str) -> NormalizedText:
     """Normalize ``text`` for matching and keep the way back to it."""
-    fast = unicodedata.normalize("NFKC", text).casefold()
+    fast = _fold(text)
     if len(fast) == len(text):
         # Length-preserving: in practice every character mapped to exactly one.
-        return NormalizedText(text, fast.translate(_TABLE), None)
+        return NormalizedText(text, _subst(fast), None)
     parts: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
@@ -62,9 +72,18 @@ def normalize(text: str) -> NormalizedText:
         parts.append(n)
         offsets.extend([i] * len(n))
     offsets.append(len(text))
-    return NormalizedText(text, "".join(parts).translate(_TABLE), tuple(offsets))
+    return NormalizedText(text, _subst("".join(parts)), tuple(offsets))
 
 
-def is_word_char(ch: str) -> bool:
-    """True for letters and digits of any script (the inside of a word)."""
-    return ch.isalnum()
+_NON_WORD = re.compile(r"[\W_]")
+
+
+def scan_form(text: str) -> str:
+    """A space, then ``text`` with every non-word character made a space (same length).
+
+    Keys get the same form, so every automaton match starts at a word boundary by
+    construction: the automaton never reports the thousands of hits inside words that
+    a boundary check would throw away. Index ``i`` of the result is index ``i - 1`` of
+    ``text``.
+    """
+    return " " + _NON_WORD.sub(" ", text)

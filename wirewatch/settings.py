@@ -74,6 +74,7 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
     tokens: dict[str, SecretStr] = Field(default_factory=dict, description="subscriber -> bearer token")
+    admins: frozenset[str] = Field(default=frozenset(), description="subscribers who may stream every alert")
 
 
 class AlertSettings(BaseModel):

@@ -178,14 +178,16 @@ class SseHub:
         self._clients.add(client)
         try:
             backlog: list[SseEvent] = []
+            gap: ServerSentEvent | None = None
             if since is not None:
                 ring = self._ring(subscriber)
                 cursor = 0 if since > self._last_id else since
-                if ring.forgotten_upto > cursor:
-                    yield ServerSentEvent(
-                        data=json.dumps({"since": since, "forgotten_upto": ring.forgotten_upto}), event="gap"
-                    )
                 backlog = ring.after(cursor)
+                if ring.forgotten_upto > cursor:
+                    gap_data = {"since": since, "forgotten_upto": ring.forgotten_upto}
+                    gap = ServerSentEvent(data=json.dumps(gap_data), event="gap")
+            if gap is not None:
+                yield gap
             for event in backlog:
                 yield event.encode()
             while (live := await client.next()) is not None:

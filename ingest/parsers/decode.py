@@ -24,6 +24,8 @@ _BOMS = (
 )
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _HTML_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_COMMON = ("cp1252", "cp1251", "latin_1", "iso8859_15", "koi8_r", "cp1250")
+_TIE_BREAK = {name: rank for rank, name in enumerate(_COMMON)}
 _MEDIA_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
@@ -77,9 +79,14 @@ def decode_bytes(data: bytes, *, media_type: str | None = None) -> tuple[str, st
             text = _try(data, codec)
             if text is not None:
                 return text, codec
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
-        text = _try(data, best.encoding)
+    # charset-normalizer often ties cp1250 and cp1252 on French or German text; break ties by how
+    # common the encoding is on the web (WHATWG: windows-1252 is the default single-byte one).
+    matches = sorted(
+        charset_normalizer.from_bytes(data[:200_000]),
+        key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), _TIE_BREAK.get(m.encoding, len(_COMMON))),
+    )
+    for match in matches:
+        text = _try(data, match.encoding)
         if text is not None:
-            return text, best.encoding
+            return text, match.encoding
     return data.decode("utf-8", errors="replace"), "utf-8"

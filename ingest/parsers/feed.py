@@ -63,9 +63,11 @@ def _entry(entry: Any, *, fmt: str, feed: Any, now: datetime, source: str) -> Fe
         return None
     standfirst = " ".join(summary_paras) if full and summary_paras else None
     link = entry.get("link")
+    # dict.get, not entry.get: FeedParserDict maps a missing "updated" to "published" with a
+    # DeprecationWarning; we want exactly what the entry carries.
     dates = [
-        (_struct_time(entry.get("published_parsed")), DateSource.FEED),
-        (_struct_time(entry.get("updated_parsed")), DateSource.FEED),
+        (_struct_time(dict.get(entry, "published_parsed")), DateSource.FEED),
+        (_struct_time(dict.get(entry, "updated_parsed")), DateSource.FEED),
     ]
     language = None
     detail = entry.get("title_detail") or {}

@@ -9,15 +9,19 @@ when it agrees with htmldate's day, and dates never taken from the future.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+import htmldate
+import lxml.html
 import trafilatura
+from lxml import etree
 
-from ingest.chrome import ChromeFilter, default_filter, fold
+from ingest.chrome import ChromeFilter, default_filter, fold, is_date_line
 from ingest.errors import ParseError
 from ingest.normalize import make_story
 from ingest.parsers.decode import decode_bytes
+from ingest.parsers.text import parse_date_text
 from schemas import DateSource
 
 if TYPE_CHECKING:
@@ -33,6 +37,7 @@ _META_TIMESTAMP = re.compile(
     r"""(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)""",
     re.IGNORECASE,
 )
+_WIDGET_CONTAINER = re.compile(r"header|masthead|top-?bar|navbar|weather|today|current-?date|date-?widget")
 _SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ")
 
 
@@ -47,6 +52,62 @@ def _precise_timestamp(html: str, day: datetime) -> datetime | None:
         if value.date() == day.date():
             return value
     return None
+
+
+def _day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)  # htmldate gives a bare day
+    except ValueError:
+        return None
+
+
+def _text_date(html: str, *, url: str | None, now: datetime) -> datetime | None:
+    """Fallback when the markup has no date: htmldate's extensive search of the page text.
+
+    The page text includes widgets, and a date widget shows the day it was scraped, i.e. today
+    for live ingestion. A text date within a day of ``now`` is therefore dropped (``now`` with
+    INGEST is then just as accurate); older ones are kept, marked as TEXT.
+    """
+    try:
+        found = htmldate.find_date(
+            html,
+            url=url,
+            original_date=True,
+            extensive_search=True,
+            max_date=now.astimezone(UTC).strftime("%Y-%m-%d"),
+        )
+    except (ValueError, TypeError):  # htmldate rejects inputs it cannot read with these
+        return None
+    day = _day(found)
+    if day is None or abs((now - day).total_seconds()) < 2 * 86_400:
+        return None
+    if day.date() in _widget_days(html, now=now):
+        return None
+    return day
+
+
+def _widget_days(html: str, *, now: datetime) -> set[date]:
+    """Days shown by date widgets: date-only text in the page header, navigation or top bars.
+
+    An archived page keeps the widget date of the day it was saved, so the two-day rule above is
+    not enough for it; an article's own date line sits in the article, not in these containers.
+    """
+    try:
+        tree = lxml.html.document_fromstring(html.encode("utf-8"))
+    except (etree.ParserError, ValueError):
+        return set()
+    days: set[date] = set()
+    for container in tree.iter("header", "nav", "div", "ul", "section"):
+        marker = f"{container.tag} {container.get('class', '')} {container.get('id', '')}".lower()
+        if container.tag not in {"header", "nav"} and not _WIDGET_CONTAINER.search(marker):
+            continue
+        for piece in container.itertext():
+            text = str(piece).strip()
+            if is_date_line(text) and (found := parse_date_text(text, now=now)) is not None:
+                days.add(found.date())
+    return days
 
 
 def _strip_site_name(title: str | None, sitename: str | None) -> str | None:
@@ -125,13 +186,11 @@ def extract_html(
     if standfirst and (len(standfirst) > 400 or fold(doc.text).startswith(fold(standfirst)[:80])):
         standfirst = None
     dates: list[tuple[datetime | None, DateSource]] = []
-    if doc.date:
-        try:
-            day = datetime.fromisoformat(doc.date).replace(tzinfo=UTC)  # htmldate gives a bare day
-        except ValueError:
-            day = None
-        if day is not None:
-            dates.append((_precise_timestamp(html, day) or day, DateSource.METADATA))
+    day = _day(doc.date)
+    if day is not None:
+        dates.append((_precise_timestamp(html, day) or day, DateSource.METADATA))
+    else:
+        dates.append((_text_date(html, url=url, now=now), DateSource.TEXT))
     return make_story(
         title=title,
         standfirst=standfirst,

@@ -147,7 +147,7 @@ class FeedPoller:
             origin=feed.url,
             media_type=response.media_type,
             url=response.url,
-            source=feed.label,
+            source=feed.name,  # None: the parser takes the feed's own title
         )
         if isinstance(entries, list):
             await self._submit(entries)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ingest import IngestError, InputTooLargeError
+
+if TYPE_CHECKING:
+    from ingest.config import Limits
 
 __all__ = ["USER_AGENT", "FetchError", "HttpLimits", "Response", "bounded_get", "make_http_client"]
 
@@ -41,6 +45,11 @@ class HttpLimits:
     read_timeout_s: float = 30.0
     total_timeout_s: float = 60.0
     max_redirects: int = 5
+
+    @classmethod
+    def from_config(cls, limits: Limits) -> HttpLimits:
+        """The limits of a sources file's ``limits`` section."""
+        return cls(**limits.model_dump())
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -115,7 +124,7 @@ async def bounded_get(
         raise FetchError(
             f"timed out after {limits.total_timeout_s} s fetching {current}", url=current
         ) from exc
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FetchError(f"cannot fetch {current}: {type(exc).__name__}: {exc}", url=current) from exc
 
 

@@ -167,15 +167,19 @@ class Ingestor:
 
     async def submit(self, story: Story) -> Disposition:
         """Emit a parsed story unless it is an exact duplicate or still under embargo."""
-        if self.dedup.check(story):
+        if not self.dedup.reserve(story):
             return "duplicate"
         if story.embargoed_until is not None and story.embargoed_until > self._now():
             self._held[story.id] = story  # a newer version replaces the held one
-            self.dedup.record(story)
+            self.dedup.confirm(story)
             return "held"
+        try:
+            await self._sink.emit(story)
+        except BaseException:
+            self.dedup.cancel(story)  # not published: a retry must not look like a duplicate
+            raise
+        self.dedup.confirm(story)
         self._held.pop(story.id, None)  # a newer, releasable version (or a retraction) supersedes it
-        await self._sink.emit(story)
-        self.dedup.record(story)
         return "emitted"
 
     async def reject(self, error: BaseException | str, *, raw: bytes, origin: str) -> DeadLetter:

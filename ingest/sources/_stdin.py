@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import structlog
 
@@ -111,14 +111,17 @@ class StdinSource:
         await self._ingestor.ingest(data, origin=self._origin, media_type="text/plain", source=self._origin)
 
 
-async def open_stdin_reader(*, limit: int = 5_000_000) -> asyncio.StreamReader:
-    """A StreamReader over the process's standard input (a pipe or a terminal; a file is read whole)."""
+async def open_stdin_reader(
+    *, limit: int = 5_000_000, stream: BinaryIO | None = None
+) -> asyncio.StreamReader:
+    """A StreamReader over stdin (or ``stream``): a pipe or a terminal; a regular file is read whole."""
+    source = stream if stream is not None else sys.stdin.buffer
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=limit)
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
     except (ValueError, OSError):
         # A regular file cannot be watched by the event loop: read it in a thread.
-        reader.feed_data(await asyncio.to_thread(sys.stdin.buffer.read))
+        reader.feed_data(await asyncio.to_thread(source.read))
         reader.feed_eof()
     return reader

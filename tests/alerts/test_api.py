@@ -206,6 +206,15 @@ class TestSubscriptions:
             assert (await http.post("/subscriptions", json={"query": "x", "id": "mine"})).status_code == 422
             r = await http.post("/subscriptions", json={"query": "x", "options": {"min_confidence": 2}})
             assert r.status_code == 422
+            for options, message in (
+                ({"channels": ["webhook"]}, "webhook_url"),
+                ({"channels": ["webhook"], "webhook_url": "file:///etc/passwd"}, "webhook_url"),
+                ({"channels": ["mqtt", "apprise"]}, "apprise_urls"),
+            ):
+                r = await http.post("/subscriptions", json={"query": "actor:NATO", "options": options})
+                assert r.status_code == 422
+                assert message in r.json()["detail"][0]["msg"]
+            assert api.bus.records(api.topics.subscriptions) == []
 
 
 class TestBacktest:
@@ -254,9 +263,7 @@ class TestBacktestFunction:
         assert (story_, explanation) == (hits[0].story, hits[0].explanation)
         everything = backtest("actor:NATO", stories, NOW - timedelta(days=30), NOW, limit=2)
         assert [h.story.id for h in everything] == ["new", "new"]
-        assert [h.story.id for h in backtest("actor:NATO", stories, NOW - timedelta(days=30), NOW)][
-            0
-        ] == "old"
+        assert backtest("actor:NATO", stories, NOW - timedelta(days=30), NOW)[0].story.id == "old"
 
     def test_invalid_query(self) -> None:
         with pytest.raises(QueryError):

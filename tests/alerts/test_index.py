@@ -108,6 +108,16 @@ class TestIndex:
         assert index.keys == 0
         assert index.match(STORY) == []
 
+    def test_re_adding_the_same_subscription(self) -> None:
+        index = SubscriptionIndex()
+        index.add(sub("x", "actor:NATO"))
+        index.add(sub("x", "actor:NATO"))
+        index.add(sub("x", "actor:NATO", min_confidence=0.95))
+        assert (len(index), index.distinct_queries) == (1, 1)
+        assert index.match(STORY) == []
+        index.add(sub("x", "actor:NATO", min_confidence=0.5))
+        assert ids(index.match(STORY)) == ["x"]
+
     def test_always_checked_add_remove(self) -> None:
         index = SubscriptionIndex()
         index.add(sub("w", "*prom"))
@@ -153,6 +163,19 @@ class TestIndex:
             index.add(sub(f"u{i}", f"actor:unrelated{i} OR topic:t{i}"))
         index.add(sub("hit", "actor:NATO"))
         assert index.candidates(STORY) == 1
+
+    def test_second_clause_filters_candidates(self) -> None:
+        # An AND query is verified only if the story carries a key of two of its clauses.
+        index = SubscriptionIndex()
+        index.add(sub("miss", "actor:NATO AND place:Moscow"))
+        index.add(sub("hit", "actor:NATO AND place:Kharkiv"))
+        index.add(sub("or", "actor:NATO AND (place:Moscow OR country:UA)"))
+        assert index.candidates(STORY) == 2
+        assert ids(index.match(STORY)) == ["hit", "or"]
+        index.remove("hit")
+        index.remove("or")
+        assert index.candidates(STORY) == 0
+        assert index.keys == 1
 
     def test_iterates_subscriptions(self) -> None:
         index = SubscriptionIndex()

@@ -180,14 +180,16 @@ def _subscriptions(qs: list[str], confidences: list[float]) -> list[tuple[Subscr
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     qs=st.lists(queries(), min_size=5, max_size=25),
-    confidences=st.lists(st.sampled_from([0.0, 0.0, 0.5, 0.95]), min_size=25, max_size=25),
+    confidences=st.lists(st.sampled_from([0.0, 0.0, 0.5, 0.95]), min_size=30, max_size=30),
+    dupes=st.integers(0, 5),
     story_list=st.lists(stories(), min_size=1, max_size=3),
-    removed=st.sets(st.integers(0, 24), max_size=5),
+    removed=st.sets(st.integers(0, 29), max_size=5),
 )
 def test_index_equals_plain(
-    qs: list[str], confidences: list[float], story_list: list[EnrichedStory], removed: set[int]
+    qs: list[str], confidences: list[float], dupes: int, story_list: list[EnrichedStory], removed: set[int]
 ) -> None:
-    subs = _subscriptions(qs, confidences)
+    # Some subscriptions share a query string (and so a compiled query in the index).
+    subs = _subscriptions(qs + qs[:dupes], confidences)
     index = SubscriptionIndex()
     for sub, _ in subs:
         index.add(sub)

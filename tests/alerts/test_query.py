@@ -360,3 +360,21 @@ def test_required_terms_are_in_matching_story(query: str, _expected: bool) -> No
     compiled = compile_query(query)
     if compiled.match(STORY) is not None and compiled.required_terms is not None:
         assert compiled.required_terms & PreparedStory(STORY).keys
+
+
+# (query, also_required: a second AND clause's keys, used by the index as a filter)
+ALSO_REQUIRED = [
+    ("actor:NATO", None),
+    ("actor:NATO AND region:x", {"region:x"}),
+    ("actor:NATO AND region:x AND lang:en", {"region:x"}),
+    ("actor:NATO AND (place:a OR place:b)", {"place:a", "place:b"}),
+    ("actor:NATO AND gaz*", None),  # prefix keys are not used as the second filter
+    ("actor:NATO -place:x", None),
+    ("(actor:a AND place:b) OR topic:c", None),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), ALSO_REQUIRED)
+def test_also_required(query: str, expected: set[str] | None) -> None:
+    also = compile_query(query).also_required
+    assert also == (None if expected is None else frozenset(expected))

@@ -138,6 +138,18 @@ class TestHub:
         assert [e.id for e in got[1:]] == ["4", "5", "6"]
         await stream.aclose()  # type: ignore[attr-defined]
 
+    async def test_alerts_published_during_the_replay_come_once(self) -> None:
+        hub = SseHub(first_id=1, buffer_size=2)
+        for n in range(1, 4):
+            hub.publish(alert(n))
+        stream = hub.stream(subscriber="alice", since=0)
+        first = await take(stream, 1)  # the gap notice; the backlog is already taken
+        hub.publish(alert(4))
+        rest = await take(stream, 3)
+        assert [e.event for e in first] == ["gap"]
+        assert [e.id for e in rest] == ["2", "3", "4"]
+        await stream.aclose()  # type: ignore[attr-defined]
+
     async def test_a_cursor_from_the_future_replays_the_buffer(self) -> None:
         hub = SseHub(first_id=1)
         hub.publish(alert(1))
@@ -265,3 +277,11 @@ class TestStreamEndpoint:
             ):
                 events = await read_events(response.aiter_lines(), 2)
         assert [Alert.model_validate_json(e["data"]).key for e in events] == ["alice-key-1", "bob-key-2"]
+
+
+async def test_the_stream_is_in_the_openapi_document() -> None:
+    async with api_with_hub(SseHub()) as url, client(url, None) as http:
+        doc = (await http.get("/openapi.json")).json()
+    stream = doc["paths"]["/alerts/stream"]["get"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
+    assert {p["name"] for p in stream["parameters"]} == {"since", "scope", "last-event-id"}

@@ -99,19 +99,21 @@ class TestOneAlertPerCluster:
         update = state.decide(subscription=s, story=enriched("r:1", version=3), explanation=WHY, now=at(1))
         assert kinds(update) == [AlertKind.UPDATE]
         assert update[0].story_version == 3
-        assert state.decide(subscription=s, story=enriched("r:1", version=2), explanation=WHY, now=at(2)) == []
+        assert (
+            state.decide(subscription=s, story=enriched("r:1", version=2), explanation=WHY, now=at(2)) == []
+        )
 
     def test_clusters_and_subscriptions_are_independent(self) -> None:
         state, a, b = AlertState(), sub("a"), sub("b")
-        assert kinds(state.decide(subscription=a, story=enriched("x", "c-1"), explanation=WHY, now=at(0))) == [
-            AlertKind.NEW
-        ]
-        assert kinds(state.decide(subscription=a, story=enriched("y", "c-2"), explanation=WHY, now=at(1))) == [
-            AlertKind.NEW
-        ]
-        assert kinds(state.decide(subscription=b, story=enriched("y", "c-2"), explanation=WHY, now=at(2))) == [
-            AlertKind.NEW
-        ]
+        assert kinds(
+            state.decide(subscription=a, story=enriched("x", "c-1"), explanation=WHY, now=at(0))
+        ) == [AlertKind.NEW]
+        assert kinds(
+            state.decide(subscription=a, story=enriched("y", "c-2"), explanation=WHY, now=at(1))
+        ) == [AlertKind.NEW]
+        assert kinds(
+            state.decide(subscription=b, story=enriched("y", "c-2"), explanation=WHY, now=at(2))
+        ) == [AlertKind.NEW]
 
     def test_keys_are_deterministic_across_runs(self) -> None:
         def run() -> list[str]:
@@ -119,7 +121,9 @@ class TestOneAlertPerCluster:
             return [
                 a.key
                 for i, sid in enumerate(("r", "a", "r"))
-                for a in state.decide(subscription=s, story=enriched(sid, version=i + 1), explanation=WHY, now=at(i))
+                for a in state.decide(
+                    subscription=s, story=enriched(sid, version=i + 1), explanation=WHY, now=at(i)
+                )
             ]
 
         assert run() == run()
@@ -131,14 +135,19 @@ class TestRetractions:
         state = AlertState()
         subs = {i: sub(i) for i in ("a", "b", "c", "d")}
         state.decide(subscription=subs["a"], story=enriched("reuters:1"), explanation=WHY, now=at(0))
-        state.decide(subscription=subs["b"], story=enriched("ap:1"), explanation=WHY, now=at(1))  # same cluster
+        state.decide(
+            subscription=subs["b"], story=enriched("ap:1"), explanation=WHY, now=at(1)
+        )  # same cluster
         state.decide(subscription=subs["c"], story=enriched("other", "c-other"), explanation=WHY, now=at(2))
         killed = enriched("reuters:1", version=2, pubstatus=PubStatus.CANCELED, title="Withdrawn")
         # The kill no longer matches anyone's query: decide() gives nothing...
         assert state.decide(subscription=subs["a"], story=killed, explanation=WHY, now=at(3)) == []
         # ...and retractions() reaches everyone alerted on the cluster.
         out = state.retractions(story=killed, subscriptions=subs, now=at(3))
-        assert [(a.subscription_id, a.kind) for a in out] == [("a", AlertKind.RETRACTION), ("b", AlertKind.RETRACTION)]
+        assert [(a.subscription_id, a.kind) for a in out] == [
+            ("a", AlertKind.RETRACTION),
+            ("b", AlertKind.RETRACTION),
+        ]
         assert out[0].story_id == "reuters:1"
         assert out[0].story_version == 2
         assert out[0].title == "Withdrawn"
@@ -186,7 +195,9 @@ class TestThrottle:
         assert released[0].stories == ("st2", "st3", "st4")
         assert state.due(now=at(61), subscriptions=subs) == []
         # The digest used a slot: one more fits in the window at 61, the next is held again.
-        assert len(state.decide(subscription=s, story=enriched("st5", "c-5"), explanation=WHY, now=at(61))) == 1
+        assert (
+            len(state.decide(subscription=s, story=enriched("st5", "c-5"), explanation=WHY, now=at(61))) == 1
+        )
         assert state.decide(subscription=s, story=enriched("st6", "c-6"), explanation=WHY, now=at(62)) == []
         assert state.next_due() == at(120)
 
@@ -203,7 +214,9 @@ class TestThrottle:
         state, s = AlertState(), sub(throttle=Throttle(max_alerts=1, window_seconds=60))
         state.decide(subscription=s, story=enriched("r:1"), explanation=WHY, now=at(0))
         killed = enriched("r:1", version=2, pubstatus=PubStatus.CANCELED)
-        assert kinds(state.retractions(story=killed, subscriptions={"s1": s}, now=at(1))) == [AlertKind.RETRACTION]
+        assert kinds(state.retractions(story=killed, subscriptions={"s1": s}, now=at(1))) == [
+            AlertKind.RETRACTION
+        ]
 
 
 class TestDigest:
@@ -211,7 +224,9 @@ class TestDigest:
         state, s = AlertState(), sub(digest_seconds=300)
         subs = {"s1": s}
         for n, (sid, cid) in enumerate((("r:1", "c-1"), ("ap:1", "c-1"), ("x:1", "c-2"))):
-            assert state.decide(subscription=s, story=enriched(sid, cid), explanation=WHY, now=at(n * 10)) == []
+            assert (
+                state.decide(subscription=s, story=enriched(sid, cid), explanation=WHY, now=at(n * 10)) == []
+            )
         assert state.next_due() == at(300)
         assert state.due(now=at(299), subscriptions=subs) == []
         digest = state.due(now=at(300), subscriptions=subs)
@@ -224,7 +239,9 @@ class TestDigest:
         assert state.next_due() is None
         assert state.alerted("c-1") == {"s1"}
         # The next match opens a new window; its cluster was delivered, so it is an update.
-        assert state.decide(subscription=s, story=enriched("afp:1", "c-1"), explanation=WHY, now=at(901)) == []
+        assert (
+            state.decide(subscription=s, story=enriched("afp:1", "c-1"), explanation=WHY, now=at(901)) == []
+        )
         again = state.due(now=at(1201), subscriptions=subs)
         assert [a.stories for a in again] == [("afp:1",)]
         assert again[0].kind is AlertKind.DIGEST
@@ -245,6 +262,17 @@ class TestDigest:
         digest = state.due(now=at(60), subscriptions={"s1": s})[0]
         assert digest.stories == ("s0", "s1")
         assert digest.title.startswith("5 stories")
+
+    def test_nothing_left_after_retractions_or_deletion_sends_nothing(self) -> None:
+        state, s = AlertState(max_held=1), sub(digest_seconds=60)
+        state.decide(subscription=s, story=enriched("a", "c-1"), explanation=WHY, now=at(0))
+        state.decide(subscription=s, story=enriched("b", "c-2"), explanation=WHY, now=at(1))  # overflow
+        killed = enriched("a", "c-1", version=2, pubstatus=PubStatus.CANCELED)
+        assert state.retractions(story=killed, subscriptions={"s1": s}, now=at(2)) == []
+        assert state.due(now=at(60), subscriptions={"s1": s}) == []
+        state.decide(subscription=s, story=enriched("c", "c-3"), explanation=WHY, now=at(70))
+        assert state.due(now=at(130), subscriptions={}) == []  # subscription deleted meanwhile
+        assert state.next_due() is None
 
 
 class TestQuietHours:
@@ -273,7 +301,9 @@ class TestQuietHours:
     def test_daytime_window_and_digest_waits_for_the_end(self) -> None:
         state = AlertState()
         s = sub(digest_seconds=600, quiet_hours=QuietHours(start="12:00", end="13:00"))
-        state.decide(subscription=s, story=enriched("a", "c-1"), explanation=WHY, now=at(3 * 3600 - 60))  # 11:59
+        state.decide(
+            subscription=s, story=enriched("a", "c-1"), explanation=WHY, now=at(3 * 3600 - 60)
+        )  # 11:59
         state.decide(subscription=s, story=enriched("b", "c-2"), explanation=WHY, now=at(3 * 3600 + 60))
         assert state.due(now=at(3 * 3600 + 540), subscriptions={"s1": s}) == []  # digest due at 12:09: quiet
         assert state.next_due() == at(4 * 3600)
@@ -301,11 +331,14 @@ class TestQuietHours:
 class TestPaused:
     def test_paused_gets_nothing_and_nothing_is_remembered(self) -> None:
         state = AlertState()
-        assert state.decide(subscription=sub(paused=True), story=enriched("r:1"), explanation=WHY, now=at(0)) == []
+        assert (
+            state.decide(subscription=sub(paused=True), story=enriched("r:1"), explanation=WHY, now=at(0))
+            == []
+        )
         assert state.alerted("c-quake") == frozenset()
-        assert kinds(state.decide(subscription=sub(), story=enriched("ap:1"), explanation=WHY, now=at(1))) == [
-            AlertKind.NEW
-        ]
+        assert kinds(
+            state.decide(subscription=sub(), story=enriched("ap:1"), explanation=WHY, now=at(1))
+        ) == [AlertKind.NEW]
 
     def test_held_items_are_dropped_when_paused(self) -> None:
         state = AlertState()
@@ -346,7 +379,11 @@ class TestChangelog:
             for s in subs.values():
                 assert rebuilt.decide(subscription=s, story=story, explanation=WHY, now=at(n)) == []
         # What comes next is decided the same way by the original and the rebuilt state.
-        follow = [enriched("afp:1"), enriched("r:1", version=2, pubstatus=PubStatus.CANCELED), enriched("y", "c-3")]
+        follow = [
+            enriched("afp:1"),
+            enriched("r:1", version=2, pubstatus=PubStatus.CANCELED),
+            enriched("y", "c-3"),
+        ]
         for target in (state, rebuilt):
             out: list[Alert] = []
             for story in follow:
@@ -373,7 +410,10 @@ class TestChangelog:
             state.apply("m|s1", b'{"held": 3}')
 
     def test_expire_writes_tombstones_and_forgets(self) -> None:
-        state, s = AlertState(retention=timedelta(hours=1)), sub(throttle=Throttle(max_alerts=5, window_seconds=60))
+        state, s = (
+            AlertState(retention=timedelta(hours=1)),
+            sub(throttle=Throttle(max_alerts=5, window_seconds=60)),
+        )
         state.decide(subscription=s, story=enriched("r:1"), explanation=WHY, now=at(0))
         state.changes()
         state.expire(now=at(3601))
@@ -395,7 +435,10 @@ class TestChangelog:
     def test_naive_now_is_refused(self) -> None:
         with pytest.raises(AlertStateError):
             AlertState().decide(
-                subscription=sub(), story=enriched("r"), explanation=WHY, now=datetime(2026, 1, 1)  # noqa: DTZ001
+                subscription=sub(),
+                story=enriched("r"),
+                explanation=WHY,
+                now=datetime(2026, 1, 1),  # noqa: DTZ001
             )
 
 
@@ -414,7 +457,9 @@ EVENTS = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(EVENTS, st.integers(0, 30))
-def test_crash_anywhere_rebuilds_the_same_decisions(events: list[tuple[str, str, int, bool, int]], cut: int) -> None:
+def test_crash_anywhere_rebuilds_the_same_decisions(
+    events: list[tuple[str, str, int, bool, int]], cut: int
+) -> None:
     subs = {
         "plain": sub("plain"),
         "digest": sub("digest", digest_seconds=300),
@@ -422,7 +467,9 @@ def test_crash_anywhere_rebuilds_the_same_decisions(events: list[tuple[str, str,
     }
     cluster = {"a": "c-1", "b": "c-1", "c": "c-2", "d": "c-3"}
 
-    def step(state: AlertState, event: tuple[str, str, int, bool, int], now: datetime) -> list[tuple[str, str]]:
+    def step(
+        state: AlertState, event: tuple[str, str, int, bool, int], now: datetime
+    ) -> list[tuple[str, str]]:
         sub_id, story_id, version, retracted, _ = event
         story = enriched(
             story_id,

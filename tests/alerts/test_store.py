@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
 
 from alerts.errors import QueryError
-from alerts.store import SubscriptionStore
+from alerts.store import SubscriptionStore, read_to_end
 from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
 from schemas.topics import Topics
-from wirewatch.bus.base import TopicSpec
+from wirewatch.bus.base import Bus, TopicSpec
+from wirewatch.bus.embedded import EmbeddedBus
 from wirewatch.bus.memory import MemoryBus
 
 NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
@@ -36,10 +39,24 @@ def story(*actors: str) -> EnrichedStory:
     )
 
 
-async def new_bus(topics: Topics, partitions: int = 1) -> MemoryBus:
-    bus = MemoryBus()
-    await bus.ensure_topics([TopicSpec(topics.subscriptions, partitions=partitions, compacted=True)])
-    return bus
+@pytest.fixture(params=["memory", "embedded"])
+def bus_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@contextlib.asynccontextmanager
+async def open_bus(kind: str, tmp_path: Path, topics: Topics, partitions: int = 1) -> AsyncIterator[Bus]:
+    """The in-memory bus or the embedded log (the default deployment), with the subscriptions topic."""
+    async with MemoryBus() if kind == "memory" else EmbeddedBus(tmp_path, tombstone_retention_s=0) as bus:
+        await bus.ensure_topics([TopicSpec(topics.subscriptions, partitions=partitions, compacted=True)])
+        yield bus
+
+
+async def values(bus: Bus, topic: str) -> list[bytes | None]:
+    async with bus.consumer([topic], group=None) as consumer:
+        batches = read_to_end(consumer, timeout_s=0.05, stall_timeout_s=0.3)
+        return [r.value async for batch in batches for r in batch]
 
 
 async def eventually(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
@@ -49,9 +66,14 @@ async def eventually(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
 
 
 class TestRebuild:
-    async def test_replays_updates_tombstones_and_skips_bad_records(self) -> None:
+    async def test_replays_updates_tombstones_and_skips_bad_records(
+        self, bus_kind: str, tmp_path: Path
+    ) -> None:
         topics = Topics("t-rebuild")
-        bus = await new_bus(topics, partitions=3)
+        async with open_bus(bus_kind, tmp_path, topics, partitions=3) as bus:
+            await self.check_replay(bus, topics)
+
+    async def check_replay(self, bus: Bus, topics: Topics) -> None:
         t = topics.subscriptions
         await bus.publish(t, sub("a", "actor:NATO").to_bytes(), key=b"a")
         await bus.publish(t, sub("b", "actor:EU", "bob").to_bytes(), key=b"b")
@@ -81,73 +103,135 @@ class TestRebuild:
             "subscription record without a key skipped",
         ]
 
-    async def test_empty_topic(self) -> None:
+    async def test_empty_topic(self, bus_kind: str, tmp_path: Path) -> None:
         topics = Topics("t-empty")
-        store = SubscriptionStore(await new_bus(topics), topics=topics, poll_timeout_s=0.05)
-        assert await store.rebuild() == 0
+        async with open_bus(bus_kind, tmp_path, topics) as bus:
+            store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+            assert await store.rebuild() == 0
         assert store.all() == []
+
+    async def test_a_compacted_away_tail_does_not_hang_the_rebuild(self, tmp_path: Path) -> None:
+        topics = Topics("t-compacted")
+        async with open_bus("embedded", tmp_path, topics) as bus:
+            assert isinstance(bus, EmbeddedBus)
+            writer = SubscriptionStore(bus, topics=topics)
+            await writer.put(sub("a", "actor:NATO"))
+            await writer.put(sub("b", "actor:EU"))
+            await writer.delete("b")  # the last record: a tombstone, which compaction then removes
+            await asyncio.sleep(0.01)  # older than the (zero) tombstone retention
+            await bus.compact()
+            assert await values(bus, topics.subscriptions) == [sub("a", "actor:NATO").to_bytes()]
+            store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+            async with asyncio.timeout(5):
+                assert await store.rebuild() == 1
+
+    async def test_a_partition_compacted_to_nothing_is_given_up_after_the_stall_timeout(
+        self, tmp_path: Path
+    ) -> None:
+        topics = Topics("t-compacted-empty")
+        async with open_bus("embedded", tmp_path, topics) as bus:
+            assert isinstance(bus, EmbeddedBus)
+            writer = SubscriptionStore(bus, topics=topics)
+            await writer.put(sub("b", "actor:EU"))
+            await writer.delete("b")
+            await asyncio.sleep(0.01)
+            await bus.compact()
+            assert await values(bus, topics.subscriptions) == []
+            store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05, stall_timeout_s=0.3)
+            with capture_logs() as logs:
+                async with asyncio.timeout(5):
+                    assert await store.rebuild() == 0
+        assert "partitions not read to their end; going on" in [e["event"] for e in logs]
 
     async def test_an_invalid_update_drops_the_old_version(self) -> None:
         topics = Topics("t-invalid-update")
-        bus = await new_bus(topics)
-        await bus.publish(topics.subscriptions, sub("a", "actor:NATO").to_bytes(), key=b"a")
-        await bus.publish(topics.subscriptions, b'{"id": "a"}', key=b"a")
-        store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
-        assert await store.rebuild() == 0
+        async with open_bus("memory", Path(), topics) as bus:
+            await bus.publish(topics.subscriptions, sub("a", "actor:NATO").to_bytes(), key=b"a")
+            await bus.publish(topics.subscriptions, b'{"id": "a"}', key=b"a")
+            store = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+            assert await store.rebuild() == 0
         assert store.index.match(story("NATO")) == []
 
 
 class TestWrites:
-    async def test_put_and_delete_are_read_back_by_another_store(self) -> None:
+    async def test_put_and_delete_are_read_back_by_another_store(self, bus_kind: str, tmp_path: Path) -> None:
         topics = Topics("t-writes")
-        bus = await new_bus(topics)
-        writer = SubscriptionStore(bus, topics=topics)
         options = SubscriptionOptions(channels=("webhook",), webhook_url="https://hooks.test/a")
         a = Subscription(id="a", subscriber="alice", query="actor:NATO", options=options)
-        await writer.put(a)
-        await writer.put(sub("b", "actor:EU"))
-        await writer.delete("b")
-        # read-your-writes: applied locally before any read-back
-        assert [s.id for s in writer.all()] == ["a"]
-        reader = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
-        await reader.rebuild()
-        assert reader.all() == [a]
-        assert [r.value is None for r in bus.records(topics.subscriptions)] == [False, False, True]
+        async with open_bus(bus_kind, tmp_path, topics) as bus:
+            writer = SubscriptionStore(bus, topics=topics)
+            await writer.put(a)
+            await writer.put(sub("b", "actor:EU"))
+            await writer.delete("b")
+            # read-your-writes: applied locally before any read-back
+            assert [s.id for s in writer.all()] == ["a"]
+            reader = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+            await reader.rebuild()
+            assert reader.all() == [a]
+            assert [v is None for v in await values(bus, topics.subscriptions)] == [False, False, True]
 
-    async def test_put_refuses_an_invalid_query_without_publishing(self) -> None:
+    async def test_quick_writes_are_never_undone_by_their_own_read_back(self) -> None:
+        topics = Topics("t-quick-writes")
+        async with open_bus("memory", Path(), topics) as bus:
+            assert isinstance(bus, MemoryBus)
+            store = SubscriptionStore(bus, topics=topics)
+            await bus.publish(topics.subscriptions, sub("a", "actor:AU").to_bytes(), key=b"a")  # from before
+            await store.put(sub("a", "actor:NATO"))
+            await store.put(sub("a", "actor:EU"))
+            await store.delete("a")
+            await store.put(sub("a", "actor:UN"))
+            seen = []
+            for record in bus.records(topics.subscriptions):
+                store.apply(record)
+                seen.append(store.get("a"))
+            assert seen == [sub("a", "actor:UN")] * 5
+            # once its writes are read back, the store follows other writers again
+            await bus.publish(topics.subscriptions, sub("a", "actor:G7").to_bytes(), key=b"a")
+            store.apply(bus.records(topics.subscriptions)[-1])
+            assert store.get("a") == sub("a", "actor:G7")
+            assert store.index.match(story("G7"))[0].subscription.id == "a"
+
+    async def test_put_refuses_an_invalid_query_without_publishing(
+        self, bus_kind: str, tmp_path: Path
+    ) -> None:
         topics = Topics("t-refuse")
-        bus = await new_bus(topics)
-        store = SubscriptionStore(bus, topics=topics)
-        with pytest.raises(QueryError) as info:
-            await store.put(sub("a", "actor:NATO AND ("))
-        assert info.value.position > 0
-        assert bus.records(topics.subscriptions) == []
+        async with open_bus(bus_kind, tmp_path, topics) as bus:
+            store = SubscriptionStore(bus, topics=topics)
+            with pytest.raises(QueryError) as info:
+                await store.put(sub("a", "actor:NATO AND ("))
+            assert info.value.position > 0
+            assert await values(bus, topics.subscriptions) == []
         assert store.all() == []
 
 
 class TestFollow:
-    async def test_follow_rebuilds_then_applies_live_changes(self) -> None:
+    async def test_follow_rebuilds_then_applies_live_changes(self, bus_kind: str, tmp_path: Path) -> None:
         topics = Topics("t-follow")
-        bus = await new_bus(topics)
-        writer = SubscriptionStore(bus, topics=topics)
-        await writer.put(sub("a", "actor:NATO"))
-        follower = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
-        ready = asyncio.Event()
-        async with asyncio.TaskGroup() as tg:
-            task = tg.create_task(follower.follow(ready=ready), name="follow-subscriptions")
-            async with asyncio.timeout(5):
-                await ready.wait()
-            assert [s.id for s in follower.all()] == ["a"]
+        async with open_bus(bus_kind, tmp_path, topics) as bus:
+            writer = SubscriptionStore(bus, topics=topics)
+            await writer.put(sub("a", "actor:NATO"))
+            follower = SubscriptionStore(bus, topics=topics, poll_timeout_s=0.05)
+            ready = asyncio.Event()
+            async with asyncio.TaskGroup() as tg:
+                task = tg.create_task(follower.follow(ready=ready), name="follow-subscriptions")
+                async with asyncio.timeout(5):
+                    await ready.wait()
+                assert [s.id for s in follower.all()] == ["a"]
 
-            await writer.put(sub("b", "actor:EU", "bob"))
-            await eventually(lambda: follower.get("b") is not None)
-            await writer.put(sub("a", "actor:UN"))
-            await eventually(lambda: follower.get("a") == sub("a", "actor:UN"))
-            await writer.delete("b")
-            await eventually(lambda: follower.get("b") is None)
-            await bus.publish(topics.subscriptions, b"garbage", key=b"z")  # skipped, the follower lives on
-            await writer.put(sub("c", "actor:AU"))
-            await eventually(lambda: follower.get("c") is not None)
-            assert [m.subscription.id for m in follower.index.match(story("UN", "EU", "AU"))] == ["a", "c"]
-            task.cancel()
-        assert task.cancelled()
+                await writer.put(sub("b", "actor:EU", "bob"))
+                await eventually(lambda: follower.get("b") is not None)
+                await writer.put(sub("a", "actor:UN"))
+                await eventually(lambda: follower.get("a") == sub("a", "actor:UN"))
+                await writer.delete("b")
+                await eventually(lambda: follower.get("b") is None)
+                await bus.publish(
+                    topics.subscriptions, b"garbage", key=b"z"
+                )  # skipped; the follower lives on
+                await writer.put(sub("c", "actor:AU"))
+                await eventually(lambda: follower.get("c") is not None)
+                assert [m.subscription.id for m in follower.index.match(story("UN", "EU", "AU"))] == [
+                    "a",
+                    "c",
+                ]
+                task.cancel()
+            assert task.cancelled()

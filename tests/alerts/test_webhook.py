@@ -160,6 +160,25 @@ class TestDelivery:
             assert req.path == "/hook?token=abc"
             assert_signed(req, alert)
 
+    async def test_each_try_is_signed_at_its_own_time(self) -> None:
+        alert = make_alert()
+        clock = iter([1_000.0, 1_010.5, 1_020.9]).__next__
+        async with receiver(500, 500, 200) as recv, httpx.AsyncClient() as client:
+            webhook = WebhookChannel(
+                client,
+                secret_for=lambda _: SECRET,
+                attempts=3,
+                wait_initial_s=0.01,
+                wait_jitter_s=0.0,
+                clock=clock,
+            )
+            await webhook.send(alert, make_subscription(recv.url))
+        stamps = [r.headers[TIMESTAMP_HEADER.lower()] for r in recv.requests]
+        assert stamps == ["1000", "1010", "1020"]
+        for req, ts in zip(recv.requests, (1_000, 1_010, 1_020), strict=True):
+            assert verify_signature(SECRET, ts, req.body, req.headers[SIGNATURE_HEADER.lower()], now=ts)
+        assert len({r.headers[SIGNATURE_HEADER.lower()] for r in recv.requests}) == 3
+
     async def test_always_failing_raises_delivery_error_and_makes_a_dead_letter(self) -> None:
         alert = make_alert()
         async with receiver(503) as recv, channel(attempts=3) as webhook:

@@ -52,15 +52,25 @@ class TestExactDeduplicator:
         assert dedup.admit(story(pubstatus=status))
         assert not dedup.admit(story(pubstatus=status))
 
-    def test_check_then_record_does_not_remember_before_record(self) -> None:
+    def test_reserve_confirm_cancel(self) -> None:
+        dedup = ExactDeduplicator()
+        assert dedup.reserve(story())
+        assert not dedup.reserve(story())  # reserved counts as seen: concurrent copies are dropped
+        assert not dedup.reserve(story(id="other"))  # same text under another id, too
+        dedup.cancel(story())  # the publish failed
+        assert not dedup.seen(story())
+        assert dedup.reserve(story())  # so the retry goes through
+        dedup.confirm(story())
+        assert dedup.check(story())
+        assert dedup.dropped == 3
+        assert dedup.seen(story())
+        assert dedup.dropped == 3  # seen() counts nothing
+
+    def test_check_remembers_nothing(self) -> None:
         dedup = ExactDeduplicator()
         assert not dedup.check(story())
-        assert not dedup.check(story())  # not recorded yet: a failed publish can be retried
-        dedup.record(story())
-        assert dedup.check(story())
-        assert dedup.dropped == 1
-        assert dedup.seen(story())
-        assert dedup.dropped == 1  # seen() counts nothing
+        assert not dedup.check(story())
+        assert len(dedup) == 0
 
     def test_memory_is_bounded_lru(self) -> None:
         dedup = ExactDeduplicator(max_keys=2)

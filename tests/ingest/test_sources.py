@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -20,6 +21,7 @@ from typing import Any, Self
 import feedparser
 import httpx
 import pytest
+import uvicorn
 
 from ingest import InputTooLargeError, ParseError
 from ingest.config import FeedSource, load_sources
@@ -37,6 +39,7 @@ from ingest.sources import (
     create_ingest_app,
     is_candidate_name,
     make_http_client,
+    open_stdin_reader,
 )
 from schemas import DeadLetter, PubStatus, Story
 from wirewatch.errors import ConfigError
@@ -462,6 +465,26 @@ class TestIngestor:
         assert len(sink.stories) == 1
         assert ingestor.dedup.dropped == 1
 
+    async def test_concurrent_copies_are_emitted_once_and_a_failed_emit_can_be_retried(self) -> None:
+        class SlowFlakySink(MemorySink):
+            fail = True
+
+            async def emit(self, story: Story) -> None:
+                await asyncio.sleep(0.01)
+                if self.fail:
+                    self.fail = False
+                    raise ConnectionError("bus down")
+                await super().emit(story)
+
+        sink = SlowFlakySink()
+        ingestor = make_ingestor(sink)
+        doc = b'{"id": "s1", "title": "T", "body": "B"}'
+        with pytest.raises(ConnectionError):
+            await ingestor.ingest(doc, origin="a")  # infrastructure errors propagate
+        outcomes = await asyncio.gather(*(ingestor.ingest(doc, origin=f"c{n}") for n in range(3)))
+        assert sorted(len(o.emitted) for o in outcomes) == [0, 0, 1]
+        assert [s.id for s in sink.stories] == ["s1"]
+
     async def test_embargo_is_held_until_due(self) -> None:
         clock = Clock()
         sink = MemorySink()
@@ -621,6 +644,27 @@ class TestStdinSource:
         assert await StdinSource(reader=reader_of(b"\n\n"), ingestor=make_ingestor(sink)).run() == 0
 
 
+class TestOpenStdinReader:
+    async def test_a_pipe(self) -> None:
+        read_fd, write_fd = os.pipe()
+        os.write(write_fd, b'{"id": "p1", "body": "Piped"}\n')
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb", buffering=0) as stream:
+            reader = await open_stdin_reader(stream=stream)
+            sink = MemorySink()
+            assert await StdinSource(reader=reader, ingestor=make_ingestor(sink)).run() == 1
+            await asyncio.sleep(0)  # at EOF the pipe transport closes itself
+        assert [s.id for s in sink.stories] == ["p1"]
+
+    async def test_a_regular_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "in.txt"
+        path.write_bytes(b"Storm closes port\n\nThe harbour authority said.")
+        with path.open("rb") as stream:
+            reader = await open_stdin_reader(stream=stream)
+        sink = MemorySink()
+        assert await StdinSource(reader=reader, ingestor=make_ingestor(sink)).run() == 1
+
+
 # --- HTTP endpoint -----------------------------------------------------------------------------
 
 
@@ -702,6 +746,29 @@ class TestHttpIngestApp:
             create_ingest_app(make_ingestor(MemorySink()), "")
 
 
+class TestHttpIngestAppOverSockets:
+    async def test_real_uvicorn_on_localhost(self) -> None:
+        sink = MemorySink()
+        app = create_ingest_app(make_ingestor(sink, max_bytes=1_000), TOKEN)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", ws="none", log_level="warning")
+        server = uvicorn.Server(config)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(server.serve())
+            await wait_for(lambda: server.started)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=AUTH) as c:
+                ok = await c.post("/stories", json={"id": "u1", "title": "T", "body": "B"})
+                big = await c.post("/stories", content=b"z" * 4_000)
+                bad = await c.post(
+                    "/stories", content=b"{broken", headers={"Content-Type": "application/json"}
+                )
+            server.should_exit = True
+        assert (ok.status_code, ok.json()["accepted"]) == (202, ["u1"])
+        assert big.status_code == 413
+        assert bad.status_code == 422
+        assert [r.error_type for r in sink.rejects] == ["InputTooLargeError", "ParseError"]
+
+
 # --- config ------------------------------------------------------------------------------------
 
 
@@ -774,3 +841,55 @@ class TestWithRealParser:
             stage="ingest", error=ParseError("bad", origin="o"), raw=b"raw", failed_at=NOW, source="o"
         )
         assert letter.raw == b"raw"
+
+    async def test_feed_teaser_is_completed_from_the_linked_page(
+        self, server: ScriptedServer, client: httpx.AsyncClient
+    ) -> None:
+        paragraphs = [
+            "The harbour authority closed the port of Valletta on Friday after a storm damaged two piers.",
+            "Ferries to Gozo were cancelled and some three hundred passengers were stranded overnight.",
+            "Engineers said repairs would take at least a week, and that cargo would be diverted meanwhile.",
+            "The transport minister told reporters the government would compensate affected businesses.",
+        ]
+        article = (
+            "<html><head><title>Storm shuts Valletta port | Example News</title></head><body>"
+            "<nav>Home | World | Sport</nav><article><h1>Storm shuts Valletta port</h1>"
+            + "".join(f"<p>{p}</p>" for p in paragraphs)
+            + "</article><footer>Copyright Example News</footer></body></html>"
+        ).encode()
+        server.routes["/feed.rss"] = lambda s: Reply(
+            200,
+            rss(("urn:story:1", f"{server.base}/story/1", "Storm shuts Valletta port.")),
+            {"Content-Type": "application/rss+xml", "ETag": '"e1"'},
+        )
+        server.routes["/story/1"] = lambda s: Reply(
+            200, article, {"Content-Type": "text/html; charset=utf-8"}
+        )
+        sink = MemorySink()
+        feed = FeedSource(url=f"{server.base}/feed.rss", name="example")
+        poller = FeedPoller(feeds=[feed], client=client, ingestor=Ingestor(sink=sink, now=Clock()))
+        assert await poller.poll_once(feed) == "fetched"
+        assert sink.rejects == []
+        [story] = sink.stories
+        assert story.id == "urn:story:1"
+        assert story.format == "rss"
+        assert "three hundred passengers" in story.body
+        assert len(server.hits("/story/1")) == 1
+
+    async def test_drop_folder_with_real_formats(self, tmp_path: Path) -> None:
+        (tmp_path / "wire.txt").write_text(
+            "Storm closes port\n\nVALLETTA (Reuters) - The harbour authority said."
+        )
+        (tmp_path / "story.json").write_text(
+            json.dumps({"id": "j1", "title": "Talks resume", "body": "In Geneva."})
+        )
+        (tmp_path / "broken.json").write_text('{"title": "cut')
+        (tmp_path / "feed.xml").write_bytes(b"<?xml version='1.0'?><rss><channel><item><title>T")
+        sink = MemorySink()
+        folder = DropFolder(path=tmp_path, ingestor=Ingestor(sink=sink, now=Clock()), settle_s=0)
+        folder._make_dirs()
+        assert await folder.scan() == 4
+        assert sorted(s.format for s in sink.stories) == ["json", "text"]
+        assert names(folder.processed_dir) == ["story.json", "wire.txt"]
+        assert names(folder.failed_dir) == ["broken.json", "feed.xml"]
+        assert all(r.reason for r in sink.rejects)

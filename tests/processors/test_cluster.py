@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.cluster import (
@@ -21,6 +21,18 @@ from processors.cluster import (
 from schemas.models import PubStatus, Story
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+WORDS = [
+    "central bank raises interest rates inflation",
+    "volcano erupts iceland ash flights",
+    "election results parliament coalition talks",
+    "wildfire spreads california evacuations ordered",
+    "striker signs record transfer deal",
+    "analysts expect further tightening",
+    "airports closed across northern europe",
+    "opposition demands recount districts",
+    "firefighters battle strong winds",
+    "club confirms medical completed",
+]
 
 REUTERS_TITLE = "Strong earthquake kills at least 12 in eastern Turkey's Malatya province"
 REUTERS_STAND = "Magnitude 6.1 quake topples buildings; rescuers search rubble in Yesilyurt"
@@ -221,6 +233,40 @@ class TestReplication:
         clusterer.forget(REUTERS.id)
         assert len(clusterer) == 0
         assert clusterer.assign(AP).is_new
+
+    def test_exact_copies_share_buckets_and_survive_forgetting_one(self) -> None:
+        clusterer = Clusterer()
+        first = clusterer.assign(REUTERS)
+        copy = clusterer.assign(story("copy-1", REUTERS_TITLE, REUTERS_BODY, REUTERS_STAND))
+        assert copy.similarity == 1.0
+        clusterer.forget(REUTERS.id)
+        again = clusterer.assign(story("copy-2", REUTERS_TITLE, REUTERS_BODY, REUTERS_STAND))
+        assert (again.matched_story_id, again.cluster_id) == ("copy-1", first.cluster_id)
+        clusterer.forget("copy-1")
+        clusterer.forget("copy-2")
+        assert clusterer.assign(story("copy-3", REUTERS_TITLE, REUTERS_BODY, REUTERS_STAND)).is_new
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 9), st.booleans()), max_size=60), st.integers(1, 6))
+    def test_index_stays_consistent_under_churn(self, ops: list[tuple[int, bool]], capacity: int) -> None:
+        # Ten texts, five pairs of exact copies: every remembered text must find a remembered twin.
+        texts = [f"{WORDS[i % 5]} {WORDS[(i % 5) + 5]}" for i in range(10)]
+        clusterer = Clusterer(max_entries=capacity)
+        for i, forget in ops:
+            if forget:
+                clusterer.forget(f"s{i}")
+            else:
+                clusterer.assign(story(f"s{i}", texts[i], texts[i]))
+        assert len(clusterer) <= capacity
+        present = {f"s{i}" for i in range(10) if f"s{i}" in clusterer}
+        for i in range(10):
+            found = clusterer.nearest(clusterer.signature(story("probe", texts[i], texts[i])))
+            twins = {f"s{i % 5}", f"s{i % 5 + 5}"} & present
+            if twins:
+                assert found is not None
+                assert found == (1.0, min(twins))
+            else:
+                assert found is None
 
     def test_signature_is_compact(self) -> None:
         signature = Clusterer().signature(REUTERS)

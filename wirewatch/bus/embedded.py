@@ -149,9 +149,13 @@ class EmbeddedBus:
                          SELECT MAX(m2.offset) FROM messages m2 WHERE m2.topic=messages.topic
                          AND m2.partition=messages.partition AND m2.key=messages.key)"""
                 )
+                # Expired tombstones go too, except a partition's last record: like Kafka, the head
+                # of the log stays readable so that a reader can tell it reached the end.
                 conn.execute(
                     """DELETE FROM messages WHERE topic IN (SELECT name FROM topics WHERE compacted=1)
-                       AND value IS NULL AND ts < ?""",
+                       AND value IS NULL AND ts < ? AND offset < (
+                         SELECT MAX(m2.offset) FROM messages m2 WHERE m2.topic=messages.topic
+                         AND m2.partition=messages.partition)""",
                     (horizon,),
                 )
 

@@ -149,12 +149,7 @@ class KafkaConsumer:
         try:
             await c.start()
             if self._group is None:
-                parts = [
-                    TopicPartition(t, p)
-                    for t in self._topics
-                    for p in sorted(c.partitions_for_topic(t) or [])
-                ]
-                c.assign(parts)
+                c.assign(await self._all_partitions())
             else:
                 c.subscribe(self._topics)
         except KafkaError as exc:
@@ -162,9 +157,17 @@ class KafkaConsumer:
             raise BusError(f"cannot start consumer: {exc}", topics=",".join(self._topics)) from exc
         return self
 
+    async def _all_partitions(self) -> list[TopicPartition]:
+        # A new consumer knows no topic yet; the producer's partitions_for() waits for the metadata.
+        producer = self._bus._require_producer()  # noqa: SLF001
+        return [TopicPartition(t, p) for t in self._topics for p in sorted(await producer.partitions_for(t))]
+
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        # aiokafka (0.14) cancels a group-less consumer's background task on stop and awaits it; a
+        # task cancelled before it ever ran re-raises CancelledError into us. One loop turn lets it start.
+        await asyncio.sleep(0)
         await self._consumer.stop()
 
     async def getmany(self, *, timeout_s: float = 1.0, max_records: int = 100) -> list[Record]:

@@ -241,6 +241,59 @@ def topics(data_dir: DataDir = None, kafka: Kafka = None) -> None:
         typer.echo(name)
 
 
+subs_app = typer.Typer(
+    help="Manage subscriptions (kept in the compacted subscriptions topic).", no_args_is_help=True
+)
+app.add_typer(subs_app, name="subscriptions")
+
+
+@subs_app.command("list")
+def subs_list(
+    subscriber: Annotated[str | None, typer.Option(help="Only this subscriber's.")] = None,
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+) -> None:
+    """Print the subscriptions, one JSON per line."""
+    from wirewatch.cli.services import list_subscriptions  # noqa: PLC0415
+
+    s = _settings(data_dir=data_dir, kafka=kafka)
+    for sub in asyncio.run(list_subscriptions(s, subscriber=subscriber)):
+        typer.echo(sub.model_dump_json())
+
+
+@subs_app.command("add")
+def subs_add(
+    sub_id: Annotated[str, typer.Argument(help="Subscription id.")],
+    subscriber: Annotated[str, typer.Option(help="Who receives the alerts.")],
+    query: Annotated[str, typer.Option(help="Lucene query.")],
+    channel: Annotated[list[str] | None, typer.Option(help="Channels (mqtt, webhook, apprise, sse).")] = None,
+    webhook_url: Annotated[str | None, typer.Option(help="Webhook target.")] = None,
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+) -> None:
+    """Add or replace a subscription (an invalid query is refused with where it fails)."""
+    from schemas import Subscription, SubscriptionOptions  # noqa: PLC0415
+    from wirewatch.cli.services import put_subscription  # noqa: PLC0415
+
+    s = _settings(data_dir=data_dir, kafka=kafka)
+    options = SubscriptionOptions(channels=tuple(channel or ("mqtt",)), webhook_url=webhook_url)
+    sub = Subscription(id=sub_id, subscriber=subscriber, query=query, options=options)
+    _serve(put_subscription(s, sub))
+    typer.echo(sub.model_dump_json())
+
+
+@subs_app.command("delete")
+def subs_delete(
+    sub_id: Annotated[str, typer.Argument(help="Subscription id.")],
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+) -> None:
+    """Delete a subscription (a tombstone in the compacted topic)."""
+    from wirewatch.cli.services import delete_subscription  # noqa: PLC0415
+
+    _serve(delete_subscription(_settings(data_dir=data_dir, kafka=kafka), sub_id))
+
+
 def main() -> None:
     """Entry point of the ``wirewatch`` console script."""
     try:

@@ -20,11 +20,11 @@ import typer
 from schemas import Subscription
 from wirewatch.bus import Bus, open_bus, topic_specs
 from wirewatch.errors import ConfigError
-from wirewatch.runner import utcnow
+from wirewatch.runner import run_until, utcnow
 from wirewatch.settings import Settings
 
 if TYPE_CHECKING:
-    from alerts.channels import Channel
+    from alerts.channels import Channel, SseHub
 
 log = structlog.get_logger("wirewatch")
 
@@ -60,6 +60,35 @@ async def load_subscription_file(bus: Bus, settings: Settings, path: Path) -> li
     return subs
 
 
+async def list_subscriptions(settings: Settings, *, subscriber: str | None = None) -> list[Subscription]:
+    """Every subscription (or one subscriber's), read from the compacted topic."""
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+
+    async with open_bus(settings) as bus:
+        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+        store = SubscriptionStore(bus, topics=settings.topics)
+        await store.rebuild()
+    return store.by_subscriber(subscriber) if subscriber else store.all()
+
+
+async def put_subscription(settings: Settings, sub: Subscription) -> None:
+    """Validate and publish a subscription."""
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+
+    async with open_bus(settings) as bus:
+        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+        await SubscriptionStore(bus, topics=settings.topics).put(sub)
+
+
+async def delete_subscription(settings: Settings, sub_id: str) -> None:
+    """Publish a tombstone for a subscription."""
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+
+    async with open_bus(settings) as bus:
+        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+        await SubscriptionStore(bus, topics=settings.topics).delete(sub_id)
+
+
 async def run_all(settings: Settings, *, stdin: bool = False) -> None:
     """``wirewatch run``: every stage in one process."""
     await run_stages(settings, STAGES, stdin=stdin)
@@ -90,7 +119,13 @@ async def run_stages(
         await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
         if settings.subscriptions_file is not None and ("alert" in stages or "deliver" in stages):
             await load_subscription_file(bus, settings, settings.subscriptions_file)
-        services = [await _build(name, settings, bus, stack, stdin=stdin, inbox=inbox) for name in stages]
+        from alerts.channels import SseHub  # noqa: PLC0415
+
+        sse = SseHub()
+        stages = [*stages, "api"] if settings.api.enabled and "api" not in stages else list(stages)
+        services = [
+            await _build(name, settings, bus, stack, stdin=stdin, inbox=inbox, sse=sse) for name in stages
+        ]
         log.info(
             "wirewatch running",
             stages=list(stages),
@@ -110,7 +145,14 @@ async def run_stages(
 
 
 async def _build(
-    name: str, settings: Settings, bus: Bus, stack: AsyncExitStack, *, stdin: bool, inbox: Path | None
+    name: str,
+    settings: Settings,
+    bus: Bus,
+    stack: AsyncExitStack,
+    *,
+    stdin: bool,
+    inbox: Path | None,
+    sse: SseHub,
 ) -> _Runner:
     topics = settings.topics
     if name == "ingest":
@@ -128,11 +170,7 @@ async def _build(
             max_bytes=settings.ingest.max_bytes,
         )
 
-        async def run_ingest(stop: asyncio.Event, started: asyncio.Event) -> None:
-            started.set()
-            await ingest.run(stop)
-
-        return run_ingest
+        return lambda stop, started: ingest.run(stop, started=started)
     if name == "process":
         from processors import KnowledgeBase, Tagger  # noqa: PLC0415
         from processors.service import ProcessService  # noqa: PLC0415
@@ -147,14 +185,48 @@ async def _build(
         service = AlertService(bus=bus, topics=topics, store=SubscriptionStore(bus, topics=topics))
         return lambda stop, started: service.run(stop, started=started)
     if name == "deliver":
-        return await _build_deliver(settings, bus, stack)
+        return await _build_deliver(settings, bus, stack, sse)
+    if name == "api":
+        return _build_api(settings, bus, sse)
     raise ConfigError(f"unknown stage {name!r}; choose from {', '.join(STAGES)}")
 
 
-async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack) -> _Runner:
+def _build_api(settings: Settings, bus: Bus, sse: SseHub) -> _Runner:
+    import uvicorn  # noqa: PLC0415
+
+    from alerts.api import create_api  # noqa: PLC0415
+    from alerts.backtest import topic_backtester  # noqa: PLC0415
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+
+    store = SubscriptionStore(bus, topics=settings.topics)
+    tokens = {token.get_secret_value(): who for who, token in settings.api.tokens.items()}
+    app = create_api(
+        store, tokens, sse, topic_backtester(bus, topics=settings.topics), admins=settings.api.admins
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=settings.api.host, port=settings.api.port, log_level="warning", lifespan="off"
+        )
+    )
+
+    async def run_api(stop: asyncio.Event, started: asyncio.Event) -> None:
+        ready = asyncio.Event()
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(run_until(stop, store.follow(ready=ready)), name="api-subscriptions")
+            await ready.wait()
+            tg.create_task(server.serve(), name="api-server")
+            started.set()
+            log.info("API listening", url=f"http://{settings.api.host}:{settings.api.port}", docs="/docs")
+            await stop.wait()
+            server.should_exit = True
+
+    return run_api
+
+
+async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, sse: SseHub) -> _Runner:
     import httpx  # noqa: PLC0415
 
-    from alerts.channels import AppriseChannel, SseHub, WebhookChannel  # noqa: PLC0415
+    from alerts.channels import AppriseChannel, WebhookChannel  # noqa: PLC0415
     from alerts.errors import DeliveryError  # noqa: PLC0415
     from alerts.mqtt import MqttChannel  # noqa: PLC0415
     from alerts.service import DeliverService  # noqa: PLC0415
@@ -180,7 +252,6 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack) ->
         return secrets[subscriber].get_secret_value().encode()
 
     client = await stack.enter_async_context(httpx.AsyncClient())
-    sse = SseHub()
     channels: dict[str, Channel] = {
         "mqtt": mqtt,
         "webhook": WebhookChannel(client, secret_for=secret_for, attempts=settings.alerts.webhook_attempts),

@@ -1,0 +1,177 @@
+"""Tagging throughput with the full knowledge base, beside a raw pyahocorasick scan.
+
+Stories are ~4 KB, built from sentences written here (no evaluation data). The reference
+is the floor: one automaton over the same keys, iterated over the same normalized text,
+with no boundary checks, resolution or tag building.
+
+Run: .venv/bin/python benchmarks/bench_tagging.py [--stories N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ahocorasick
+from rich.console import Console
+from rich.table import Table
+
+from processors import KnowledgeBase, Tagger
+from processors.text import normalize, scan_form
+from schemas.models import Story
+
+OUT = Path(__file__).resolve().parent / "results" / "bench_tagging.json"
+SENTENCES = [
+    "NATO says Russia has not withdrawn troops from the border with Ukraine, and Moscow has not responded.",
+    "The Kremlin demanded guarantees that the alliance would not expand into Eastern Europe.",
+    "Shelling hit villages in the Belgorod region and in Kharkiv Oblast overnight, officials said.",
+    "Foreign Minister Sergei Lavrov met his counterpart in Geneva to discuss sanctions and diplomacy.",
+    "Storms hit Atlanta and Savannah in Georgia on Monday, and the governor declared an emergency.",
+    "Россия не отвела войска от границы с Украиной, заявил генсек НАТО в Брюсселе.",
+    "La OTAN insiste en que Rusia no ha retirado sus tropas de la frontera con Ucrania.",
+    "Die NATO sieht keinen Rückzug russischer Truppen von der Grenze zur Ukraine.",
+    "Residents of London, Ontario, and Toronto lost power after the ice storm, the utility said.",
+    "Washington said the measures would stay until Beijing changed course on Taiwan.",
+]
+# Sentences with few or no names: real stories are mostly these.
+FILLER = [
+    "The statement came after a week of intense meetings that produced little visible progress.",
+    "Officials declined to give further details, saying the situation remained fluid.",
+    "It remains to be seen whether the latest proposals will be accepted by all sides.",
+    "Analysts said the move was largely symbolic but could have longer-term consequences.",
+    "The decision was announced late on Tuesday and is expected to take effect next month.",
+    "Several people were injured, according to local authorities, and an investigation has begun.",
+]
+
+
+def make_stories(n: int, size: int = 4000) -> list[Story]:
+    now = datetime(2024, 4, 18, tzinfo=UTC)
+    stories = []
+    for i in range(n):
+        parts: list[str] = []
+        j = i
+        while sum(len(p) + 1 for p in parts) < size:
+            parts.append(SENTENCES[j % len(SENTENCES)])
+            parts.append(FILLER[j % len(FILLER)])
+            parts.append(FILLER[(j + 1) % len(FILLER)])
+            j += 3
+        body = "\n\n".join(" ".join(parts[k : k + 3]) for k in range(0, len(parts), 3))
+        stories.append(
+            Story(
+                id=str(i),
+                title=SENTENCES[i % len(SENTENCES)][:80],
+                body=body,
+                source="bench",
+                content_hash=str(i),
+                ingested_at=now,
+            )
+        )
+    return stories
+
+
+def _real_stories() -> list[Story]:
+    """TR-News articles, read from ../shared when it is there (evaluation data, never copied)."""
+    xml = Path(__file__).resolve().parents[2] / "shared" / "data" / "tr-news" / "TR-News.xml"
+    if not xml.exists():
+        return []
+    import xml.etree.ElementTree as ET  # noqa: PLC0415 - only when the data is there
+
+    now = datetime(2017, 1, 1, tzinfo=UTC)
+    return [
+        Story(
+            id=str(i),
+            title="",
+            body=art.findtext("text") or "",
+            source="tr-news",
+            content_hash=str(i),
+            ingested_at=now,
+        )
+        for i, art in enumerate(ET.parse(xml).getroot())
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stories", type=int, default=2000)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    kb = KnowledgeBase.load()
+    t1 = time.perf_counter()
+    tagger = Tagger(kb)
+    t2 = time.perf_counter()
+    raw = ahocorasick.Automaton()
+    for i, key in enumerate(tagger.keys()):
+        raw.add_word(key, i)
+    raw.make_automaton()
+
+    stories = make_stories(args.stories)
+    mb = sum(len((s.title + s.body).encode()) for s in stories) / 1e6
+
+    for s in stories[:50]:
+        tagger.tag(s)  # warm-up
+    start = time.perf_counter()
+    for s in stories:
+        tagger.tag(s)
+    tag_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    hits = 0
+    for s in stories:
+        for text in (s.title, s.body):
+            for _ in raw.iter(scan_form(normalize(text).text)):
+                hits += 1
+    raw_s = time.perf_counter() - start
+
+    rows = {
+        "tagger (full KB)": {"stories_per_s": len(stories) / tag_s, "mb_per_s": mb / tag_s},
+        "raw pyahocorasick scan (same keys)": {"stories_per_s": len(stories) / raw_s, "mb_per_s": mb / raw_s},
+    }
+    real = _real_stories()
+    if real:
+        real_mb = sum(len(s.body.encode()) for s in real) / 1e6
+        start = time.perf_counter()
+        for _ in range(5):
+            for s in real:
+                tagger.tag(s)
+        real_s = (time.perf_counter() - start) / 5
+        rows["tagger on TR-News articles (~2 KB, real)"] = {
+            "stories_per_s": len(real) / real_s,
+            "mb_per_s": real_mb / real_s,
+        }
+    table = Table(title=f"Tagging {len(stories)} stories of ~4 KB ({mb:.1f} MB), one core")
+    table.add_column("what")
+    table.add_column("stories/s", justify="right")
+    table.add_column("MB/s", justify="right")
+    for name, r in rows.items():
+        table.add_row(name, f"{r['stories_per_s']:,.0f}", f"{r['mb_per_s']:.2f}")
+    console = Console()
+    console.print(table)
+    console.print(
+        f"KB load {t1 - t0:.2f} s, automaton build {t2 - t1:.2f} s, keys {len(kb.senses):,}, raw hits {hits:,}"
+    )
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(
+        json.dumps(
+            {
+                "stories": len(stories),
+                "megabytes": round(mb, 3),
+                "kb_load_s": round(t1 - t0, 2),
+                "automaton_build_s": round(t2 - t1, 2),
+                "keys": len(kb.senses),
+                "results": {k: {m: round(v, 2) for m, v in r.items()} for k, r in rows.items()},
+                "goal_stories_per_s": 2000,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    console.print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
