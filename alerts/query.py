@@ -150,6 +150,7 @@ class PreparedStory:
         "_prefixes",
         "_sorted_tokens",
         "_spans",
+        "_text_starts",
         "_wildcards",
         "countries",
         "country_forms",
@@ -191,6 +192,8 @@ class PreparedStory:
         self._exact_keys: frozenset[str] | None = None
         self._wildcards: dict[str, frozenset[str]] = {}
         self._sorted_tokens: list[str] | None = None
+        # (field, tokens) of a text clause -> where it occurs
+        self._text_starts: dict[tuple[str, str], list[int]] = {}
         # (clause, field, min_confidence) -> its explanation: many queries share clauses.
         self._explained: dict[tuple[str, str, float], list[MatchedClause]] = {}
 
@@ -582,7 +585,14 @@ class _TextLeaf(_Leaf):
         return _ALWAYS
 
     def _starts(self, story: PreparedStory) -> list[int]:
-        """Token positions where the whole sequence matches."""
+        """Token positions where the whole sequence matches (cached on the story)."""
+        key = (self.field, self.value)
+        found = story._text_starts.get(key)  # noqa: SLF001 - the story's cache is for its queries
+        if found is None:
+            found = story._text_starts[key] = self._find_starts(story)  # noqa: SLF001
+        return found
+
+    def _find_starts(self, story: PreparedStory) -> list[int]:
         # Cheap rejections first: every literal token and every wildcard must occur somewhere.
         if not self.literals <= story.text_set:
             return []

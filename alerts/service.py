@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import structlog
 
 from alerts.channels.base import Channel, dead_letter_for
-from alerts.channels.sse import SseHub
 from alerts.errors import DeliveryError
 from alerts.state import AlertState
 from alerts.store import SubscriptionStore
@@ -114,17 +112,27 @@ class AlertService:
 
 @dataclass
 class DeliverService:
-    """Delivers each alert over its subscription's channels, once per channel and key."""
+    """Delivers alerts over one channel, once per idempotency key.
+
+    Each channel runs as its own stage with its own consumer group
+    (``wirewatch-deliver-<channel>``), so a slow or failing webhook holds back only
+    webhook deliveries: MQTT and the dashboards keep their own pace and offsets.
+    """
 
     bus: Bus
     topics: Topics
     store: SubscriptionStore
-    channels: Mapping[str, Channel]
-    sse: SseHub | None = None
+    channel: Channel
     clock: Clock = utcnow
     default_channels: tuple[str, ...] = ("mqtt",)
+    every_alert: bool = False  # dashboards (SSE) see every alert, whatever the subscription's channels
     remember: int = 500_000
     _delivered: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    @property
+    def group(self) -> str:
+        """The consumer group of this channel's delivery stage."""
+        return f"{DELIVER_GROUP}-{self.channel.name}"
 
     def _mark(self, key: str) -> None:
         self._delivered[key] = None
@@ -138,7 +146,7 @@ class DeliverService:
             self._mark(record.key.decode())
 
     async def handle(self, record: Record) -> None:
-        """Deliver one alert on each of its channels; a channel that gives up sends it to the DLQ."""
+        """Deliver one alert if its subscription asks for this channel; give up → DLQ."""
         if record.value is None:
             return
         alert = Alert.from_bytes(record.value)
@@ -146,44 +154,42 @@ class DeliverService:
         sub = self.store.get(alert.subscription_id) or Subscription(
             id=alert.subscription_id, subscriber=alert.subscriber, query=alert.query
         )
-        if self.sse is not None:
-            self.sse.publish(alert)
-        names = sub.options.channels or self.default_channels
-        for name in names:
-            channel = self.channels.get(name)
-            if channel is None:
-                if name != "sse":
-                    log.warning("channel not configured; skipped", channel=name)
-                continue
-            done_key = f"{name}:{alert.key}"
-            if done_key in self._delivered:
-                log.info("already delivered; skipped", channel=name)
-                continue
-            try:
-                await channel.send(alert, sub)
-            except DeliveryError as exc:
-                letter = dead_letter_for(alert, exc, self.clock(), topic=record.topic)
-                await publish_message(self.bus, self.topics.dlq, letter, key=alert.subscription_id)
-                log.warning("delivery failed; dead-lettered", channel=name, error=str(exc))
-                continue
-            await self.bus.publish(self.topics.deliveries, b"1", key=done_key.encode())
-            self._mark(done_key)
-            log.info("alert delivered", channel=name, kind=alert.kind.value)
+        name = self.channel.name
+        if not self.every_alert and name not in (sub.options.channels or self.default_channels):
+            return
+        done_key = f"{name}:{alert.key}"
+        if done_key in self._delivered:
+            log.info("already delivered; skipped", channel=name)
+            return
+        try:
+            await self.channel.send(alert, sub)
+        except DeliveryError as exc:
+            letter = dead_letter_for(alert, exc, self.clock(), topic=record.topic)
+            await publish_message(self.bus, self.topics.dlq, letter, key=alert.subscription_id)
+            log.warning("delivery failed; dead-lettered", channel=name, error=str(exc))
+            return
+        await self.bus.publish(self.topics.deliveries, b"1", key=done_key.encode())
+        self._mark(done_key)
+        log.info("alert delivered", channel=name, kind=alert.kind.value)
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
-        """Rebuild what was delivered, follow subscriptions, deliver until ``stop``."""
-        await replay(self.bus, self.topics.deliveries, self.apply_delivery)
+        """Follow the subscriptions and deliver until ``stop``."""
         subs_ready = asyncio.Event()
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(run_until(stop, self.store.follow(ready=subs_ready)), name="deliver-subscriptions")
+            await subs_ready.wait()
+            await self.deliver(stop, started=started)
+
+    async def deliver(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Rebuild what was delivered, then deliver until ``stop`` (the store is followed by the caller)."""
+        await replay(self.bus, self.topics.deliveries, self.apply_delivery)
         stage = Stage(
-            name="deliver",
+            name=f"deliver-{self.channel.name}",
             bus=self.bus,
             source=self.topics.alerts,
-            group=DELIVER_GROUP,
+            group=self.group,
             handler=self.handle,
             dlq=self.topics.dlq,
             clock=self.clock,
         )
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(run_until(stop, self.store.follow(ready=subs_ready)), name="deliver-subscriptions")
-            await subs_ready.wait()
-            tg.create_task(stage.run(stop, started=started), name="deliver-stage")
+        await stage.run(stop, started=started)

@@ -197,6 +197,37 @@ class _Match:
 
 
 Span = tuple[TextField, int, int]
+ByCase = tuple[tuple[Sense, ...], tuple[Sense, ...], tuple[Sense, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """What the scan needs of one automaton key, sorted out once at build time."""
+
+    length: int
+    closed: bool  # ends in punctuation: its right boundary is built in
+    punct: frozenset[str] | None  # the exact normalized keys when punctuation must match
+    whole: ByCase  # senses for a whole-word match, by case rule (any, capital, upper)
+    partial: ByCase  # stem senses, for a match that ends inside a word
+    single_layer: bool
+
+    @classmethod
+    def build(cls, form: str, senses: list[Sense], punct: frozenset[str] | None) -> _Key:
+        def by_case(group: list[Sense]) -> ByCase:
+            return (
+                tuple(s for s in group if s.case is Case.ANY),
+                tuple(s for s in group if s.case is Case.CAPITAL),
+                tuple(s for s in group if s.case is Case.UPPER),
+            )
+
+        return cls(
+            length=len(form),
+            closed=form.endswith(" "),
+            punct=punct,
+            whole=by_case(senses),
+            partial=by_case([s for s in senses if s.prefix]),
+            single_layer=len({s.layer for s in senses}) == 1,
+        )
 
 
 @dataclass(slots=True)
@@ -231,15 +262,13 @@ class Tagger:
         exact: dict[str, set[str]] = defaultdict(set)
         for key in kb.senses:
             exact[scan_form(key)].add(key)
-        self._keys: list[tuple[int, bool, bool, tuple[Sense, ...], frozenset[str] | None]] = []
+        self._keys: list[_Key] = []
         for form, senses in merged.items():
             self._automaton.add_word(form, len(self._keys))
             # Keys with punctuation ("u.s.", "la.") must match it exactly, not just any
             # non-word character; keys ending in it ("u.s.") have their right boundary built in.
             punct = frozenset(exact[form]) if any(k != form[1:] for k in exact[form]) else None
-            self._keys.append(
-                (len(form), form.endswith(" "), any(s.prefix for s in senses), tuple(senses), punct)
-            )
+            self._keys.append(_Key.build(form, senses, punct))
         self._automaton.make_automaton()
         self._regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
         self._country_pop = {
@@ -261,52 +290,47 @@ class Tagger:
 
     def _scan(self, fld: TextField, norm: NormalizedText) -> list[_Match]:
         scan = scan_form(norm.text)
+        ntext = norm.text
         orig = norm.original
         span = norm.span
         n = len(scan)
         found: list[_Match] = []
         keys = self._keys
         for end_idx, value in self._automaton.iter(scan):
-            klen, closed, has_prefix, senses, punct = keys[value]
+            key = keys[value]
             end = end_idx + 1  # exclusive, in scan coordinates
-            whole = closed or end >= n or scan[end] == " "
-            word_end = end
-            if not whole:
-                if not has_prefix:
+            if key.closed or end >= n or scan[end] == " ":
+                word_end = end
+                by_case = key.whole
+            else:
+                if not key.partial[0] and not key.partial[1] and not key.partial[2]:
                     continue
                 word_end = scan.find(" ", end)
                 if word_end < 0:
                     word_end = n
+                by_case = key.partial
             # Scan index i is normalized index i - 1; the key's leading space sits on the
             # character before the word, so the word starts at normalized index end - klen + 1.
-            start = end - klen
-            if punct is not None and norm.text[start : end - 1] not in punct:
+            start = end - key.length
+            if key.punct is not None and ntext[start : end - 1] not in key.punct:
                 continue
-            o_start, o_end = span(start, word_end - 1)
-            upper_first = orig[o_start].isupper()
-            kept = tuple(
-                s
-                for s in senses
-                if (s.prefix or whole)
-                and (
-                    s.case is Case.ANY
-                    or (s.case is Case.CAPITAL and upper_first)
-                    or (
-                        s.case is Case.UPPER
-                        and upper_first
-                        and not any(c.islower() for c in orig[o_start:o_end])
-                    )
-                )
-            )
+            m_end = word_end - 1
+            if key.closed:
+                m_end = _rstrip(ntext, start, m_end)
+            o_start, o_end = span(start, m_end)
+            kept = by_case[0]
+            if (by_case[1] or by_case[2]) and orig[o_start].isupper():
+                kept += by_case[1]
+                if by_case[2] and not any(c.islower() for c in orig[o_start:o_end]):
+                    kept += by_case[2]
             if not kept:
                 continue
-            layers = {s.layer for s in kept}
-            for layer in layers:
-                layer_senses = kept if len(layers) == 1 else tuple(s for s in kept if s.layer == layer)
-                m_end = (word_end if all(s.prefix for s in layer_senses) else end) - 1
-                m_end = _rstrip(norm.text, start, m_end)
-                o_s, o_e = span(start, m_end)
-                found.append(_Match(fld, o_s, o_e, start, m_end, layer_senses, layer, orig))
+            if key.single_layer:
+                found.append(_Match(fld, o_start, o_end, start, m_end, kept, kept[0].layer, orig))
+                continue
+            for layer in {s.layer for s in kept}:
+                layer_senses = tuple(s for s in kept if s.layer == layer)
+                found.append(_Match(fld, o_start, o_end, start, m_end, layer_senses, layer, orig))
         return _longest(found)
 
     # --- tagging --------------------------------------------------------------

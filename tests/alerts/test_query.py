@@ -8,6 +8,7 @@ import pytest
 
 from alerts.errors import AlertError, QueryError
 from alerts.query import MAX_CLAUSES, MAX_QUERY_LENGTH, PreparedStory, compile_query
+from alerts.text import norm_value, tokens
 from schemas.models import EnrichedStory, Mention, Tag, TextField
 from wirewatch.errors import WirewatchError
 
@@ -378,3 +379,33 @@ ALSO_REQUIRED = [
 def test_also_required(query: str, expected: set[str] | None) -> None:
     also = compile_query(query).also_required
     assert also == (None if expected is None else frozenset(expected))
+
+
+# (raw, normalized) — the normalization both sides of a comparison use
+NORMALIZED = [
+    ("Russia–Ukraine border", "russia ukraine border"),
+    ("russia-ukraine_border", "russia ukraine border"),
+    ("  RUSSIA — UKRAINE\tBORDER ", "russia ukraine border"),
+    ("Straße", "strasse"),
+    ("ＮＡＴＯ", "nato"),  # fullwidth letters (NFKC)
+    ("Côte d'Ivoire", "côte d'ivoire"),
+    ("a−b", "a b"),  # minus sign
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), NORMALIZED)
+def test_norm_value(raw: str, expected: str) -> None:
+    assert norm_value(raw) == expected
+
+
+TOKENS = [
+    ("NATO warns of build-up", ["nato", "warns", "of", "build", "up"]),
+    ("Kyiv’s mayor, Vitali Klitschko", ["kyiv", "s", "mayor", "vitali", "klitschko"]),
+    ("ＮＡＴＯ Straße", ["nato", "strasse"]),
+    ("Путин сказал", ["путин", "сказал"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TOKENS)
+def test_tokens(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected

@@ -252,21 +252,38 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, ss
         return secrets[subscriber].get_secret_value().encode()
 
     client = await stack.enter_async_context(httpx.AsyncClient())
-    channels: dict[str, Channel] = {
-        "mqtt": mqtt,
-        "webhook": WebhookChannel(client, secret_for=secret_for, attempts=settings.alerts.webhook_attempts),
-        "apprise": AppriseChannel(),
-        "sse": sse,
-    }
-    deliver = DeliverService(
-        bus=bus,
-        topics=settings.topics,
-        store=SubscriptionStore(bus, topics=settings.topics),
-        channels=channels,
-        sse=sse,
-        default_channels=settings.alerts.default_channels,
-    )
-    return lambda stop, started: deliver.run(stop, started=started)
+    channels: list[Channel] = [
+        mqtt,
+        WebhookChannel(client, secret_for=secret_for, attempts=settings.alerts.webhook_attempts),
+        AppriseChannel(),
+        sse,
+    ]
+    store = SubscriptionStore(bus, topics=settings.topics)
+    services = [
+        DeliverService(
+            bus=bus,
+            topics=settings.topics,
+            store=store,
+            channel=channel,
+            default_channels=settings.alerts.default_channels,
+            every_alert=channel is sse,
+        )
+        for channel in channels
+    ]
+
+    async def run_deliver(stop: asyncio.Event, started: asyncio.Event) -> None:
+        # One stage per channel (own consumer group): a slow webhook never holds back MQTT.
+        ready = [asyncio.Event() for _ in services]
+        subs_ready = asyncio.Event()
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(run_until(stop, store.follow(ready=subs_ready)), name="deliver-subscriptions")
+            await subs_ready.wait()
+            for service, ev in zip(services, ready, strict=True):
+                tg.create_task(service.deliver(stop, started=ev), name=f"deliver:{service.channel.name}")
+            await asyncio.gather(*(e.wait() for e in ready))
+            started.set()
+
+    return run_deliver
 
 
 async def run_backtest(settings: Settings, query: str, *, since: str) -> None:

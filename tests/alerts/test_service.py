@@ -1,0 +1,95 @@
+"""The alert and delivery services over the in-memory bus: keys, DLQ, no double delivery."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from alerts.channels import MemoryChannel
+from alerts.service import DeliverService
+from alerts.store import SubscriptionStore
+from schemas import Alert, AlertKind, DeadLetter, Subscription, SubscriptionOptions, Topics
+from wirewatch.bus import MemoryBus, topic_specs
+from wirewatch.runner import publish_message
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def alert(key: str, sub: str = "s1", subscriber: str = "alice") -> Alert:
+    return Alert(
+        key=key,
+        kind=AlertKind.NEW,
+        subscription_id=sub,
+        subscriber=subscriber,
+        story_id="story-1",
+        cluster_id="c-1",
+        title="NATO",
+        query="actor:NATO",
+        created_at=NOW,
+    )
+
+
+async def setup(channels: tuple[str, ...] = ("memory",)) -> tuple[MemoryBus, Topics, SubscriptionStore]:
+    bus, topics = MemoryBus(), Topics("t")
+    await bus.ensure_topics(topic_specs(topics, partitions=1))
+    store = SubscriptionStore(bus, topics=topics)
+    await store.put(
+        Subscription(
+            id="s1", subscriber="alice", query="actor:NATO", options=SubscriptionOptions(channels=channels)
+        )
+    )
+    return bus, topics, store
+
+
+async def run_until_handled(service: DeliverService, n: int) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    async with asyncio.timeout(10):
+        while (
+            len(service.bus.records(service.topics.deliveries)) + len(service.bus.records(service.topics.dlq))
+            < n
+        ):  # type: ignore[attr-defined]
+            await asyncio.sleep(0.01)
+    stop.set()
+    await task
+
+
+class TestDeliver:
+    async def test_each_alert_once_and_a_replay_is_not_delivered_again(self) -> None:
+        bus, topics, store = await setup()
+        for key in ("k1", "k2", "k1"):  # k1 twice: a replay of the alert stage after a crash
+            await publish_message(bus, topics.alerts, alert(key), key="s1")
+        channel = MemoryChannel()
+        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), 2)
+        assert channel.keys == ["k1", "k2"]
+
+        # a restarted delivery stage rebuilds what it delivered from the changelog
+        await publish_message(bus, topics.alerts, alert("k2"), key="s1")
+        await publish_message(bus, topics.alerts, alert("k3"), key="s1")
+        fresh = MemoryChannel()
+        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=fresh), 3)
+        assert fresh.keys == ["k3"]
+
+    async def test_a_channel_that_gives_up_dead_letters_and_the_next_alert_goes_on(self) -> None:
+        bus, topics, store = await setup()
+        await publish_message(bus, topics.alerts, alert("k1"), key="s1")
+        await publish_message(bus, topics.alerts, alert("k2"), key="s1")
+        channel = MemoryChannel(fail_times=1)
+        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), 2)
+        assert channel.keys == ["k2"]
+        (letter,) = [DeadLetter.from_bytes(r.value or b"") for r in bus.records(topics.dlq)]
+        assert letter.stage == "deliver"
+        assert "memory channel told to fail" in letter.reason
+        assert Alert.from_bytes(letter.raw).key == "k1"
+
+    async def test_only_the_channels_a_subscription_asks_for(self) -> None:
+        bus, topics, store = await setup(channels=("webhook",))
+        await publish_message(bus, topics.alerts, alert("k1"), key="s1")
+        mqtt_like = MemoryChannel(name="memory")
+        service = DeliverService(bus=bus, topics=topics, store=store, channel=mqtt_like)
+        stop = asyncio.Event()
+        task = asyncio.create_task(service.run(stop))
+        await asyncio.sleep(0.5)
+        stop.set()
+        await task
+        assert mqtt_like.sent == []
