@@ -310,7 +310,7 @@ def prepare(story: EnrichedStory | PreparedStory) -> PreparedStory:
 # --------------------------------------------------------------------------- query nodes
 
 # Presearch result of a node: a set of keys one of which any matching story carries,
-# ALWAYS (positive but not reducible to keys: check against every story), or NEVER_BOUNDED
+# ALWAYS (positive but not reducible to keys: check against every story), or UNBOUNDED
 # (the node can hold on a story that has none of the query's terms, e.g. NOT x).
 _Keys = frozenset[str]
 _ALWAYS: Final = "always"

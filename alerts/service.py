@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from alerts.channels.base import Channel, dead_letter_for
 from alerts.errors import DeliveryError
-from alerts.state import AlertState
+from alerts.state import AlertState, AlertStateError
 from alerts.store import SubscriptionStore
 from schemas import Alert, EnrichedStory, Subscription, Topics
 from wirewatch.bus.base import Bus, Record
@@ -37,6 +38,7 @@ log = structlog.get_logger("wirewatch.alerts")
 
 ALERT_GROUP = "wirewatch-alert"
 DELIVER_GROUP = "wirewatch-deliver"
+EXPIRE_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class AlertService:
     store: SubscriptionStore
     state: AlertState = field(default_factory=AlertState)
     clock: Clock = utcnow
+    _last_expiry: datetime | None = None
 
     def _subscriptions(self) -> dict[str, Subscription]:
         return {s.id: s for s in self.store.all()}
@@ -58,7 +61,13 @@ class AlertService:
             return
         story = EnrichedStory.from_bytes(record.value)
         structlog.contextvars.bind_contextvars(story_id=story.id, cluster_id=story.cluster_id)
-        now = self.clock()
+        # The record's own time, not the wall clock: a replay after a crash then makes the same
+        # throttle and quiet-hour decisions, and so the same alerts with the same keys.
+        now = (
+            datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+            if record.timestamp_ms > 0
+            else self.clock()
+        )
         if story.retracted:
             alerts = self.state.retractions(story=story, subscriptions=self._subscriptions(), now=now)
         else:
@@ -78,16 +87,28 @@ class AlertService:
             await self.bus.publish(self.topics.alert_state, value, key=key.encode())
 
     async def flush_due(self) -> None:
-        """Publish digests and held alerts whose time has come."""
-        due = self.state.due(now=self.clock(), subscriptions=self._subscriptions())
+        """Publish digests and held alerts whose time has come; forget idle state now and then."""
+        now = self.clock()
+        if self._last_expiry is None or now - self._last_expiry > EXPIRE_EVERY:
+            self.state.expire(now=now)
+            self._last_expiry = now
+        next_due = self.state.next_due()
+        if next_due is None or next_due > now:
+            await self._publish([])  # the expiry's tombstones, if any
+            return
+        due = self.state.due(now=now, subscriptions=self._subscriptions())
         if due:
             log.info("due alerts released", count=len(due))
         await self._publish(due)
 
     def apply_state(self, record: Record) -> None:
-        """Apply one changelog record (at start-up)."""
-        if record.key is not None:
+        """Apply one changelog record (at start-up); a corrupt one is logged and skipped."""
+        if record.key is None:
+            return
+        try:
             self.state.apply(record.key.decode(), record.value)
+        except AlertStateError as exc:
+            log.warning("corrupt alert-state record skipped", offset=record.offset, error=str(exc))
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Rebuild subscriptions and alert state, then match until ``stop``."""

@@ -10,6 +10,7 @@ alerts to send, and remembers what it needs for what comes next:
   something of its cluster, whether or not the retraction still matches the query.
   Retractions skip throttle, digest and quiet hours (a kill notice must not wait);
   held items of the retracted story are dropped (their subscriber never saw them);
+  a retraction, or a version no newer than it, seen again gives nothing;
 - ``paused``: nothing is sent or remembered; held items are dropped when due;
 - ``digest_seconds``: matches are held, and ``digest_seconds`` after the first one
   they go out as ONE ``digest`` alert (``stories`` = the story ids);
@@ -28,14 +29,14 @@ Every change is a key/value pair for a compacted changelog topic (the Kafka
 Streams / Quix Streams way): ``t|<subscription>|<cluster>`` for a subscription ×
 cluster thread, ``m|<subscription>`` for a subscription's mailbox (throttle
 window and held items), ``k|<story>`` for a handled retraction; a ``None``
-value deletes (tombstone). After handling a
-batch, produce the alerts, then :meth:`AlertState.changes`, then commit the input
-offsets. On start, replay the changelog through :meth:`AlertState.apply` before
-consuming. A crash anywhere in between replays input whose state was not saved;
-the decisions are then the same, and so are the idempotency keys
-(:func:`alert_key`, which never depends on ``now``), so delivery drops the
-duplicates. Pass the record's timestamp as ``now`` to ``decide`` so that a replay
-sees the same throttle and quiet-hour decisions.
+value deletes (tombstone). After handling a batch, produce the alerts, then
+:meth:`AlertState.changes`, then commit the input offsets. On start, replay the
+changelog through :meth:`AlertState.apply` before consuming. A crash anywhere in
+between replays input whose state was not saved; the decisions are then the
+same, and so are the idempotency keys (:func:`alert_key`, which never depends on
+``now``), so delivery drops the duplicates. Pass the record's timestamp as
+``now`` to ``decide`` so that a replay sees the same throttle and quiet-hour
+decisions.
 
 With several alert workers, keep one AlertState per assigned partition of
 ``stories.enriched`` (keyed by cluster id, so a cluster's threads and retractions

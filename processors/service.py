@@ -43,7 +43,9 @@ class ProcessService:
         decision = self.clusterer.assign(story)
         enriched = enrich(story, tags, cluster_id=decision.cluster_id)
         trace = trace_id_of(record)
-        await publish_message(self.bus, self.topics.enriched, enriched, key=enriched.cluster_id, trace_id=trace)
+        await publish_message(
+            self.bus, self.topics.enriched, enriched, key=enriched.cluster_id, trace_id=trace
+        )
         await self.bus.publish(self.topics.signatures, decision.entry(), key=story.id.encode())
         log.info(
             "story enriched",
@@ -63,10 +65,9 @@ class ProcessService:
             return
         try:
             cluster_id, signature = decode_entry(record.value)
+            self.clusterer.remember(story_id, signature, cluster_id)
         except SignatureError as exc:
             log.warning("bad signature entry skipped", story_id=story_id, error=str(exc))
-            return
-        self.clusterer.remember(story_id, signature, cluster_id)
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Rebuild cluster state from the changelog, then process until ``stop``."""

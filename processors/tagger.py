@@ -156,6 +156,7 @@ _DATELINE_WEIGHT = 2.0
 # far likelier a word or a name than the town.
 _CORROBORATE_BELOW = 100_000
 _FOREIGN_ANCHOR = 3.0
+_MAX_TAG_ALIASES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +511,9 @@ class Tagger:
             countries=countries,
             places=place_tags,
             regions=self._tags(regions, texts),
-            actors=self._tags(actors, texts),
+            actors=self._tags(
+                actors, texts, story.published_at.date().isoformat() if story.published_at else None
+            ),
             topics=self._topic_tags(topics, texts),
             unresolved=unresolved,
         )
@@ -559,13 +562,14 @@ class Tagger:
             tags.append(_tag(ent, _mentions(spans, texts), min(1.0, score + boost), places.evidence[eid]))
         return tuple(sorted(tags, key=_order))
 
-    def _tags(self, col: _Collector, texts: dict[TextField, str]) -> tuple[Tag, ...]:
+    def _tags(self, col: _Collector, texts: dict[TextField, str], on: str | None = None) -> tuple[Tag, ...]:
         tags = [
             _tag(
                 self._kb.entities[eid],
                 _mentions(spans, texts),
                 min(1.0, col.score[eid] + 0.02 * max(0, len(spans) - 1)),
-                col.evidence[eid],
+                [*col.evidence[eid], *_roles(self._kb.entities[eid], on)],
+                aliases=self._kb.entities[eid].aliases[:_MAX_TAG_ALIASES],
             )
             for eid, spans in col.spans.items()
         ]
@@ -614,13 +618,28 @@ def _mentions(spans: dict[Span, None], texts: dict[TextField, str]) -> list[Ment
     ]
 
 
-def _tag(ent: Entity, mentions: list[Mention], confidence: float, evidence: Iterable[str]) -> Tag:
+def _roles(ent: Entity, on: str | None) -> list[str]:
+    """A person's roles, as evidence: those held on the story's date when it has one."""
+    return [
+        f"{r.role} ({r.start or '?'}–{r.end or 'now'})"
+        for r in ent.roles
+        if on is None or ((r.start or "") <= on and (r.end is None or on < r.end))
+    ]
+
+
+def _tag(
+    ent: Entity,
+    mentions: list[Mention],
+    confidence: float,
+    evidence: Iterable[str],
+    aliases: tuple[str, ...] = (),
+) -> Tag:
     ordered = mentions
     return Tag.model_construct(
         id=ent.id,
         name=ent.name,
         type=ent.type,
-        aliases=(),
+        aliases=aliases,
         country=ent.country,
         confidence=round(max(0.0, min(1.0, confidence)), 3),
         mentions=tuple(ordered),

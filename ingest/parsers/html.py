@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from html import unescape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import htmldate
 import lxml.html
@@ -25,6 +27,8 @@ from ingest.parsers.text import parse_date_text
 from schemas import DateSource
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from schemas import Story
 
 __all__ = ["extract_html", "extract_html_text"]
@@ -38,6 +42,14 @@ _META_TIMESTAMP = re.compile(
     re.IGNORECASE,
 )
 _WIDGET_CONTAINER = re.compile(r"header|masthead|top-?bar|navbar|weather|today|current-?date|date-?widget")
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||–|—|-|::|·|›|»|/)\s+")
+_TYPOGRAPHY = str.maketrans(
+    {"–": "-", "—": "-", "―": "-", "‒": "-", "…": "...", "„": '"', "«": '"', "»": '"'}
+)
+_TITLE_MAX = 300
 _SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ")
 
 
@@ -63,29 +75,39 @@ def _day(value: str | None) -> datetime | None:
         return None
 
 
-def _text_date(html: str, *, url: str | None, now: datetime) -> datetime | None:
-    """Fallback when the markup has no date: htmldate's extensive search of the page text.
-
-    The page text includes widgets, and a date widget shows the day it was scraped, i.e. today
-    for live ingestion. A text date within a day of ``now`` is therefore dropped (``now`` with
-    INGEST is then just as accurate); older ones are kept, marked as TEXT.
-    """
+def _markup_date(html: str, *, url: str | None, now: datetime) -> datetime | None:
+    """The date htmldate finds in markup alone (meta tags, JSON-LD, <time>, URL), never in the text."""
     try:
         found = htmldate.find_date(
             html,
             url=url,
             original_date=True,
-            extensive_search=True,
+            extensive_search=False,
             max_date=now.astimezone(UTC).strftime("%Y-%m-%d"),
         )
     except (ValueError, TypeError):  # htmldate rejects inputs it cannot read with these
         return None
+    return _day(found)
+
+
+def _page_dates(
+    html: str, found: str | None, *, url: str | None, now: datetime
+) -> list[tuple[datetime | None, DateSource]]:
+    """The page's publication date candidates from htmldate's answer (``found``, extensive search).
+
+    The extensive search also reads the page text, where date widgets live. When the markup alone
+    gives no date, the answer came from the text: it is kept as TEXT unless it is a widget date —
+    within two days of ``now`` (a widget shows the day the page was fetched, i.e. today for live
+    ingestion; ``now`` is then as good) or shown in the page's header/navigation (archived pages).
+    """
     day = _day(found)
-    if day is None or abs((now - day).total_seconds()) < 2 * 86_400:
-        return None
-    if day.date() in _widget_days(html, now=now):
-        return None
-    return day
+    if day is None:
+        return []
+    if _markup_date(html, url=url, now=now) is not None:
+        return [(_precise_timestamp(html, day) or day, DateSource.METADATA)]
+    if abs((now - day).total_seconds()) < 2 * 86_400 or day.date() in _widget_days(html, now=now):
+        return []
+    return [(day, DateSource.TEXT)]
 
 
 def _widget_days(html: str, *, now: datetime) -> set[date]:
@@ -110,19 +132,79 @@ def _widget_days(html: str, *, now: datetime) -> set[date]:
     return days
 
 
-def _strip_site_name(title: str | None, sitename: str | None) -> str | None:
-    """Drop a trailing or leading "| Site name" that trafilatura left in the title."""
-    if not title or not sitename:
-        return title
-    site = fold(sitename)
-    for sep in _SITE_SEPARATORS:
-        if sep in title:
+def _headings(html: str) -> list[str]:
+    """Text of the page's first few <h1> elements (a regex: the page is already parsed by trafilatura)."""
+    found: list[str] = []
+    for match in _H1.finditer(html[:500_000]):
+        text = " ".join(unescape(_TAG.sub(" ", match.group(1))).split())
+        if text and len(text) <= _TITLE_MAX:
+            found.append(text)
+        if len(found) >= 5:
+            break
+    return found
+
+
+def _loose(text: str) -> str:
+    return fold(text).translate(_TYPOGRAPHY)
+
+
+def _choose_title(title: str | None, sitename: str | None, html: str, url: str | None) -> str | None:
+    """The article's headline: trafilatura's title, checked against the page's <h1>.
+
+    ``<title>`` usually carries the site name ("Headline | Site") and sometimes a section; the
+    <h1> is the headline as printed. So: an <h1> that matches the title or one of its
+    separator-delimited parts wins (keeping the page's typography); else a known site name or a
+    part naming the host is dropped. An <h1> naming the site (a logo) is never used. When
+    trafilatura's title names the site, the page's <title> gets the same chance to match an <h1>.
+    """
+    host = (urlsplit(url).hostname or "") if url else ""
+    label = host.removeprefix("www.").split(".")[0].replace("-", "")
+
+    def names_site(text: str) -> bool:
+        key = _loose(text)
+        squeezed = key.replace(" ", "").replace("-", "")
+        return bool(sitename and key == _loose(sitename)) or (len(label) >= 4 and label in squeezed)
+
+    headings = [h for h in _headings(html) if not names_site(h)]
+    candidates = [title] if title else []
+    if (not title or names_site(title)) and (match := _TITLE_TAG.search(html[:200_000])):
+        page_title = " ".join(unescape(_TAG.sub(" ", match.group(1))).split())
+        if page_title and page_title != title:
+            candidates.append(page_title)
+    for candidate in candidates:
+        if fold(candidate) in {fold(h) for h in headings}:
+            return candidate
+        key = _loose(candidate)
+        parts = _TITLE_SEPARATORS.split(candidate)
+        part_keys = {
+            _loose(" - ".join(parts[i:j])) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+        }
+        for heading in headings:
+            loose = _loose(heading)
+            in_parts = len(parts) > 1 and loose in part_keys
+            if loose == key or in_parts or (len(heading) >= 15 and loose in key):
+                return heading
+    if not candidates:
+        return headings[0] if headings else None
+    stripped = [_strip_site(candidate, sitename, names_site) for candidate in candidates]
+    return next((c for c in stripped if not names_site(c)), stripped[0])
+
+
+def _strip_site(title: str, sitename: str | None, names_site: Callable[[str], bool]) -> str:
+    """The title without a leading or trailing part that names the site."""
+    if sitename:
+        for sep in _SITE_SEPARATORS:
             head, _, tail = title.rpartition(sep)
-            if head and fold(tail) == site:
+            if head and _loose(tail) == _loose(sitename):
                 return head.strip()
             first, _, rest = title.partition(sep)
-            if rest and fold(first) == site:
+            if rest and _loose(first) == _loose(sitename):
                 return rest.strip()
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1:
+        keep = [part for part in parts if not names_site(part)]
+        if keep and len(keep) < len(parts):
+            return " - ".join(keep)
     return title
 
 
@@ -136,9 +218,8 @@ def _extract(html: str, *, url: str | None, now: datetime, favor_recall: bool) -
         favor_recall=favor_recall,
         date_extraction_params={
             "original_date": True,
-            # Extensive search scans the whole page text for dates, which is how widget dates
-            # ("Thursday, April 18, 2024") get picked up; metadata and markup only.
-            "extensive_search": False,
+            # As trafilatura's defaults; a date found only in the page text is vetted in _page_dates.
+            "extensive_search": True,
             "max_date": now.astimezone(UTC).strftime("%Y-%m-%d"),
         },
     )
@@ -179,18 +260,13 @@ def extract_html(
     if doc is None or not doc.text.strip():
         raise ParseError("no article text found in the HTML page", origin=origin)
     paragraphs = doc.text.split("\n")
-    title = _strip_site_name(doc.title, doc.sitename)
+    title = _choose_title(doc.title, doc.sitename, html, url or doc.url)
     if paragraphs and title and fold(paragraphs[0]) == fold(title):
         paragraphs = paragraphs[1:]
     standfirst = doc.description
     if standfirst and (len(standfirst) > 400 or fold(doc.text).startswith(fold(standfirst)[:80])):
         standfirst = None
-    dates: list[tuple[datetime | None, DateSource]] = []
-    day = _day(doc.date)
-    if day is not None:
-        dates.append((_precise_timestamp(html, day) or day, DateSource.METADATA))
-    else:
-        dates.append((_text_date(html, url=url, now=now), DateSource.TEXT))
+    dates = _page_dates(html, doc.date, url=url, now=now)
     return make_story(
         title=title,
         standfirst=standfirst,

@@ -113,3 +113,26 @@ class TestHtmlDates:
         story = extract_html(self.page(""), url=None, now=now, source="x")
         assert story.published_at == now
         assert story.published_at_source is DateSource.INGEST
+
+
+class TestHtmlTitles:
+    PARA = "Volunteers planted four hundred trees along the river bank on Saturday, the city said in a statement."
+
+    @pytest.mark.parametrize(
+        ("head_title", "h1", "expected"),
+        [
+            ("River bank gets new trees | Riverside Times", "River bank gets new trees", "River bank gets new trees"),
+            ("News | River bank gets new trees", "River bank gets new trees", "River bank gets new trees"),
+            ("Trees – planting day - Riverside", "Trees – planting day", "Trees – planting day"),
+            ("River bank gets new trees - riversidetimes", "riversidetimes.example", "River bank gets new trees"),
+            ("River bank gets new trees", "", "River bank gets new trees"),
+        ],
+    )
+    def test_headline_not_site_name(self, now: datetime, head_title: str, h1: str, expected: str) -> None:
+        heading = f"<h1>{h1}</h1>" if h1 else ""
+        page = (
+            f"<html><head><title>{head_title}</title></head><body>{heading}"
+            f"<article><p>{self.PARA}</p><p>{self.PARA}</p></article></body></html>"
+        )
+        story = extract_html(page.encode(), url="https://www.riversidetimes.example/trees", now=now, source="x")
+        assert story.title == expected

@@ -133,7 +133,7 @@ class TestDeadLetters:
                     body="NATO defence ministers met in Brussels on Thursday.",
                     source="test",
                     content_hash="x",
-                    ingested_at="2026-11-28T10:00:00Z",  # type: ignore[arg-type]
+                    ingested_at="2026-11-28T10:00:00Z",
                 ).to_bytes()
             )
             await bus.publish(settings.topics.raw, good.to_bytes(), key=b"good-1")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from processors import KnowledgeBase, KnowledgeBaseError, ProcessError, Tagger, Tags, enrich
 from schemas.models import EnrichedStory, Story
@@ -18,9 +21,14 @@ SEED_TITLE = "NATO insists that Russia has not withdrawn troops from the border 
 MakeStory = Callable[..., Story]
 
 
+@functools.cache
+def _shared_tagger() -> Tagger:
+    return Tagger(KnowledgeBase.load())
+
+
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:
-    return Tagger(KnowledgeBase.load())
+    return _shared_tagger()
 
 
 @pytest.fixture
@@ -103,6 +111,12 @@ class TestSeedStory:
 
     def test_actors(self, tags: Tags) -> None:
         assert {"Q7184", "Q57614", "Q29540", "Q159", "Q30"} <= _ids(tags, "actors")
+
+    def test_people_carry_their_roles_and_aliases(self, tags: Tags) -> None:
+        stoltenberg = next(t for t in tags.actors if t.id == "Q57614")
+        assert any(e.startswith("NATO Secretary General") for e in stoltenberg.evidence)
+        assert "Stoltenberg" in stoltenberg.aliases
+        assert {m.text for m in stoltenberg.mentions} == {"Jens Stoltenberg", "Stoltenberg"}
 
     def test_russia_acts_through_moscow_and_the_kremlin(self, tags: Tags) -> None:
         russia = next(t for t in tags.actors if t.id == "Q159")
@@ -425,3 +439,76 @@ class TestErrors:
     def test_unknown_entity(self) -> None:
         with pytest.raises(KnowledgeBaseError, match="unknown entity"):
             KnowledgeBase.load().get("Q0")
+
+
+WORDS = [
+    "Russia",
+    "Moscow",
+    "the Kremlin",
+    "Kyiv",
+    "Україні",
+    "России",
+    "U.S.",
+    "US",
+    "us",
+    "NATO",
+    "Georgia",
+    "Paris",
+    "Texas",
+    "London",
+    "Ontario",
+    "said",
+    "in",
+    "near",
+    "Zzyx",
+    "troops",
+    "withdrawal",
+    "Mr",
+    "Jordan",
+    "ß",
+    "İ",
+    "—",
+    "’s",
+    ",",
+    ".",
+    "\n\n",
+    "Stoltenberg",
+    "border",
+    "with",
+    "Ukraine",
+    "Ky.",
+]
+
+
+class TestProperties:
+    @given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from([" ", "", "  "]))
+    @settings(max_examples=150, deadline=None)
+    def test_any_text_tags_without_error_and_mentions_index_it(self, words: list[str], sep: str) -> None:
+        tagger = _shared_tagger()
+        body = sep.join(words)
+        story = Story(id="p", title=body[:60], body=body, source="test", content_hash="h", ingested_at=NOW)
+        tags = tagger.tag(story)
+        _assert_mentions_index_story(story, tags)
+        assert list(tags.countries) == sorted(set(tags.countries))
+
+
+class TestRolesByDate:
+    @pytest.mark.parametrize(
+        ("published", "role"),
+        [
+            (datetime(2022, 2, 16, tzinfo=UTC), "NATO Secretary General"),
+            (datetime(2010, 5, 1, tzinfo=UTC), "Prime Minister of Norway"),
+        ],
+    )
+    def test_role_held_on_the_story_date(self, tagger: Tagger, published: datetime, role: str) -> None:
+        story = Story(
+            id="r",
+            title="",
+            body="Jens Stoltenberg spoke.",
+            published_at=published,
+            source="t",
+            content_hash="h",
+            ingested_at=NOW,
+        )
+        actor = next(t for t in tagger.tag(story).actors if t.id == "Q57614")
+        assert [e.split(" (")[0] for e in actor.evidence] == [role]

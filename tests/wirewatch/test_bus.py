@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from wirewatch.bus import EmbeddedBus, MemoryBus, TopicSpec
-from wirewatch.bus.base import Bus
+from wirewatch.bus import EmbeddedBus, MemoryBus, Record, TopicSpec
+from wirewatch.bus.base import Consumer
+from wirewatch.errors import BusError
 
-BusFactory = Callable[[], AbstractAsyncContextManager[Bus]]
+BusFactory = Callable[[], MemoryBus | EmbeddedBus]
 
 
 @pytest.fixture(params=["memory", "embedded"])
 def make_bus(request: pytest.FixtureRequest, tmp_path: Path) -> BusFactory:
     if request.param == "memory":
         shared = MemoryBus()
-        return lambda: shared  # type: ignore[return-value]
-    return lambda: EmbeddedBus(tmp_path, poll_interval_s=0.01)  # type: ignore[return-value]
+        return lambda: shared
+    return lambda: EmbeddedBus(tmp_path, poll_interval_s=0.01)
 
 
-async def drain(consumer: object, want: int, timeout: float = 3.0) -> list:
-    got: list = []
+async def drain(consumer: Consumer, want: int, timeout: float = 3.0) -> list[Record]:
+    got: list[Record] = []
     async with asyncio.timeout(timeout):
         while len(got) < want:
-            got += await consumer.getmany(timeout_s=0.1)  # type: ignore[attr-defined]
+            got += await consumer.getmany(timeout_s=0.1)
     return got
 
 
@@ -41,7 +41,7 @@ class TestSemantics:
                 recs = await drain(c, 30)
         by_key: dict[bytes, list[int]] = {}
         for r in recs:
-            by_key.setdefault(r.key, []).append(int(r.value))
+            by_key.setdefault(r.key or b"", []).append(int(r.value or b"-1"))
             assert r.header("h") == b"v"
         assert all(v == sorted(v) for v in by_key.values())
         assert len({r.partition for r in recs if r.key == b"k1"}) == 1
@@ -73,8 +73,6 @@ class TestSemantics:
         assert ends == {("t", 0): 1}
 
     async def test_unknown_topic_is_an_error(self, make_bus: BusFactory) -> None:
-        from wirewatch.errors import BusError
-
         async with make_bus() as bus:
             with pytest.raises(BusError, match="unknown topic"):
                 await bus.publish("nope", b"x")
@@ -91,11 +89,11 @@ class TestEmbeddedDurability:
                 await c.commit(recs[:3])  # handled three, then the process dies
         async with EmbeddedBus(tmp_path) as bus:  # a new process over the same file
             async with bus.consumer(["t"], group=None) as c:
-                assert [int(r.value) for r in await drain(c, 6)] == list(range(6))
+                assert [int(r.value or b"-1") for r in await drain(c, 6)] == list(range(6))
             async with bus.consumer(["t"], group="g") as c:
                 rest = await drain(c, 3)
                 assert await c.getmany(timeout_s=0.2) == []
-        assert [int(r.value) for r in rest] == [3, 4, 5]
+        assert [int(r.value or b"-1") for r in rest] == [3, 4, 5]
 
     async def test_compacted_topic_keeps_latest_per_key(self, tmp_path: Path) -> None:
         async with EmbeddedBus(tmp_path) as bus:
@@ -103,10 +101,12 @@ class TestEmbeddedDurability:
             for v in (b"1", b"2", b"3"):
                 await bus.publish("subs", v, key=b"a")
             await bus.publish("subs", b"x", key=b"b")
-        async with EmbeddedBus(tmp_path) as bus:  # compaction runs at open
-            async with bus.consumer(["subs"], group=None) as c:
-                recs = await drain(c, 2)
-                assert await c.getmany(timeout_s=0.2) == []
+        async with (
+            EmbeddedBus(tmp_path) as bus,
+            bus.consumer(["subs"], group=None) as c,
+        ):  # compaction at open
+            recs = await drain(c, 2)
+            assert await c.getmany(timeout_s=0.2) == []
         assert {(r.key, r.value) for r in recs} == {(b"a", b"3"), (b"b", b"x")}
         assert max(r.offset for r in recs) == 3  # offsets are never reused
 
@@ -118,9 +118,9 @@ class TestEmbeddedDurability:
             async with bus.consumer(["t"], group="g") as c1, bus.consumer(["t"], group="g") as c2:
                 await c1.getmany(timeout_s=0.2)  # let both heartbeat
                 await asyncio.sleep(0.2)
-                await c1._rebalance(force=True)  # type: ignore[attr-defined]
-                await c2._rebalance(force=True)  # type: ignore[attr-defined]
-                p1 = {p for (_, p) in c1._positions}  # type: ignore[attr-defined]
-                p2 = {p for (_, p) in c2._positions}  # type: ignore[attr-defined]
+                await c1._rebalance(force=True)
+                await c2._rebalance(force=True)
+                p1 = {p for (_, p) in c1._positions}
+                p2 = {p for (_, p) in c2._positions}
         assert p1.isdisjoint(p2)
         assert p1 | p2 == {0, 1, 2, 3}
