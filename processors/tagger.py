@@ -669,32 +669,32 @@ def _longest(found: list[_Match]) -> list[_Match]:
     return out
 
 
+_LAST_BREAK = re.compile(r".*[^\w'.-]", re.DOTALL)  # greedy: ends just after the last non-word char
+_AFTER = re.compile(r"[ \t]*([\w'-]*)")
+_WINDOW = 48  # words are short: look this far back for one
+
+
 def _word_before(norm: NormalizedText, pos: int, skip: int = 0) -> tuple[str, int]:
     """The word ending before ``pos`` (normalized) and its start; skips ``skip`` more words."""
     text = norm.text
-    i = pos
     word = ""
+    i = pos
     for _ in range(skip + 1):
-        while i > 0 and text[i - 1] in " \t":
-            i -= 1
-        j = i
-        while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "'.-"):
-            j -= 1
-        word, i = text[j:i], j
+        lo = max(0, i - _WINDOW)
+        seg = text[lo:i].rstrip(" \t")
+        brk = _LAST_BREAK.match(seg)
+        start = brk.end() if brk else 0
+        word, i = seg[start:], lo + start
         if not word:
             break
     return word, i
 
 
 def _word_after(norm: NormalizedText, pos: int) -> tuple[str, int]:
-    text = norm.text
-    i = pos
-    while i < len(text) and text[i] in " \t":
-        i += 1
-    j = i
-    while j < len(text) and (text[j].isalnum() or text[j] in "'-"):
-        j += 1
-    return text[i:j], i
+    found = _AFTER.match(norm.text, pos)
+    if found is None:
+        return "", pos
+    return found.group(1), found.start(1)
 
 
 def _orig_char(norm: NormalizedText, npos: int) -> str:

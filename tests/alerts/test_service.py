@@ -41,14 +41,11 @@ async def setup(channels: tuple[str, ...] = ("memory",)) -> tuple[MemoryBus, Top
     return bus, topics, store
 
 
-async def run_until_handled(service: DeliverService, n: int) -> None:
+async def run_until_handled(service: DeliverService, bus: MemoryBus, n: int) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
     async with asyncio.timeout(10):
-        while (
-            len(service.bus.records(service.topics.deliveries)) + len(service.bus.records(service.topics.dlq))
-            < n
-        ):  # type: ignore[attr-defined]
+        while len(bus.records(service.topics.deliveries)) + len(bus.records(service.topics.dlq)) < n:
             await asyncio.sleep(0.01)
     stop.set()
     await task
@@ -60,14 +57,14 @@ class TestDeliver:
         for key in ("k1", "k2", "k1"):  # k1 twice: a replay of the alert stage after a crash
             await publish_message(bus, topics.alerts, alert(key), key="s1")
         channel = MemoryChannel()
-        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), 2)
+        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), bus, 2)
         assert channel.keys == ["k1", "k2"]
 
         # a restarted delivery stage rebuilds what it delivered from the changelog
         await publish_message(bus, topics.alerts, alert("k2"), key="s1")
         await publish_message(bus, topics.alerts, alert("k3"), key="s1")
         fresh = MemoryChannel()
-        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=fresh), 3)
+        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=fresh), bus, 3)
         assert fresh.keys == ["k3"]
 
     async def test_a_channel_that_gives_up_dead_letters_and_the_next_alert_goes_on(self) -> None:
@@ -75,7 +72,7 @@ class TestDeliver:
         await publish_message(bus, topics.alerts, alert("k1"), key="s1")
         await publish_message(bus, topics.alerts, alert("k2"), key="s1")
         channel = MemoryChannel(fail_times=1)
-        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), 2)
+        await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), bus, 2)
         assert channel.keys == ["k2"]
         (letter,) = [DeadLetter.from_bytes(r.value or b"") for r in bus.records(topics.dlq)]
         assert letter.stage == "deliver"
