@@ -16,6 +16,7 @@ The policy, decided once here:
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from wirewatch.bus.base import (
     Record,
 )
 from wirewatch.errors import BusError
+from wirewatch.metrics import DEAD_LETTERS, HANDLE_SECONDS, MESSAGES
 
 log = structlog.get_logger("wirewatch.runner")
 
@@ -122,14 +124,18 @@ class Stage:
         with structlog.contextvars.bound_contextvars(
             stage=self.name, topic=record.topic, partition=record.partition, offset=record.offset, key=key
         ):
+            started = time.perf_counter()
             try:
                 await self.handler(record)
             except BusError:
                 raise
             except Exception as exc:  # the per-message policy: anything else is this message's fault
                 await self.dead_letter(record, exc)
+                MESSAGES.labels(self.name, "dead_letter").inc()
             else:
                 self.stats.handled += 1
+                MESSAGES.labels(self.name, "ok").inc()
+            HANDLE_SECONDS.labels(self.name).observe(time.perf_counter() - started)
 
     async def dead_letter(self, record: Record, error: BaseException | str) -> None:
         """Publish ``record`` to the DLQ with the reason."""
@@ -147,6 +153,7 @@ class Stage:
         self.stats.dead_lettered += 1
         name = letter.error_type
         self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
+        DEAD_LETTERS.labels(self.name, name).inc()
         log.warning("dead-lettered", reason=letter.reason, error_type=name)
 
 

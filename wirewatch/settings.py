@@ -58,6 +58,13 @@ class MqttSettings(BaseModel):
         """Port part of ``url`` (1883 when absent)."""
         return urlsplit(self.url).port or 1883
 
+    @property
+    def credentials(self) -> tuple[str | None, str | None]:
+        """User and password: the explicit settings, else those in ``url`` (mqtt://user:pass@host)."""
+        parts = urlsplit(self.url)
+        password = self.password.get_secret_value() if self.password else parts.password
+        return self.username or parts.username, password
+
 
 class IngestSettings(BaseModel):
     """Limits and sources of the ingest stage."""
@@ -108,6 +115,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     alerts: AlertSettings = AlertSettings()
     subscriptions_file: Path | None = None
+    metrics_port: int | None = Field(default=None, description="Serve Prometheus /metrics on this port.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
 

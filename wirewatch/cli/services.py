@@ -107,6 +107,10 @@ async def run_stages(
     stop = stop or asyncio.Event()
     if ready is None:
         _install_stop(stop)
+    if settings.metrics_port is not None:
+        from wirewatch.metrics import serve_metrics  # noqa: PLC0415
+
+        serve_metrics(settings.metrics_port)
     async with AsyncExitStack() as stack:
         if "deliver" in stages and settings.mqtt.embedded:
             from wirewatch.mqtt_broker import EmbeddedMqttBroker  # noqa: PLC0415
@@ -233,12 +237,13 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, ss
     from alerts.store import SubscriptionStore  # noqa: PLC0415
 
     m = settings.mqtt
+    username, password = m.credentials
     mqtt = await stack.enter_async_context(
         MqttChannel(
             host=m.host,
             port=m.port,
-            username=m.username,
-            password=m.password.get_secret_value() if m.password else None,
+            username=username,
+            password=password,
             topic_prefix=m.topic_prefix,
             qos=m.qos,
             identifier=m.client_id,

@@ -1,0 +1,19 @@
+"""Prometheus metrics every stage reports (served on ``WIREWATCH_METRICS_PORT`` when set)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+MESSAGES = Counter("wirewatch_messages_total", "Messages handled by a stage", ["stage", "outcome"])
+HANDLE_SECONDS = Histogram(
+    "wirewatch_handle_seconds",
+    "Time to handle one message",
+    ["stage"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+DEAD_LETTERS = Counter("wirewatch_dead_letters_total", "Messages sent to the DLQ", ["stage", "error_type"])
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
+    """Expose ``/metrics`` (prometheus_client's own small server, in a daemon thread)."""
+    start_http_server(port, addr=host)
