@@ -72,6 +72,7 @@ _NEUTRAL_BEFORE = _words(
 )
 _PERSON_TITLES = _words(
     "mr mr. mrs mrs. ms ms. dr dr. sir lady lord sen. sen rep. rep gov. gov president senator governor mayor "
+    "ambassador "
     "minister chancellor pope saint st. king queen prince princess judge general gen. coach señor señora "
     "monsieur madame herr frau господин госпожа пан пані"
 )
@@ -131,11 +132,13 @@ _ROLE_MODIFIERS = _words(
 _UNRESOLVED_CUES = _words(
     "in near outside around en cerca à près dans bei nahe nähe в во под около у біля поблизу"
 )
+_NAMESAKE_CUES = _UNRESOLVED_CUES | _words("from at to of à de aus von из из з")
 _NOT_PLACES = _words(
     """
     the a an this that these those monday tuesday wednesday thursday friday saturday sunday january february
     march april may june july august september october november december i he she it we they his her
-    el la los las le les der die das un une ein eine
+    el la los las le les der die das un une ein eine jan feb mar apr jun jul aug sep sept oct nov dec
+    one two three four five six seven eight nine ten federal central national university
     """
 )
 
@@ -272,6 +275,11 @@ class Tagger:
             self._keys.append(_Key.build(form, senses, punct))
         self._automaton.make_automaton()
         self._regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
+        self._metonyms = {
+            e.id: actor
+            for e in kb.entities.values()
+            if e.kind is Kind.PLACE and (actor := self._metonym(e)) is not None
+        }
         self._country_pop = {
             e.id: e.population
             for e in kb.entities.values()
@@ -448,15 +456,15 @@ class Tagger:
         cands_of = {id(m): c for m, c in place_matches}
         namesakes = [m for m, _c in unknown_matches]
         for m, ent, confidence, corroborated in resolved:
-            if corroborated is None:
-                namesakes.append(m)
+            if corroborated is None and _word_before(norms[m.field], m.n_start)[0] in _NAMESAKE_CUES:
+                namesakes.append(m)  # "a man from Edmonton": a place, just not one we can tell
             if not corroborated:
                 continue
             norm = norms[m.field]
             mention = m.span
             # Any capital reading that acts wins: the state of Washington does not "say" things.
             metonym_of = next(
-                (self._metonym(c) for c in [ent, *cands_of[id(m)]] if self._metonym(c) is not None), None
+                (self._metonyms[c.id] for c in [ent, *cands_of[id(m)]] if c.id in self._metonyms), None
             )
             acts = _acts(norm, m)
             if metonym_of is not None and acts:
@@ -906,7 +914,8 @@ def _unresolved(
                 if not w[:1].isupper():
                     break
                 name.append(w)
-            if not name or name[0].rstrip(".").casefold() in _NOT_PLACES:
+            first = name[0].rstrip(".").casefold() if name else ""
+            if not name or first in _NOT_PLACES or first in _PERSON_TITLES:
                 continue
             start = found.start(1)
             text = " ".join(name).rstrip(".,;:'’")

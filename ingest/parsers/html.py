@@ -111,25 +111,38 @@ def _page_dates(
 
 
 def _widget_days(html: str, *, now: datetime) -> set[date]:
-    """Days shown by date widgets: date-only text in the page header, navigation or top bars.
+    """Days shown by date widgets: date-only text before the headline, in the page's header/navigation.
 
-    An archived page keeps the widget date of the day it was saved, so the two-day rule above is
-    not enough for it; an article's own date line sits in the article, not in these containers.
+    An archived page keeps the widget date of the day it was saved, so the two-day rule is not
+    enough for it. An article's own date line sits with the article (after the <h1>, or in a box
+    header that is not the page's), so only text before the first <h1> counts.
     """
     try:
         tree = lxml.html.document_fromstring(html.encode("utf-8"))
     except (etree.ParserError, ValueError):
         return set()
     days: set[date] = set()
-    for container in tree.iter("header", "nav", "div", "ul", "section"):
-        marker = f"{container.tag} {container.get('class', '')} {container.get('id', '')}".lower()
-        if container.tag not in {"header", "nav"} and not _WIDGET_CONTAINER.search(marker):
-            continue
-        for piece in container.itertext():
-            text = str(piece).strip()
-            if is_date_line(text) and (found := parse_date_text(text, now=now)) is not None:
+    for element in tree.iter():
+        if element.tag == "h1":
+            break
+        for piece in (element.text, element.tail):
+            text = (piece or "").strip()
+            if not text or not is_date_line(text):
+                continue
+            holder = element if piece is element.text else element.getparent()
+            if holder is not None and _in_page_header(holder) and (found := parse_date_text(text, now=now)):
                 days.add(found.date())
     return days
+
+
+def _in_page_header(element: Any) -> bool:
+    for node in (element, *element.iterancestors()):
+        if node.tag in {"header", "nav"}:
+            return True
+        marker = f"{node.get('class', '')} {node.get('id', '')}".lower()
+        if _WIDGET_CONTAINER.search(marker):
+            return True
+    return False
 
 
 def _headings(html: str) -> list[str]:

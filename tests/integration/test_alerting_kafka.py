@@ -1,0 +1,154 @@
+"""Alerting through real Kafka and real Mosquitto: one alert per developing story, updates, retractions,
+and a webhook that never answers ending in the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import aiomqtt
+import pytest
+from pydantic import SecretStr
+
+from schemas import AlertKind, DeadLetter, Subscription, SubscriptionOptions
+from tests.brokers import MqttBrokerInfo
+from tests.helpers import NATO_BORDER_QUERY, collect_alerts, write_subscriptions
+from tests.integration.test_pipeline_kafka import kafka_settings, pipeline, read_all
+from wirewatch.bus.kafka import KafkaBus
+from wirewatch.settings import AlertSettings
+
+pytestmark = pytest.mark.integration
+
+FACTS = (
+    "NATO Secretary General Jens Stoltenberg said on Wednesday that the alliance sees no withdrawal of "
+    "Russian troops from the border with Ukraine. Russia has increased the number of troops near Belgorod "
+    "and Kursk, he told defence ministers in Brussels, and more forces are on the way. Moscow has still not "
+    "answered in writing the letter NATO sent in January, Stoltenberg said, urging the Kremlin to choose "
+    "dialogue over confrontation."
+)
+
+
+def ninjs(uri: str, version: int, headline: str, body: str, pubstatus: str = "usable") -> bytes:
+    return json.dumps(
+        {
+            "uri": uri,
+            "version": str(version),
+            "versioncreated": "2026-11-28T09:00:00Z",
+            "pubstatus": pubstatus,
+            "language": "en",
+            "headline": headline,
+            "body_text": body,
+        }
+    ).encode()
+
+
+COPIES = [
+    ninjs(
+        "urn:test:wirenews:1",
+        1,
+        "NATO sees no Russian pullback from Ukraine border",
+        f"BRUSSELS (Wirenews) - {FACTS}",
+    ),
+    ninjs(
+        "urn:test:agency-b:77",
+        1,
+        "NATO chief: no sign of Russian withdrawal near Ukraine",
+        f"BRUSSELS, Nov 28 (Agency B) - {FACTS} Ministers will also discuss new battalions in Eastern Europe.",
+    ),
+    ninjs(
+        "urn:test:agency-c:x9",
+        1,
+        "Stoltenberg says Russian troops remain at Ukrainian border",
+        f"BRUSSELS (Agency C) — {FACTS} Allies said the trend of recent months was a massive build-up.",
+    ),
+]
+RETRACTION = ninjs(
+    "urn:test:wirenews:1",
+    2,
+    "KILL: NATO sees no Russian pullback",
+    "Editors: this story is withdrawn.",
+    "canceled",
+)
+
+
+@pytest.fixture
+def failing_webhook() -> Iterator[tuple[str, list[bytes]]]:
+    """A receiver on 127.0.0.1 that always answers 500."""
+    hits: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hits.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class TestDevelopingStory:
+    async def test_copies_update_one_alert_and_a_retraction_reaches_those_alerted(
+        self,
+        kafka_bootstrap: str,
+        mosquitto: MqttBrokerInfo,
+        topic_prefix: str,
+        tmp_path: Path,
+        failing_webhook: tuple[str, list[bytes]],
+    ) -> None:
+        hook_url, hook_hits = failing_webhook
+        subs = write_subscriptions(
+            tmp_path / "subs.json",
+            [
+                Subscription(id="nato-border", subscriber="alice", query=NATO_BORDER_QUERY),
+                Subscription(
+                    id="bob-hook",
+                    subscriber="bob",
+                    query="actor:NATO",
+                    options=SubscriptionOptions(channels=("webhook",), webhook_url=hook_url),
+                ),
+            ],
+        )
+        settings = kafka_settings(kafka_bootstrap, topic_prefix, tmp_path / "data", mosquitto).model_copy(
+            update={
+                "subscriptions_file": subs,
+                "alerts": AlertSettings(webhook_secrets={"bob": SecretStr("bob-secret")}, webhook_attempts=2),
+            }
+        )
+        async with aiomqtt.Client(
+            mosquitto.host, mosquitto.port, username="alice", password=mosquitto.users["alice"]
+        ) as alice:
+            await alice.subscribe("wirewatch/alerts/alice/#", qos=1)
+            async with pipeline(settings, ("ingest", "process", "alert", "deliver")):
+                inbox = settings.inbox
+                for i, copy in enumerate(COPIES):
+                    (inbox / f"copy-{i}.json").write_bytes(copy)
+                    await asyncio.sleep(1.0)  # wires file minutes apart; keep their order
+                got = await collect_alerts(alice, want=3, timeout=40)
+                (inbox / "kill.json").write_bytes(RETRACTION)
+                got += await collect_alerts(alice, want=1, timeout=40)
+                async with KafkaBus(settings.kafka) as bus:
+                    dead = await read_all(bus, settings.topics.dlq, 1, timeout=60)
+
+        kinds = [a.kind for _, a in got]
+        assert kinds == [AlertKind.NEW, AlertKind.UPDATE, AlertKind.UPDATE, AlertKind.RETRACTION], kinds
+        assert len({a.cluster_id for _, a in got}) == 1
+        assert len({a.key for _, a in got}) == 4  # every message has its own idempotency key
+        assert got[-1][1].story_id == "urn:test:wirenews:1"
+
+        # bob's webhook never answers: it was tried, then the alert went to the DLQ with the reason
+        letters = [DeadLetter.from_bytes(r.value or b"") for r in dead]
+        assert any(dl.stage == "deliver" and "webhook" in (dl.source or "") for dl in letters), letters
+        assert len(hook_hits) >= 2
