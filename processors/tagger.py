@@ -18,6 +18,9 @@ the knowledge base; ``tag(story)`` is pure (no I/O, no clock) and returns
   (country > subdivision > city by population) plus the story's context:
   a qualifier right after the name ("Paris, Texas"), the other places of the
   story (their countries and first-level subdivisions), and the dateline.
+  Small towns (< 100k) need corroboration from the story; a foreign town in a
+  story anchored in another country, or a name whose qualifier none of our
+  readings fits ("Glasgow, Mont."), is a namesake we do not know: unresolved.
 - A capital that acts ("Moscow has not responded", "a letter to Moscow") is a
   metonym for its state (Brussels for the EU): an actor, not a place of events.
   A country named as subject or party of an exchange is also its state actor.
@@ -76,6 +79,7 @@ _PERSON_TITLES = _words(
     "minister chancellor pope saint st. king queen prince princess judge general gen. coach señor señora "
     "monsieur madame herr frau господин госпожа пан пані"
 )
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 _SELF_WORDS = _words("herself himself")
 _REPORTING = _words("said says told added argued wrote tweeted insisted explained noted stated")
 # Words after a capital or country that make it an acting subject.
@@ -139,6 +143,7 @@ _NOT_PLACES = _words(
     march april may june july august september october november december i he she it we they his her
     el la los las le les der die das un une ein eine jan feb mar apr jun jul aug sep sept oct nov dec
     one two three four five six seven eight nine ten federal central national university
+    минобороны мид минобороны міноборони мзс генштаб ова ода
     """
 )
 
@@ -346,50 +351,66 @@ class Tagger:
 
     def tag(self, story: Story) -> Tags:
         """Tag one story (pure: the same story always gives the same tags)."""
-        kb = self._kb
         norms: dict[TextField, NormalizedText] = {}
         matches: list[_Match] = []
         for fld in FIELDS:
             value = getattr(story, fld) or ""
-            if not value:
-                continue
-            norms[fld] = norm = normalize(value)
-            matches.extend(self._scan(fld, norm))
+            if value:
+                norms[fld] = norm = normalize(value)
+                matches.extend(self._scan(fld, norm))
 
+        places, actors, regions, topics = _Collector(), _Collector(), _Collector(), _Collector()
+        place_matches, demonym_matches = self._geo_matches(matches, norms)
+        namesakes = self._places(
+            story,
+            norms,
+            place_matches=place_matches,
+            demonym_matches=demonym_matches,
+            places=places,
+            actors=actors,
+        )
+        self._others(matches, actors, regions, topics)
+
+        texts = {fld: norm.original for fld, norm in norms.items()}
+        place_tags = self._place_tags(places, texts)
+        self._regions_by_members(place_tags, regions)
+        on = story.published_at.date().isoformat() if story.published_at else None
+        return Tags(
+            countries=tuple(sorted({t.country for t in place_tags if t.country})),
+            places=place_tags,
+            regions=self._tags(regions, texts),
+            actors=self._tags(actors, texts, on),
+            topics=self._topic_tags(topics, texts),
+            unresolved=_unresolved(norms, matches, namesakes),
+        )
+
+    def _geo_matches(
+        self, matches: list[_Match], norms: dict[TextField, NormalizedText]
+    ) -> tuple[list[tuple[_Match, list[Entity]]], list[tuple[_Match, str]]]:
+        """Place-name matches with their candidate readings, and demonym matches."""
+        kb = self._kb
         # A name that is also a whole region phrase or actor name ("Asia", "White House")
         # is that, not a town of the same name; demonyms stay ("Russian" in "Russian troops").
-        claimed = {(m.field, m.start, m.end) for m in matches if m.layer in (1, 2)}
+        claimed = {m.span for m in matches if m.layer in (1, 2)}
         claimed_cov = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
         for m in matches:
             if m.layer in (1, 2):
                 claimed_cov[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
-        geo = [
-            m
-            for m in matches
-            if m.layer == 0
-            and not (
-                any(s.relation is Relation.NAME for s in m.senses)
-                and (
-                    (m.field, m.start, m.end) in claimed
-                    or (
-                        not any(len(s.entity) == 2 for s in m.senses)
-                        and all(claimed_cov[m.field][m.start : m.end])
-                    )
-                )
-            )
-        ]
-        places = _Collector()
-        actors = _Collector()
-        regions = _Collector()
-        topics = _Collector()
 
         # Person names that contain a place name ("Michael Jordan"): drop everywhere in the story.
         person_surfaces: set[str] = set()
         place_matches: list[tuple[_Match, list[Entity]]] = []
         demonym_matches: list[tuple[_Match, str]] = []
-        for m in geo:
+        for m in matches:
+            if m.layer != 0:
+                continue
             norm = norms[m.field]
             cands = [kb.entities[s.entity] for s in m.senses if s.relation is Relation.NAME]
+            if cands and (
+                m.span in claimed
+                or (all(c.type != "country" for c in cands) and all(claimed_cov[m.field][m.start : m.end]))
+            ):
+                cands = []
             demonyms = [s.entity for s in m.senses if s.relation is Relation.DEMONYM]
             if cands:
                 before = _word_before(norm, m.n_start)
@@ -405,7 +426,20 @@ class Tagger:
             for m, c in place_matches
             if norms[m.field].text[m.n_start : m.n_end] not in person_surfaces
         ]
+        return place_matches, demonym_matches
 
+    def _places(
+        self,
+        story: Story,
+        norms: dict[TextField, NormalizedText],
+        *,
+        place_matches: list[tuple[_Match, list[Entity]]],
+        demonym_matches: list[tuple[_Match, str]],
+        places: _Collector,
+        actors: _Collector,
+    ) -> list[_Match]:
+        """Resolve place names in context; collect places and metonymic actors; return namesakes."""
+        kb = self._kb
         # Context: countries and subdivisions of unambiguous places, plus the dateline.
         context = _Context()
         for _m, cands in place_matches:
@@ -417,28 +451,29 @@ class Tagger:
 
         quals = _qualifiers(place_matches, norms)
         # One sense per story: "London, Ky." once makes every "London" of the story Kentucky's.
+        surface_of = {id(m): norms[m.field].text[m.n_start : m.n_end] for m, _c in place_matches}
         by_surface: dict[str, set[str]] = defaultdict(set)
         for m, _c in place_matches:
-            by_surface[norms[m.field].text[m.n_start : m.n_end]] |= quals.get(id(m), set())
-        quals = {id(m): by_surface[norms[m.field].text[m.n_start : m.n_end]] for m, _c in place_matches}
-        # A qualifier naming a country none of the readings is in: a namesake we do not know.
-        unknown = {
-            id(m)
+            by_surface[surface_of[id(m)]] |= quals.get(id(m), set())
+        quals = {id(m): by_surface[surface_of[id(m)]] for m, _c in place_matches}
+        # A qualifier none of the readings fits ("Glasgow, Mont."): a namesake we do not know.
+        namesakes = [
+            m
             for m, cands in place_matches
             if quals[id(m)] and not any(_qualifies(c, quals[id(m)]) for c in cands)
-        }
-        unknown_matches = [(m, c) for m, c in place_matches if id(m) in unknown]
+        ]
+        unknown = {id(m) for m in namesakes}
         place_matches = [(m, c) for m, c in place_matches if id(m) not in unknown]
-        # One sense per story also makes resolution per distinct name, not per mention.
-        surface_of = {id(m): norms[m.field].text[m.n_start : m.n_end] for m, _c in place_matches}
+
+        # Two passes, each resolving every distinct name once (one sense per story): the
+        # first with the unambiguous names as context, the second with every first reading.
         memo: dict[str, tuple[Entity, float, bool | None]] = {}
         for m, cands in place_matches:
             if surface_of[id(m)] not in memo:
                 memo[surface_of[id(m)]] = _resolve(cands, context, quals[id(m)], self._prior)
-        first = [(m, memo[surface_of[id(m)]]) for m, _c in place_matches]
-        # Second pass: now that every name has a reading, let them support each other.
         context2 = _Context()
-        for _m, (ent, _conf, ok) in first:
+        for m, _c in place_matches:
+            ent, _conf, ok = memo[surface_of[id(m)]]
             if ok:
                 context2.add(ent)
         for code, w in context.countries.items():
@@ -451,80 +486,51 @@ class Tagger:
                 memo[surface_of[id(m)]] = _resolve(
                     cands, context2, quals[id(m)], self._prior, exclude_self=True
                 )
-        resolved = [(m, *memo[surface_of[id(m)]]) for m, _c in place_matches]
 
-        cands_of = {id(m): c for m, c in place_matches}
-        namesakes = [m for m, _c in unknown_matches]
-        for m, ent, confidence, corroborated in resolved:
-            if corroborated is None and _word_before(norms[m.field], m.n_start)[0] in _NAMESAKE_CUES:
+        for m, cands in place_matches:
+            ent, confidence, corroborated = memo[surface_of[id(m)]]
+            norm = norms[m.field]
+            if corroborated is None and _word_before(norm, m.n_start)[0] in _NAMESAKE_CUES:
                 namesakes.append(m)  # "a man from Edmonton": a place, just not one we can tell
             if not corroborated:
                 continue
-            norm = norms[m.field]
-            mention = m.span
             # Any capital reading that acts wins: the state of Washington does not "say" things.
-            metonym_of = next(
-                (self._metonyms[c.id] for c in [ent, *cands_of[id(m)]] if c.id in self._metonyms), None
-            )
+            metonym_of = next((self._metonyms[c.id] for c in [ent, *cands] if c.id in self._metonyms), None)
             acts = _acts(norm, m)
             if metonym_of is not None and acts:
-                actors.add(metonym_of, mention, 0.85, f"metonym: {m.surface}")
+                actors.add(metonym_of, m.span, 0.85, f"metonym: {m.surface}")
                 continue
-            places.add(ent.id, mention, confidence)
+            places.add(ent.id, m.span, confidence)
             if ent.type == "country" and acts and ent.country in kb.state_of:
-                actors.add(kb.state_of[ent.country], mention, 0.75)
+                actors.add(kb.state_of[ent.country], m.span, 0.75)
 
         for m, code in demonym_matches:
-            norm = norms[m.field]
-            if _nationality(norm, m):
-                continue
-            places.add(code, m.span, 0.5, "demonym")
-
+            if not _nationality(norms[m.field], m):
+                places.add(code, m.span, 0.5, "demonym")
         if dateline_place is not None:
             places.add(dateline_place.id, None, 0.6, f"dateline: {story.dateline}")
+        return namesakes
 
+    def _others(
+        self, matches: list[_Match], actors: _Collector, regions: _Collector, topics: _Collector
+    ) -> None:
+        """Actors, region phrases and topic triggers: their matches are their mentions."""
+        kb = self._kb
         for m in matches:
-            mention = m.span
             if m.layer == 1:
                 for s in m.senses:
                     ent = kb.entities[s.entity]
                     if s.relation is Relation.METONYM:
-                        actors.add(ent.id, mention, 0.85, f"metonym: {m.surface}")
+                        actors.add(ent.id, m.span, 0.85, f"metonym: {m.surface}")
                     else:
                         full = " " in m.surface.strip() or ent.type != "person"
-                        actors.add(ent.id, mention, 0.95 if full else 0.8)
+                        actors.add(ent.id, m.span, 0.95 if full else 0.8)
             elif m.layer == 2:
                 for s in m.senses:
-                    regions.add(s.entity, mention, 0.9)
+                    regions.add(s.entity, m.span, 0.9)
             elif m.layer == 3:
                 for s in m.senses:
-                    topics.add(s.entity, mention, 0.0)
-
-        texts = {fld: norm.original for fld, norm in norms.items()}
-        place_tags = self._place_tags(places, texts)
-        self._regions_by_members(place_tags, regions)
-        covered = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
-        for m in matches:
-            if m.layer < 3:
-                covered[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
-        unresolved = _unresolved(norms, covered)
-        if namesakes:
-            extra = [
-                Mention.model_construct(field=m.field, start=m.start, end=m.end, text=m.surface)
-                for m in namesakes
-            ]
-            unresolved = tuple(sorted({*unresolved, *extra}, key=lambda x: (FIELDS.index(x.field), x.start)))
-        countries = tuple(sorted({t.country for t in place_tags if t.country}))
-        return Tags(
-            countries=countries,
-            places=place_tags,
-            regions=self._tags(regions, texts),
-            actors=self._tags(
-                actors, texts, story.published_at.date().isoformat() if story.published_at else None
-            ),
-            topics=self._topic_tags(topics, texts),
-            unresolved=unresolved,
-        )
+                    topics.add(s.entity, m.span, 0.0)
 
     def _prior(self, ent: Entity) -> float:
         """Log-prior of a reading: countries, then subdivisions, then cities by population."""
@@ -733,6 +739,9 @@ def _looks_like_person(
         and word not in _NEUTRAL_BEFORE
         and _orig_char(norm, pos).isupper()
         and not word.endswith(".")
+        # Russian and Ukrainian put a place in the genitive after a noun ("Губернатор Курска"):
+        # a capitalised word there is a sentence start far more often than a first name.
+        and not _CYRILLIC.search(word)
     ):
         return True
     # '"...," said Georgia.' / 'Georgia herself': people, not places.
@@ -900,10 +909,14 @@ _CUE = re.compile(
 
 
 def _unresolved(
-    norms: dict[TextField, NormalizedText], covered: dict[TextField, bytearray]
+    norms: dict[TextField, NormalizedText], matches: list[_Match], namesakes: list[_Match]
 ) -> tuple[Mention, ...]:
-    """Capitalised names after "in"/"near"/"под"... that no match covers."""
-    out: list[Mention] = []
+    """Capitalised names after "in"/"near"/"под"... that no match covers, and the namesakes."""
+    covered = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
+    for m in matches:
+        if m.layer < 3:
+            covered[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
+    out: list[Mention] = [Mention(field=m.field, start=m.start, end=m.end, text=m.surface) for m in namesakes]
     for fld, norm in norms.items():
         orig = norm.original
         cov = covered.get(fld)
@@ -922,8 +935,8 @@ def _unresolved(
             end = start + len(text)
             if not text or (cov is not None and any(cov[start:end])):
                 continue
-            out.append(Mention.model_construct(field=fld, start=start, end=end, text=text))
-    return tuple(out)
+            out.append(Mention(field=fld, start=start, end=end, text=text))
+    return tuple(sorted(set(out), key=lambda x: (FIELDS.index(x.field), x.start)))
 
 
 def enrich(story: Story, tags: Tags, *, cluster_id: str) -> EnrichedStory:

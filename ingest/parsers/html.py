@@ -41,7 +41,11 @@ _META_TIMESTAMP = re.compile(
     r"""(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)""",
     re.IGNORECASE,
 )
-_WIDGET_CONTAINER = re.compile(r"header|masthead|top-?bar|navbar|weather|today|current-?date|date-?widget")
+# Page-level header and widget containers ("site-header", "headercontainer", "topbar"); a box's
+# own header ("boxheader", "entryheader") is not one.
+_WIDGET_CONTAINER = re.compile(
+    r"(?<![a-z])header|masthead|top-?bar|navbar|weather|today|current-?date|date-?widget"
+)
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)

@@ -65,7 +65,9 @@ def _body(item: etree._Element) -> list[str]:
     for inline in content_set:
         name = local_name(inline)
         if name == "inlineXML":
-            body = _first(inline, "body")
+            # XHTML has <body>; NITF inside inlineXML keeps its text in <body.content>.
+            body = _first(inline, "body.content")
+            body = body if body is not None else _first(inline, "body")
             return element_paragraphs(body if body is not None else inline)
         if name == "inlineData":
             return text_paragraphs(inline.text or "")

@@ -50,6 +50,11 @@ _PUBLISHED = re.compile(
     r"(?P<date>.{6,60})$",
     re.IGNORECASE,
 )
+# The agency trailer "(Reporting by A and B; Writing by C; Editing by D)": credits, not story text.
+_TRAILER = re.compile(
+    r"^\(?\s*(?:(?:additional\s+)?reporting|writing|compiled|editing)\s+by\s+(?P<credits>[^()]{3,300}?)\s*\)?$",
+    re.IGNORECASE,
+)
 _TERMINAL = (".", "!", "?", "…", '"', "”", "»", "'", ")", ":")
 _TITLE_MAX = 300
 _STANDFIRST_MAX = 400
@@ -116,6 +121,15 @@ def parse_date_text(text: str, *, now: datetime) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def _reporters(trailer: str) -> str | None:
+    """The reporters' names from an agency trailer ("Reporting by A and B; Editing by C" -> "A and B")."""
+    for part in trailer.strip("() ").split(";"):
+        match = re.match(r"\s*(?:additional\s+)?(?:reporting|writing)\s+by\s+(.+)", part, re.IGNORECASE)
+        if match:
+            return match.group(1).strip(" .")
+    return None
+
+
 def _block_paragraphs(block: list[str]) -> list[str]:
     lines = [line.strip() for line in block if line.strip()]
     if len(lines) <= 1:
@@ -166,6 +180,9 @@ def parse_text(
             dates.append((parse_date_text(m.group("date"), now=now), DateSource.TEXT))
             continue
         remaining.append(para)
+    if len(remaining) > 1 and (trailer := _TRAILER.match(remaining[-1])):
+        remaining.pop()
+        byline = byline or _reporters(trailer.group(0))
     if not remaining:
         return None
 

@@ -101,6 +101,23 @@ class TestNewsML:
         with pytest.raises(ParseError, match="malformed NewsML-G2"):
             parse(data[: len(data) // 2], origin="newsml-item.xml", now=now)
 
+    def test_nitf_inside_inline_xml(self, now: datetime) -> None:
+        data = b"""<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="urn:x:nitf" version="1">
+  <itemMeta><itemClass qcode="ninat:text"/><pubStatus qcode="stat:usable"/></itemMeta>
+  <contentMeta><headline>Rail strike ends after two days</headline></contentMeta>
+  <contentSet><inlineXML contenttype="application/nitf+xml">
+    <nitf xmlns="http://iptc.org/std/NITF/2006-10-18/"><head><title>Internal slug</title></head>
+      <body><body.head><hedline><hl1>Rail strike ends after two days</hl1></hedline></body.head>
+        <body.content><p>Train drivers returned to work on Thursday after a two-day strike over pay.</p>
+        <p>The union said talks would resume next week.</p></body.content></body></nitf>
+  </inlineXML></contentSet>
+</newsItem>"""
+        (story,) = parse(data, origin="nitf.xml", now=now)
+        assert story.paragraphs == [
+            "Train drivers returned to work on Thursday after a two-day strike over pay.",
+            "The union said talks would resume next week.",
+        ]
+
     def test_entities_are_not_expanded(self, now: datetime) -> None:
         data = b"""<?xml version="1.0"?>
 <!DOCTYPE newsItem [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

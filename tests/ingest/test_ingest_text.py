@@ -19,8 +19,10 @@ class TestWireCopy:
         assert story.dateline == "MOSCOW"
         assert story.paragraphs[0].startswith("Russia's defence ministry said on Wednesday that some units")
         assert "(Reuters)" not in story.body
-        # Hard-wrapped lines are joined into one paragraph each.
-        assert len(story.paragraphs) == 5
+        # Hard-wrapped lines are joined into one paragraph each; the credits trailer gives the byline.
+        assert len(story.paragraphs) == 4
+        assert story.byline == "Example Reporter"
+        assert "Editing by" not in story.body
         assert story.published_at == datetime(2024, 2, 16, tzinfo=UTC)
         assert story.published_at_source is DateSource.DATELINE
         assert story.source == "reuters"

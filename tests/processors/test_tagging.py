@@ -224,6 +224,24 @@ class TestLanguages:
         _assert_mentions_index_story(story, tags)
 
 
+class TestInflectedNames:
+    @pytest.mark.parametrize(
+        ("body", "place_id"),
+        [
+            ("Губернатор Курска заявил о разрушениях.", "538560"),  # genitive after a capitalised noun
+            ("У Сумах пролунали вибухи.", "692194"),  # locative plural, curated
+            ("Вибухи пролунали в Харкові та Києві.", "706483"),
+            ("Беспилотник сбит над Белгородской областью.", "RU-BEL"),
+            ("Делегация прибыла в Брюссель из Москвы.", "2800866"),
+        ],
+    )
+    def test_case_forms(self, tagger: Tagger, make_story: MakeStory, body: str, place_id: str) -> None:
+        story = make_story(body)
+        tags = tagger.tag(story)
+        assert place_id in _ids(tags, "places")
+        _assert_mentions_index_story(story, tags)
+
+
 class TestDisambiguation:
     @pytest.mark.parametrize(
         ("body", "surface", "expected_country", "expected_type"),
