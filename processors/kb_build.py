@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +247,49 @@ def _translations() -> dict[str, tuple[gettext.NullTranslations, gettext.NullTra
     return out
 
 
+_OBLAST = re.compile(r"^([\w'-]+) (oblast'?|kray)$")
+_OBLAST_SUFFIXES = ("skaya", "skiy", "aya", "iy", "ska", "ka", "a")
+
+
+def oblast_english_names(name: str, cities: dict[str, str]) -> set[str]:
+    """'Belgorodskaya oblast'' -> 'Belgorod Oblast', 'Belgorod region'... when the stem is a city.
+
+    Russian and Ukrainian regions are mostly named after their centre; the romanized
+    adjective's stem, with a few endings tried, must be a city of the same country, so
+    that no invented name gets in ("Sumska" -> Sumy, "Kurskaya" -> Kursk).
+    """
+    m = _OBLAST.match(name)
+    if not m:
+        return set()
+    adjective, kind = m.groups()
+    for suffix in _OBLAST_SUFFIXES:
+        if not adjective.endswith(suffix):
+            continue
+        stem = adjective[: -len(suffix)]
+        for ending in ("", "sk", "a", "y"):
+            city = cities.get((stem + ending).replace("'", "").casefold())
+            if city:
+                if kind == "kray":
+                    return {
+                        f"{city} Krai",
+                        f"{city} Krai",
+                        f"{city} Territory",
+                        f"{city} region",
+                        f"{city} Region",
+                    }
+                return {
+                    f"{city} Oblast",
+                    f"{city} oblast",
+                    f"{city} region",
+                    f"{city} Region",
+                    f"región de {city}",
+                    f"région de {city}",
+                    f"Oblast {city}",
+                    f"Gebiet {city}",
+                }
+    return set()
+
+
 def _stopwords() -> set[str]:
     """Common words of our languages (justext's stoplists): never small-city names."""
     # Read justext's files, not get_stoplist(): it lower-cases, and the lists hold proper
@@ -317,10 +361,13 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
             )
         )
 
+    city_names: dict[str, dict[str, str]] = defaultdict(dict)
+    for c in sorted(gc.get_cities().values(), key=lambda c: -int(c["population"])):
+        city_names[c["countrycode"]].setdefault(c["name"].replace("'", "").casefold(), c["name"])
     for sub in pycountry.subdivisions:
         if sub.parent_code is not None:
             continue
-        aliases = {sub.name}
+        aliases = {sub.name} | oblast_english_names(sub.name, city_names[sub.country_code])
         for _, t2 in tr.values():
             aliases.add(t2.gettext(sub.name))
         aliases |= set(curated["subdivision_aliases"].get(sub.code, []))

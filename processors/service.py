@@ -32,6 +32,7 @@ class ProcessService:
     tagger: Tagger
     clusterer: Clusterer = field(default_factory=Clusterer)
     clock: Clock = utcnow
+    handled: int = 0
 
     async def handle(self, record: Record) -> None:
         """Handle one raw story (idempotent: the same story gets the same cluster and tags)."""
@@ -47,6 +48,7 @@ class ProcessService:
             self.bus, self.topics.enriched, enriched, key=enriched.cluster_id, trace_id=trace
         )
         await self.bus.publish(self.topics.signatures, decision.entry(), key=story.id.encode())
+        self.handled += 1
         log.info(
             "story enriched",
             cluster_id=enriched.cluster_id,
