@@ -80,7 +80,12 @@ def ours(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
     if story.published_at is not None and story.published_at_source is not DateSource.INGEST:
         date = story.published_at.date().isoformat()
     # A Story keeps the headline in ``title``, not in ``body``; the gold counts it as main text.
-    return {"text": f"{story.title}\n{story.body}", "title": story.title, "date": date, "author": story.byline}
+    return {
+        "text": f"{story.title}\n{story.body}",
+        "title": story.title,
+        "date": date,
+        "author": story.byline,
+    }
 
 
 def reference(doc: dict[str, Any], *, include_comments: bool = True) -> dict[str, Any]:
@@ -95,7 +100,11 @@ def reference(doc: dict[str, Any], *, include_comments: bool = True) -> dict[str
 
 
 def field_accuracy(docs: list[dict[str, Any]], outputs: list[dict[str, Any]], field: str) -> dict[str, Any]:
-    compare: Callable[[Any, str | None], bool] = {"title": same_title, "author": same_author, "date": same_date}[field]
+    compare: Callable[[Any, str | None], bool] = {
+        "title": same_title,
+        "author": same_author,
+        "date": same_date,
+    }[field]
     pairs = [(d[field], o[field]) for d, o in zip(docs, outputs, strict=True) if d.get(field)]
     correct = sum(1 for gold, got in pairs if compare(gold, got))
     return {"accuracy": correct / len(pairs) if pairs else 0.0, "correct": correct, "total": len(pairs)}
@@ -128,7 +137,9 @@ def main() -> None:
     # main text; we drop comments by design, so the no-comments run shows where that difference lies.
     results = {
         "trafilatura": evaluate(docs, reference, loader.score),
-        "trafilatura_no_comments": evaluate(docs, lambda d: reference(d, include_comments=False), loader.score),
+        "trafilatura_no_comments": evaluate(
+            docs, lambda d: reference(d, include_comments=False), loader.score
+        ),
         "wirewatch": evaluate(docs, lambda d: ours(d, now), loader.score),
     }
 
@@ -138,15 +149,25 @@ def main() -> None:
     table.add_column("trafilatura, no comments", justify="right")
     table.add_column("wirewatch extract_html", justify="right")
     table.add_column("delta vs defaults", justify="right")
-    rows = [("precision", "snippets", "precision"), ("recall", "snippets", "recall"), ("F1", "snippets", "f1")]
+    rows = [
+        ("precision", "snippets", "precision"),
+        ("recall", "snippets", "recall"),
+        ("F1", "snippets", "f1"),
+    ]
     rows += [(f"{f} accuracy", f, "accuracy") for f in ("title", "date", "author")]
     for label, group, key in rows:
-        ref, alt, our = (results[name][group][key] for name in ("trafilatura", "trafilatura_no_comments", "wirewatch"))
+        ref, alt, our = (
+            results[name][group][key] for name in ("trafilatura", "trafilatura_no_comments", "wirewatch")
+        )
         table.add_row(label, f"{ref:.3f}", f"{alt:.3f}", f"{our:.3f}", f"{our - ref:+.3f}")
     for label, key in (("false positives", "fp"), ("false negatives", "fn")):
-        ref, alt, our = (results[name]["snippets"][key] for name in ("trafilatura", "trafilatura_no_comments", "wirewatch"))
+        ref, alt, our = (
+            results[name]["snippets"][key] for name in ("trafilatura", "trafilatura_no_comments", "wirewatch")
+        )
         table.add_row(label, str(ref), str(alt), str(our), f"{our - ref:+d}")
-    seconds = [f"{results[name]['seconds']:.1f}" for name in ("trafilatura", "trafilatura_no_comments", "wirewatch")]
+    seconds = [
+        f"{results[name]['seconds']:.1f}" for name in ("trafilatura", "trafilatura_no_comments", "wirewatch")
+    ]
     table.add_row("seconds (references also run extract_metadata)", *seconds, "")
     Console(width=120).print(table)
 

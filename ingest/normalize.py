@@ -141,8 +141,9 @@ def normalize_language(code: str | None) -> str | None:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language (lingua, among DETECTED_LANGUAGES), or None if unsure."""
-    sample = text[:4000]
-    if sum(ch.isalpha() for ch in sample) < _MIN_LETTERS_FOR_LANGUAGE:
+    # The first ~1500 characters decide as well as the whole story, at a fraction of the cost.
+    sample = text[:1500]
+    if sum(map(str.isalpha, sample)) < _MIN_LETTERS_FOR_LANGUAGE:
         return None
     lang = _detector().detect_language_of(sample)
     if lang is None:

@@ -367,7 +367,8 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     for sub in pycountry.subdivisions:
         if sub.parent_code is not None:
             continue
-        aliases = {sub.name} | oblast_english_names(sub.name, city_names[sub.country_code])
+        english = oblast_english_names(sub.name, city_names[sub.country_code])
+        aliases = {sub.name} | english
         for _, t2 in tr.values():
             aliases.add(t2.gettext(sub.name))
         aliases |= set(curated["subdivision_aliases"].get(sub.code, []))
@@ -382,6 +383,8 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
         # The curated English name ("Belgorod Oblast") beats a romanization, not an abbreviation.
         curated_first = curated["subdivision_aliases"].get(sub.code, [""])[0]
         name = curated_first if len(curated_first) >= 5 and not curated_first.endswith(".") else sub.name
+        if not curated_first and english:
+            name = min(a for a in english if a.endswith(("Oblast", "Krai")))
         if name not in aliases:
             name = min(aliases)
         rows.append(

@@ -900,12 +900,7 @@ def _resolve(
     return best, round(0.55 + 0.4 * (1 - math.exp(-margin / 2.0)), 3), corroborated
 
 
-_CUE = re.compile(
-    r"(?<!\w)(?:"
-    + "|".join(sorted((re.escape(c) for c in _UNRESOLVED_CUES), key=len, reverse=True))
-    + r")[ \t]+([^\W\d_][\w'’.-]*(?:[ ][^\W\d_][\w'’.-]*)*)",
-    re.IGNORECASE,
-)
+_NAME_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’.-]*(?:[ ][^\W\d_][\w'’.-]*)*)")
 
 
 def _unresolved(
@@ -919,23 +914,31 @@ def _unresolved(
     out: list[Mention] = [Mention(field=m.field, start=m.start, end=m.end, text=m.surface) for m in namesakes]
     for fld, norm in norms.items():
         orig = norm.original
-        cov = covered.get(fld)
-        for found in _CUE.finditer(orig):
-            words = found.group(1).split(" ")
-            name: list[str] = []
-            for w in words:
-                if not w[:1].isupper():
-                    break
-                name.append(w)
-            first = name[0].rstrip(".").casefold() if name else ""
-            if not name or first in _NOT_PLACES or first in _PERSON_TITLES:
-                continue
-            start = found.start(1)
-            text = " ".join(name).rstrip(".,;:'’")
-            end = start + len(text)
-            if not text or (cov is not None and any(cov[start:end])):
-                continue
-            out.append(Mention(field=fld, start=start, end=end, text=text))
+        cov = covered[fld]
+        # str.find per cue word is far cheaper than one regex alternation tried at every position.
+        scan = scan_form(norm.text) + " "
+        for cue in _UNRESOLVED_CUES:
+            needle = f" {cue} "
+            i = scan.find(needle)
+            while i >= 0:
+                _, cue_end = norm.span(i, i + len(cue))
+                i = scan.find(needle, i + 1)
+                found = _NAME_AFTER.match(orig, cue_end)
+                if found is None:
+                    continue
+                name: list[str] = []
+                for w in found.group(1).split(" "):
+                    if not w[:1].isupper():
+                        break
+                    name.append(w)
+                first = name[0].rstrip(".").casefold() if name else ""
+                if not name or first in _NOT_PLACES or first in _PERSON_TITLES:
+                    continue
+                start = found.start(1)
+                text = " ".join(name).rstrip(".,;:'’")
+                end = start + len(text)
+                if text and not any(cov[start:end]):
+                    out.append(Mention(field=fld, start=start, end=end, text=text))
     return tuple(sorted(set(out), key=lambda x: (FIELDS.index(x.field), x.start)))
 
 

@@ -25,8 +25,13 @@ def _subst(text: str) -> str:
 
 
 def _fold(text: str) -> str:
-    # ASCII needs neither NFKC nor full case folding: lower() is the same and far cheaper.
-    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    # ASCII needs neither NFKC nor full case folding: lower() is the same and far cheaper;
+    # most other text is already NFKC, which is quicker to check than to redo.
+    if text.isascii():
+        return text.lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
 
 
 def normalize_key(text: str) -> str:

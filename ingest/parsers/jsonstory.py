@@ -17,11 +17,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ingest.errors import ParseError
-from ingest.normalize import make_story
+from ingest.normalize import content_hash, make_story, story_id
 from ingest.parsers.html import extract_html
 from ingest.parsers.markup import fragment_paragraphs, parse_iso_datetime
 from ingest.parsers.ninjs import is_ninjs, parse_ninjs_item
-from ingest.parsers.text import find_dateline, split_paragraphs
+from ingest.parsers.text import analyze_text, find_dateline
 from schemas import DateSource, PubStatus
 
 if TYPE_CHECKING:
@@ -71,22 +71,46 @@ def _int(value: object) -> int | None:
 def _simple_story(obj: dict[str, Any], *, origin: str, now: datetime, source: str, url: str | None) -> Story:
     link = _str(obj, "url", "link") or url
     name = _str(obj, "source") or source
+    title = _str(obj, "title", "headline")
     html_page = _str(obj, "html")
     body_text = _str(obj, "body", "text", "content", "body_text")
     if body_text is None and html_page is not None:
         page = extract_html(html_page.encode("utf-8"), url=link, now=now, source=name)
-        return page if _str(obj, "title") is None else page.model_copy(update={"title": obj["title"].strip()})
-    title = _str(obj, "title", "headline")
+        if title is None:
+            return page
+        digest = content_hash(title, page.body)
+        guid = _str(obj, "id", "guid", "uri")
+        return page.model_copy(
+            update={
+                "title": title.strip(),
+                "content_hash": digest,
+                "id": story_id(guid=guid, url=page.url, content_hash_hex=digest),
+            }
+        )
     if body_text is None and title is None:
         raise ParseError("JSON story has neither title nor body", origin=origin)
+    standfirst = _str(obj, "standfirst", "summary", "description")
+    byline = _str(obj, "byline", "author")
+    place = _str(obj, "dateline")
+    dates: list[tuple[datetime | None, DateSource]] = [
+        (parse_iso_datetime(obj.get("published_at") or obj.get("published")), DateSource.METADATA)
+    ]
+    paragraphs: list[str] = []
     if body_text is not None and body_text.lstrip().startswith("<"):
         paragraphs = fragment_paragraphs(body_text)
-    else:
-        paragraphs = split_paragraphs(body_text or "")
-    place = _str(obj, "dateline")
-    if paragraphs and (found := find_dateline(paragraphs[0])) is not None:
-        paragraphs[0] = found.rest
-        place = place or found.place
+        if paragraphs and (found := find_dateline(paragraphs[0])) is not None:
+            paragraphs[0] = found.rest
+            place = place or found.place
+    elif body_text is not None:
+        # Scraped text: the same layout analysis as plain text (chrome, headline, dateline).
+        parts = analyze_text(body_text, now=now, has_title=title is not None)
+        if parts is not None:
+            paragraphs = list(parts.paragraphs)
+            title = title or parts.title
+            standfirst = standfirst or parts.standfirst
+            byline = byline or parts.byline
+            place = place or parts.dateline
+            dates.extend(parts.dates)
     status = str(obj.get("pubstatus") or "usable").lower()
     try:
         pubstatus = PubStatus(status)
@@ -94,15 +118,15 @@ def _simple_story(obj: dict[str, Any], *, origin: str, now: datetime, source: st
         pubstatus = PubStatus.USABLE
     return make_story(
         title=title,
-        standfirst=_str(obj, "standfirst", "summary", "description"),
+        standfirst=standfirst,
         body_paragraphs=paragraphs or [title or ""],
         guid=_str(obj, "id", "guid", "uri"),
         url=link,
         version=_int(obj.get("version")) or 1,
         pubstatus=pubstatus,
-        byline=_str(obj, "byline", "author"),
+        byline=byline,
         language=_str(obj, "language", "lang"),
-        dates=[(parse_iso_datetime(obj.get("published_at") or obj.get("published")), DateSource.METADATA)],
+        dates=dates,
         dateline=place,
         urgency=_int(obj.get("urgency")),
         embargoed_until=parse_iso_datetime(obj.get("embargoed_until") or obj.get("embargoed")),

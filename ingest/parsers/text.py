@@ -29,7 +29,15 @@ from schemas import DateSource
 if TYPE_CHECKING:
     from schemas import Story
 
-__all__ = ["Dateline", "find_dateline", "parse_date_text", "parse_text", "split_paragraphs"]
+__all__ = [
+    "Dateline",
+    "TextParts",
+    "analyze_text",
+    "find_dateline",
+    "parse_date_text",
+    "parse_text",
+    "split_paragraphs",
+]
 
 _UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁЄІЇҐ"
 _DATELINE = re.compile(
@@ -158,16 +166,26 @@ def _is_heading_like(paragraph: str) -> bool:
     return len(paragraph) <= _TITLE_MAX and find_dateline(paragraph) is None
 
 
-def parse_text(
-    text: str,
-    *,
-    now: datetime,
-    source: str,
-    url: str | None = None,
-    fmt: str = "text",
-    chrome: ChromeFilter | None = None,
-) -> Story | None:
-    """One Story from plain text, or None when nothing but chrome is left."""
+@dataclass(frozen=True)
+class TextParts:
+    """What the layout of a plain text gives: the parts of a story before normalization."""
+
+    title: str | None
+    standfirst: str | None
+    byline: str | None
+    dateline: str | None
+    dates: tuple[tuple[datetime | None, DateSource], ...]
+    paragraphs: tuple[str, ...]
+
+
+def analyze_text(
+    text: str, *, now: datetime, chrome: ChromeFilter | None = None, has_title: bool = False
+) -> TextParts | None:
+    """Split plain text into title, standfirst, byline, dateline, dates and body; None if only chrome.
+
+    ``has_title``: the caller already knows the title (e.g. a JSON story's body), so the first
+    paragraph is body, not headline.
+    """
     paragraphs = split_paragraphs(text, chrome=chrome)
     byline: str | None = None
     dates: list[tuple[datetime | None, DateSource]] = []
@@ -188,7 +206,7 @@ def parse_text(
 
     title: str | None = None
     standfirst: str | None = None
-    if len(remaining) > 1 and _is_heading_like(remaining[0]):
+    if not has_title and len(remaining) > 1 and _is_heading_like(remaining[0]):
         title = remaining.pop(0)
         nxt = remaining[1] if len(remaining) > 1 else None
         candidate = remaining[0]
@@ -209,14 +227,36 @@ def parse_text(
             if dateline.date_text:
                 dates.append((parse_date_text(dateline.date_text, now=now), DateSource.DATELINE))
             break
-
-    return make_story(
+    return TextParts(
         title=title,
         standfirst=standfirst,
-        body_paragraphs=remaining,
         byline=byline,
         dateline=place,
-        dates=dates,
+        dates=tuple(dates),
+        paragraphs=tuple(remaining),
+    )
+
+
+def parse_text(
+    text: str,
+    *,
+    now: datetime,
+    source: str,
+    url: str | None = None,
+    fmt: str = "text",
+    chrome: ChromeFilter | None = None,
+) -> Story | None:
+    """One Story from plain text, or None when nothing but chrome is left."""
+    parts = analyze_text(text, now=now, chrome=chrome)
+    if parts is None:
+        return None
+    return make_story(
+        title=parts.title,
+        standfirst=parts.standfirst,
+        body_paragraphs=parts.paragraphs,
+        byline=parts.byline,
+        dateline=parts.dateline,
+        dates=list(parts.dates),
         now=now,
         source=source,
         url=url,

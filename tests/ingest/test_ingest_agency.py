@@ -50,7 +50,9 @@ class TestNinjs:
         assert story.version == 3
 
     def test_media_type_wins_over_extension(self, sample: Callable[[str], bytes], now: datetime) -> None:
-        (story,) = parse(sample("ninjs1.json"), origin="upload.bin", media_type="application/ninjs+json", now=now)
+        (story,) = parse(
+            sample("ninjs1.json"), origin="upload.bin", media_type="application/ninjs+json", now=now
+        )
         assert story.format == "ninjs"
 
     def test_ninjs_without_text_is_rejected(self, now: datetime) -> None:

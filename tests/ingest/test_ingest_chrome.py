@@ -30,7 +30,8 @@ class TestDateWidget:
         assert is_date_line(line)
 
     @pytest.mark.parametrize(
-        "line", ["NATO insists 2024", "Thursday", "The summit on April 18, 2024 ended with a deal.", PROSE, "8.3 C"]
+        "line",
+        ["NATO insists 2024", "Thursday", "The summit on April 18, 2024 ended with a deal.", PROSE, "8.3 C"],
     )
     def test_not_date_lines(self, line: str) -> None:
         assert not is_date_line(line)

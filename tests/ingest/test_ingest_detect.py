@@ -36,7 +36,12 @@ class TestDetectFormat:
             (b'<feed xmlns="http://www.w3.org/2005/Atom"></feed>', "stdin", None, "atom"),
             (b'<rdf:RDF xmlns="http://purl.org/rss/1.0/">', "stdin", None, "rss"),
             (b'<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/"/>', "stdin", None, "newsml"),
-            (b'<?xml version="1.0"?><newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">', "a.xml", None, "newsml"),
+            (
+                b'<?xml version="1.0"?><newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">',
+                "a.xml",
+                None,
+                "newsml",
+            ),
             (b'{"title": "x", "body": "y"}', "stdin", None, "json"),
             (b'{"title": "x"}', "x.json", "application/json", "json"),
             (b'{\n "uri": "urn:x", "headline": "h"\n}', "stdin", None, "ninjs"),
@@ -100,10 +105,16 @@ class TestEncodings:
                 "cp1251",
                 "uk",
             ),
-            ("Die Wahlbeteiligung war am Sonntag überraschend hoch, teilte das Ministerium mit.", "cp1252", "de"),
+            (
+                "Die Wahlbeteiligung war am Sonntag überraschend hoch, teilte das Ministerium mit.",
+                "cp1252",
+                "de",
+            ),
         ],
     )
-    def test_single_byte_encodings_are_detected(self, now: datetime, text: str, encoding: str, language: str) -> None:
+    def test_single_byte_encodings_are_detected(
+        self, now: datetime, text: str, encoding: str, language: str
+    ) -> None:
         title = text.split(":", maxsplit=1)[0] if ":" in text else "Wahlbeteiligung hoch"
         data = f"{title}\n\n{text}\n\n{text}\n".encode(encoding)
         (story,) = parse(data, origin="story.txt", now=now)
@@ -121,7 +132,9 @@ class TestEncodings:
         assert story.body == "The ministry confirmed the budget on Monday."
 
     def test_declared_charset_in_media_type(self, now: datetime, sample: Callable[[str], bytes]) -> None:
-        data = "Reunión del consejo\n\nEl consejo se reunió el martes en la sede de la organización.".encode("latin-1")
+        data = "Reunión del consejo\n\nEl consejo se reunió el martes en la sede de la organización.".encode(
+            "latin-1"
+        )
         (story,) = parse(data, origin="upload", media_type="text/plain; charset=ISO-8859-1", now=now)
         assert story.title == "Reunión del consejo"
 

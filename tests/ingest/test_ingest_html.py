@@ -58,9 +58,13 @@ class TestExtractHtml:
         assert chrome not in story.body
         assert chrome not in story.title
 
-    def test_widget_date_ignored_without_metadata(self, sample: Callable[[str], bytes], now: datetime) -> None:
+    def test_widget_date_ignored_without_metadata(
+        self, sample: Callable[[str], bytes], now: datetime
+    ) -> None:
         html = sample("article-page.html")
-        html = html.replace(b'<meta property="article:published_time" content="2024-03-05T08:30:00+00:00">', b"")
+        html = html.replace(
+            b'<meta property="article:published_time" content="2024-03-05T08:30:00+00:00">', b""
+        )
         html = html.replace(b"Thursday, April 18, 2024", b"Monday, April 15, 2024")
         story = extract_html(html, url=None, now=now, source="harbour-daily")
         assert story.published_at == now
@@ -72,7 +76,9 @@ class TestExtractHtml:
         assert story.published_at == now
         assert story.published_at_source is DateSource.INGEST
 
-    def test_parse_detects_html_and_uses_origin_url(self, sample: Callable[[str], bytes], now: datetime) -> None:
+    def test_parse_detects_html_and_uses_origin_url(
+        self, sample: Callable[[str], bytes], now: datetime
+    ) -> None:
         (story,) = parse(sample("article-page.html"), origin=PAGE_URL, now=now)
         assert story.format == "html"
         assert story.url == "https://harbour-daily.example.com/news/port-strike"
@@ -103,12 +109,16 @@ class TestHtmlDates:
             "</body></html>"
         ).encode()
 
-    @pytest.mark.parametrize("now", [datetime(2024, 4, 18, 12, tzinfo=UTC), datetime(2026, 4, 18, 12, tzinfo=UTC)])
+    @pytest.mark.parametrize(
+        "now", [datetime(2024, 4, 18, 12, tzinfo=UTC), datetime(2026, 4, 18, 12, tzinfo=UTC)]
+    )
     def test_article_date_line_beats_the_widget(self, now: datetime) -> None:
         story = extract_html(self.page('<p class="date">12 March 2024</p>'), url=None, now=now, source="x")
         assert story.published_at == datetime(2024, 3, 12, tzinfo=UTC)
 
-    @pytest.mark.parametrize("now", [datetime(2024, 4, 18, 12, tzinfo=UTC), datetime(2026, 4, 18, 12, tzinfo=UTC)])
+    @pytest.mark.parametrize(
+        "now", [datetime(2024, 4, 18, 12, tzinfo=UTC), datetime(2026, 4, 18, 12, tzinfo=UTC)]
+    )
     def test_widget_alone_is_never_the_date(self, now: datetime) -> None:
         story = extract_html(self.page(""), url=None, now=now, source="x")
         assert story.published_at == now
@@ -121,10 +131,18 @@ class TestHtmlTitles:
     @pytest.mark.parametrize(
         ("head_title", "h1", "expected"),
         [
-            ("River bank gets new trees | Riverside Times", "River bank gets new trees", "River bank gets new trees"),
+            (
+                "River bank gets new trees | Riverside Times",
+                "River bank gets new trees",
+                "River bank gets new trees",
+            ),
             ("News | River bank gets new trees", "River bank gets new trees", "River bank gets new trees"),
             ("Trees – planting day - Riverside", "Trees – planting day", "Trees – planting day"),
-            ("River bank gets new trees - riversidetimes", "riversidetimes.example", "River bank gets new trees"),
+            (
+                "River bank gets new trees - riversidetimes",
+                "riversidetimes.example",
+                "River bank gets new trees",
+            ),
             ("River bank gets new trees", "", "River bank gets new trees"),
         ],
     )
@@ -134,5 +152,7 @@ class TestHtmlTitles:
             f"<html><head><title>{head_title}</title></head><body>{heading}"
             f"<article><p>{self.PARA}</p><p>{self.PARA}</p></article></body></html>"
         )
-        story = extract_html(page.encode(), url="https://www.riversidetimes.example/trees", now=now, source="x")
+        story = extract_html(
+            page.encode(), url="https://www.riversidetimes.example/trees", now=now, source="x"
+        )
         assert story.title == expected

@@ -33,7 +33,9 @@ class TestJsonStories:
         assert story.format == "json"
 
     def test_json_lines_and_lists(self, now: datetime) -> None:
-        lines = "\n".join(json.dumps({"title": f"Story {i}", "body": f"Body number {i} of the batch."}) for i in range(3))
+        lines = "\n".join(
+            json.dumps({"title": f"Story {i}", "body": f"Body number {i} of the batch."}) for i in range(3)
+        )
         assert len(parse(lines.encode(), origin="batch.jsonl", now=now)) == 3
         as_list = json.dumps([{"title": "A", "body": "First body text."}, {"title": "B", "body": "Second."}])
         assert [s.title for s in parse(as_list.encode(), origin="stdin", now=now)] == ["A", "B"]
@@ -59,14 +61,20 @@ class TestJsonStories:
         )
 
     def test_body_chrome_is_cleaned(self, now: datetime) -> None:
-        body = "Buy now\n\nThe library will open on Sundays from next month, the council said.\n\nStay Connected"
-        (story,) = parse(json.dumps({"title": "Library hours", "body": body}).encode(), origin="stdin", now=now)
+        body = (
+            "Buy now\n\nThe library will open on Sundays from next month, the council said.\n\nStay Connected"
+        )
+        (story,) = parse(
+            json.dumps({"title": "Library hours", "body": body}).encode(), origin="stdin", now=now
+        )
         assert story.body == "The library will open on Sundays from next month, the council said."
 
     def test_html_field_goes_through_trafilatura(self, now: datetime) -> None:
         para = "The harbour authority confirmed on Monday that the new quay will open in June after delays."
         page = f"<html><head><title>Quay opens in June</title></head><body><article><p>{para}</p><p>{para}</p></article></body></html>"
-        (story,) = parse(json.dumps({"html": page, "url": "https://x.example/q"}).encode(), origin="stdin", now=now)
+        (story,) = parse(
+            json.dumps({"html": page, "url": "https://x.example/q"}).encode(), origin="stdin", now=now
+        )
         assert story.format == "html"
         assert para in story.body
 

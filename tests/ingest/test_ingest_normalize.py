@@ -67,7 +67,9 @@ class TestDates:
 
     def test_naive_means_utc(self) -> None:
         naive = datetime(2024, 1, 1, 10, 0)  # noqa: DTZ001 - the point of the test
-        assert resolve_published([(naive, DateSource.TEXT)], now=NOW)[0] == datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
+        assert resolve_published([(naive, DateSource.TEXT)], now=NOW)[0] == datetime(
+            2024, 1, 1, 10, 0, tzinfo=UTC
+        )
 
 
 class TestLanguage:
@@ -75,7 +77,10 @@ class TestLanguage:
         ("text", "code"),
         [
             ("The government announced new measures to support farmers affected by the drought.", "en"),
-            ("El Gobierno anunció nuevas medidas para apoyar a los agricultores afectados por la sequía.", "es"),
+            (
+                "El Gobierno anunció nuevas medidas para apoyar a los agricultores afectados por la sequía.",
+                "es",
+            ),
             ("Le gouvernement a annoncé de nouvelles mesures pour soutenir les agriculteurs.", "fr"),
             ("Die Regierung kündigte neue Maßnahmen zur Unterstützung der Landwirte an.", "de"),
             ("Правительство объявило о новых мерах поддержки фермеров, пострадавших от засухи.", "ru"),
@@ -89,7 +94,8 @@ class TestLanguage:
         assert detect_language("OK 123") is None
 
     @pytest.mark.parametrize(
-        ("tag", "code"), [("en-GB", "en"), ("DE", "de"), ("fra", "fr"), ("pt_BR", "pt"), ("", None), ("x", None)]
+        ("tag", "code"),
+        [("en-GB", "en"), ("DE", "de"), ("fra", "fr"), ("pt_BR", "pt"), ("", None), ("x", None)],
     )
     def test_declared_tags(self, tag: str, code: str | None) -> None:
         assert normalize_language(tag) == code
@@ -108,5 +114,7 @@ class TestMakeStory:
         assert story.body == "The river rose above its banks overnight. Roads were closed.\n\nMore text."
 
     def test_paragraph_whitespace_is_normalized(self) -> None:
-        story = make_story(title="T", body_paragraphs=["  a\u00a0 b  ", "", "c\n\n\nd"], now=NOW, source="s", fmt="text")
+        story = make_story(
+            title="T", body_paragraphs=["  a\u00a0 b  ", "", "c\n\n\nd"], now=NOW, source="s", fmt="text"
+        )
         assert story.body == "a b\n\nc\n\nd"

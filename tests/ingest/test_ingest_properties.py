@@ -18,14 +18,31 @@ XML_SAMPLES = [
     (SAMPLES / name).read_bytes()
     for name in ("newsml-item.xml", "newsml-package.xml", "feed-rss2.xml", "feed-atom.xml", "feed-rss1.rdf")
 ]
-ORIGINS = st.sampled_from(["stdin", "x.txt", "x.json", "x.xml", "x.html", "https://e.example/a", "x.rss", "x.nml"])
-MEDIA = st.sampled_from([None, "text/plain", "application/json", "application/xml", "text/html", "application/rss+xml"])
+ORIGINS = st.sampled_from(
+    ["stdin", "x.txt", "x.json", "x.xml", "x.html", "https://e.example/a", "x.rss", "x.nml"]
+)
+MEDIA = st.sampled_from(
+    [None, "text/plain", "application/json", "application/xml", "text/html", "application/rss+xml"]
+)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=20,
 )
-STORY_KEYS = ["title", "body", "url", "source", "published_at", "uri", "headline", "body_text", "pubstatus", "version"]
+STORY_KEYS = [
+    "title",
+    "body",
+    "url",
+    "source",
+    "published_at",
+    "uri",
+    "headline",
+    "body_text",
+    "pubstatus",
+    "version",
+]
 STORYISH = st.dictionaries(st.sampled_from(STORY_KEYS), JSON_VALUES, max_size=6)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

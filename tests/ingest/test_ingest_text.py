@@ -13,7 +13,9 @@ from schemas import DateSource
 
 
 class TestWireCopy:
-    def test_reuters_dateline_is_stripped_and_dated(self, sample: Callable[[str], bytes], now: datetime) -> None:
+    def test_reuters_dateline_is_stripped_and_dated(
+        self, sample: Callable[[str], bytes], now: datetime
+    ) -> None:
         (story,) = parse(sample("reuters-wire.txt"), origin="reuters-wire.txt", now=now, source="reuters")
         assert story.title == "Russia says some troops return to bases after drills near Ukraine"
         assert story.dateline == "MOSCOW"
@@ -91,7 +93,14 @@ SCRAPED = [
 class TestScrapedText:
     @pytest.mark.parametrize(("name", "language", "title", "chrome"), SCRAPED, ids=[s[0] for s in SCRAPED])
     def test_chrome_removed_article_kept(
-        self, sample: Callable[[str], bytes], now: datetime, *, name: str, language: str, title: str, chrome: tuple[str, ...]
+        self,
+        sample: Callable[[str], bytes],
+        now: datetime,
+        *,
+        name: str,
+        language: str,
+        title: str,
+        chrome: tuple[str, ...],
     ) -> None:
         (story,) = parse(sample(name), origin=name, now=now)
         assert story.title == title
@@ -117,14 +126,20 @@ class TestScrapedText:
         assert "Another headline" not in story.body
 
     def test_stray_tail_marker_mid_article_does_not_cut(self, now: datetime) -> None:
-        para = "The committee discussed the proposal at length and agreed to publish a full report next month."
+        para = (
+            "The committee discussed the proposal at length and agreed to publish a full report next month."
+        )
         text = f"Committee delays vote\n\n{para}\n\nComments\n\n{para} {para}\n\n{para}\n"
         (story,) = parse(text.encode(), origin="stdin", now=now)
         assert len(story.paragraphs) == 3
 
     def test_only_chrome_is_rejected(self, now: datetime) -> None:
         with pytest.raises(ParseError, match="only page chrome"):
-            parse(b"8.3 C\nNew York\nThursday, April 18, 2024\n\nBuy now\n\nStay Connected\n", origin="x.txt", now=now)
+            parse(
+                b"8.3 C\nNew York\nThursday, April 18, 2024\n\nBuy now\n\nStay Connected\n",
+                origin="x.txt",
+                now=now,
+            )
 
 
 DATELINES = [
@@ -147,7 +162,11 @@ class TestDateline:
 
     @pytest.mark.parametrize(
         "text",
-        ["NATO - the alliance said", "Moscow (Reuters) - lower case place", "The NATO summit (in Vilnius) - ok"],
+        [
+            "NATO - the alliance said",
+            "Moscow (Reuters) - lower case place",
+            "The NATO summit (in Vilnius) - ok",
+        ],
     )
     def test_not_a_dateline(self, text: str) -> None:
         assert find_dateline(text) is None

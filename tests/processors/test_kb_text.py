@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from processors import KnowledgeBase
 from processors.kb import Case, Kind, Relation, case_rule
-from processors.kb_build import ru_noun_forms, ru_oblast_forms, uk_noun_forms
+from processors.kb_build import oblast_english_names, ru_noun_forms, ru_oblast_forms, uk_noun_forms
 from processors.text import normalize, normalize_key
 
 
@@ -171,3 +171,23 @@ class TestKnowledgeBase:
             if ent.kind is Kind.REGION:
                 for member in ent.members:
                     assert member in kb.entities, (ent.id, member)
+
+
+class TestOblastNames:
+    @pytest.mark.parametrize(
+        ("name", "cities", "expected"),
+        [
+            ("Tverskaya oblast'", {"tver": "Tver"}, "Tver Oblast"),
+            ("Kurskaya oblast'", {"kursk": "Kursk"}, "Kursk Oblast"),
+            ("Sumska oblast", {"sumy": "Sumy"}, "Sumy Oblast"),
+            ("Poltavska oblast", {"poltava": "Poltava"}, "Poltava Oblast"),
+            ("Krasnodarskiy kray", {"krasnodar": "Krasnodar"}, "Krasnodar Krai"),
+        ],
+    )
+    def test_english_name_from_the_regional_centre(
+        self, name: str, cities: dict[str, str], expected: str
+    ) -> None:
+        assert expected in oblast_english_names(name, cities)
+
+    def test_no_invented_names(self) -> None:
+        assert oblast_english_names("Kaluzhskaya oblast'", {"kaluga": "Kaluga"}) == set()
