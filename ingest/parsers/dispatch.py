@@ -96,7 +96,7 @@ def _looks_ninjs(head: str) -> bool:
     for candidate in (head, first):
         try:
             obj = json.loads(candidate)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
         if isinstance(obj, list):
             obj = obj[0] if obj else None

@@ -54,6 +54,12 @@ _TYPOGRAPHY = str.maketrans(
     {"–": "-", "—": "-", "―": "-", "‒": "-", "…": "...", "„": '"', "«": '"', "»": '"'}
 )
 _TITLE_MAX = 300
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:view all posts by|all posts by|posted by|written by|by|von|vom|por|par)\s+"
+    r"|(?:autor(?:in)?|author|автор|责任编辑|编辑)\s*[:：]\s*)",
+    re.IGNORECASE,
+)
+_ORGANISATION = re.compile(r"\b(?:GmbH|AG|Ltd|Inc|LLC|S\.A\.|SE|e\.V\.)(?:\.|\b)")
 _SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ")
 
 
@@ -225,6 +231,19 @@ def _strip_site(title: str, sitename: str | None, names_site: Callable[[str], bo
     return title
 
 
+def _clean_byline(author: str | None, sitename: str | None) -> str | None:
+    """The author trafilatura found, without widget prefixes ("View all posts by") or publishers."""
+    if not author:
+        return None
+    names = []
+    for part in author.split(";"):
+        name = _BYLINE_PREFIX.sub("", part.strip()).strip(" :,")
+        if not name or _ORGANISATION.search(name) or (sitename and _loose(name) == _loose(sitename)):
+            continue
+        names.append(name)
+    return "; ".join(names) or None
+
+
 def _extract(html: str, *, url: str | None, now: datetime, favor_recall: bool) -> Any:
     return trafilatura.bare_extraction(
         html,
@@ -288,7 +307,7 @@ def extract_html(
         title=title,
         standfirst=standfirst,
         body_paragraphs=paragraphs or [doc.text],
-        byline=doc.author,
+        byline=_clean_byline(doc.author, doc.sitename),
         language=None,
         dates=dates,
         now=now,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ingest import ParseError, extract_html, parse
+from ingest.parsers.html import _clean_byline
 from schemas import DateSource, Story
 
 PAGE_URL = "https://harbour-daily.example.com/news/port-strike?utm_source=rss#top"
@@ -156,3 +157,23 @@ class TestHtmlTitles:
             page.encode(), url="https://www.riversidetimes.example/trees", now=now, source="x"
         )
         assert story.title == expected
+
+
+class TestBylineCleaning:
+    @pytest.mark.parametrize(
+        ("author", "sitename", "expected"),
+        [
+            ("View all posts by Daniel Example", None, "Daniel Example"),
+            (
+                "Example Zeitung GmbH; Jana Example; Marc Example",
+                "Example Zeitung",
+                "Jana Example; Marc Example",
+            ),
+            ("Harbour Daily", "Harbour Daily", None),
+            ("Autor: Max Muster", None, "Max Muster"),
+            ("Byron Smith", None, "Byron Smith"),
+            (None, None, None),
+        ],
+    )
+    def test_table(self, author: str | None, sitename: str | None, expected: str | None) -> None:
+        assert _clean_byline(author, sitename) == expected

@@ -85,6 +85,7 @@ class TestJsonStories:
             (b"[1, 2]", "not an object"),
             (b'{"url": "https://x.example/"}', "neither title nor body"),
             (b'{"a": 1}\n{"b": ', "invalid JSON on line 2"),
+            (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
         ],
     )
     def test_rejections(self, now: datetime, data: bytes, reason: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pytest
@@ -65,3 +66,23 @@ class TestSeedStory:
         assert story.ingested_at == now
         assert story.source == "nato-russia-border-scraped.txt"
         assert story.dateline is None
+
+
+class TestSeedThroughOtherInputs:
+    def test_json_body_without_title(self, seed_bytes: bytes, now: datetime) -> None:
+        data = json.dumps({"body": seed_bytes.decode("utf-8"), "source": "scraper"}).encode()
+        (story,) = parse(data, origin="stdin", now=now)
+        assert story.title == "NATO insists that Russia has not withdrawn troops from the border with Ukraine"
+        assert story.standfirst is not None
+        assert story.standfirst.startswith("He criticizes that Moscow")
+        assert len(story.paragraphs) == 9
+        assert story.published_at_source is DateSource.INGEST
+        assert story.source == "scraper"
+
+    def test_json_body_with_title_keeps_first_paragraph(self, seed_bytes: bytes, now: datetime) -> None:
+        body = seed_bytes.decode("utf-8").split("He criticizes", 1)[1]
+        data = json.dumps({"title": "NATO: no withdrawal", "body": "He criticizes" + body}).encode()
+        (story,) = parse(data, origin="stdin", now=now)
+        assert story.title == "NATO: no withdrawal"
+        assert story.paragraphs[0].startswith("He criticizes that Moscow")
+        assert "Related Articles" not in story.body
