@@ -38,17 +38,20 @@ import math
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any, TypeVar
 
 import ahocorasick
+from pydantic import BaseModel
 
 from processors.kb import Case, Entity, Kind, KnowledgeBase, Relation, Sense
 from processors.text import NormalizedText, normalize, scan_form
 from schemas.models import EnrichedStory, Mention, Story, Tag, TextField
 
 FIELDS: tuple[TextField, ...] = ("title", "standfirst", "body")
+_FIELD_ORDER: dict[str, int] = {f: i for i, f in enumerate(FIELDS)}
 
 
 def _words(text: str) -> frozenset[str]:
@@ -179,6 +182,32 @@ class Tags:
     unresolved: tuple[Mention, ...] = ()
 
 
+Span = tuple[TextField, int, int]
+ByCase = tuple[tuple[Sense, ...], tuple[Sense, ...], tuple[Sense, ...]]
+Word = tuple[str, int]  # a context word and where it starts (normalized coordinates)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The senses of one layer that a match keeps, with what tagging needs of them.
+
+    Worked out once per (key, whole or stem, case) and cached by the tagger, so that the
+    per-match work is a lookup rather than entity look-ups and scans of the senses.
+    """
+
+    senses: tuple[Sense, ...]
+    layer: int
+    names: tuple[Entity, ...] = ()  # the place readings (NAME senses), geo layer only
+    demonym: str | None = None  # the country of the first demonym sense
+    one_country: bool = False  # every reading in the same country: context for the others
+    has_country: bool = False  # one reading is a country
+    small_cities: bool = False  # every reading a city, none a capital
+    metonym: str | None = None  # the actor of the first reading that is a metonym
+    qualifier: frozenset[str] = frozenset()  # what this name says after "Paris, ..."
+    # (entity, log-prior, its (country, admin1) for cities) per reading, for _resolve.
+    scoring: tuple[tuple[Entity, float, tuple[str, str] | None], ...] = ()
+
+
 @dataclass(slots=True)
 class _Match:
     """A raw automaton match, in original-text coordinates."""
@@ -188,9 +217,16 @@ class _Match:
     end: int
     n_start: int  # normalized coordinates, for context words
     n_end: int
-    senses: tuple[Sense, ...]
+    reading: _Reading
     layer: int
     text: str  # the original field text
+    norm_surface: str  # the normalized text of the match
+    before: Word | None = None  # the words around it, once looked at
+    after: Word | None = None
+
+    @property
+    def senses(self) -> tuple[Sense, ...]:
+        return self.reading.senses
 
     @property
     def length(self) -> int:
@@ -205,10 +241,6 @@ class _Match:
         return self.text[self.start : self.end]
 
 
-Span = tuple[TextField, int, int]
-ByCase = tuple[tuple[Sense, ...], tuple[Sense, ...], tuple[Sense, ...]]
-
-
 @dataclass(frozen=True, slots=True)
 class _Key:
     """What the scan needs of one automaton key, sorted out once at build time."""
@@ -218,7 +250,7 @@ class _Key:
     punct: frozenset[str] | None  # the exact normalized keys when punctuation must match
     whole: ByCase  # senses for a whole-word match, by case rule (any, capital, upper)
     partial: ByCase  # stem senses, for a match that ends inside a word
-    single_layer: bool
+    stem: bool  # has stem senses at all
 
     @classmethod
     def build(cls, form: str, senses: list[Sense], punct: frozenset[str] | None) -> _Key:
@@ -235,7 +267,7 @@ class _Key:
             punct=punct,
             whole=by_case(senses),
             partial=by_case([s for s in senses if s.prefix]),
-            single_layer=len({s.layer for s in senses}) == 1,
+            stem=any(s.prefix for s in senses),
         )
 
 
@@ -248,12 +280,16 @@ class _Collector:
     score: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def add(self, entity_id: str, span: Span | None, score: float, evidence: str | None = None) -> None:
-        bucket = self.spans.setdefault(entity_id, {})
+        bucket = self.spans.get(entity_id)
+        if bucket is None:
+            bucket = self.spans[entity_id] = {}
         if span is not None:
             bucket[span] = None
         if evidence and evidence not in self.evidence[entity_id]:
             self.evidence[entity_id].append(evidence)
-        self.score[entity_id] = max(self.score[entity_id], score)
+        # Scores are never negative: the same as max() with the default 0.0.
+        if score > self.score.get(entity_id, 0.0):
+            self.score[entity_id] = score
 
 
 class Tagger:
@@ -290,6 +326,8 @@ class Tagger:
             for e in kb.entities.values()
             if e.kind is Kind.PLACE and e.type == "country" and e.population
         }
+        # (key index * 6 + 3 if a stem match + case level) -> readings; filled as keys are met.
+        self._reading_cache: dict[int, tuple[_Reading, ...]] = {}
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -302,27 +340,31 @@ class Tagger:
 
     # --- matching -------------------------------------------------------------
 
-    def _scan(self, fld: TextField, norm: NormalizedText) -> list[_Match]:
-        scan = scan_form(norm.text)
+    def _scan(self, fld: TextField, norm: NormalizedText, scan: str) -> list[_Match]:
+        """Matches in one field; ``scan`` is ``scan_form(norm.text)``."""
         ntext = norm.text
         orig = norm.original
         span = norm.span
+        offsets = norm.offsets
         n = len(scan)
         found: list[_Match] = []
         keys = self._keys
+        cache = self._reading_cache
         for end_idx, value in self._automaton.iter(scan):
             key = keys[value]
             end = end_idx + 1  # exclusive, in scan coordinates
             if key.closed or end >= n or scan[end] == " ":
                 word_end = end
                 by_case = key.whole
+                stem = 0
             else:
-                if not key.partial[0] and not key.partial[1] and not key.partial[2]:
+                if not key.stem:
                     continue
                 word_end = scan.find(" ", end)
                 if word_end < 0:
                     word_end = n
                 by_case = key.partial
+                stem = 3
             # Scan index i is normalized index i - 1; the key's leading space sits on the
             # character before the word, so the word starts at normalized index end - klen + 1.
             start = end - key.length
@@ -331,33 +373,73 @@ class Tagger:
             m_end = word_end - 1
             if key.closed:
                 m_end = _rstrip(ntext, start, m_end)
-            o_start, o_end = span(start, m_end)
-            kept = by_case[0]
+            o_start, o_end = (start, m_end) if offsets is None else span(start, m_end)
+            # Case level: 1 when the original starts upper-case, 2 when it has no lower-case letter.
+            level = 0
             if (by_case[1] or by_case[2]) and orig[o_start].isupper():
-                kept += by_case[1]
+                level = 1
                 if by_case[2] and not any(c.islower() for c in orig[o_start:o_end]):
-                    kept += by_case[2]
-            if not kept:
+                    level = 2
+            readings = cache.get(value * 6 + stem + level)
+            if readings is None:
+                readings = self._readings(value, stem, level)
+            if not readings:
                 continue
-            if key.single_layer:
-                found.append(_Match(fld, o_start, o_end, start, m_end, kept, kept[0].layer, orig))
-                continue
-            for layer in {s.layer for s in kept}:
-                layer_senses = tuple(s for s in kept if s.layer == layer)
-                found.append(_Match(fld, o_start, o_end, start, m_end, layer_senses, layer, orig))
+            surface = ntext[start:m_end]
+            found.extend(
+                _Match(fld, o_start, o_end, start, m_end, r, r.layer, orig, surface) for r in readings
+            )
         return _longest(found)
+
+    def _readings(self, value: int, stem: int, level: int) -> tuple[_Reading, ...]:
+        """The readings of key ``value`` for a stem (3) or whole-word (0) match at a case level."""
+        key = self._keys[value]
+        by_case = key.partial if stem else key.whole
+        kept = by_case[0]
+        if level >= 1:
+            kept += by_case[1]
+        if level >= 2:
+            kept += by_case[2]
+        out = tuple(
+            self._reading(tuple(s for s in kept if s.layer == layer), layer)
+            for layer in {s.layer for s in kept}
+        )
+        self._reading_cache[value * 6 + stem + level] = out
+        return out
+
+    def _reading(self, senses: tuple[Sense, ...], layer: int) -> _Reading:
+        if layer != 0:
+            return _Reading(senses, layer)
+        entities = self._kb.entities
+        names = tuple(entities[s.entity] for s in senses if s.relation is Relation.NAME)
+        demonym = next((s.entity for s in senses if s.relation is Relation.DEMONYM), None)
+        subs = [c for c in names if c.country and c.type == "subdivision"]
+        return _Reading(
+            senses,
+            layer,
+            names=names,
+            demonym=demonym,
+            one_country=len({c.country for c in names}) == 1,
+            has_country=any(c.type == "country" for c in names),
+            small_cities=all(not c.capital for c in names) and all(c.type == "city" for c in names),
+            metonym=next((self._metonyms[c.id] for c in names if c.id in self._metonyms), None),
+            qualifier=frozenset({c.country for c in subs if c.country} | {c.id for c in subs}),
+            scoring=tuple((c, self._prior(c), _admin1_key(c)) for c in names),
+        )
 
     # --- tagging --------------------------------------------------------------
 
     def tag(self, story: Story) -> Tags:
         """Tag one story (pure: the same story always gives the same tags)."""
         norms: dict[TextField, NormalizedText] = {}
+        scans: dict[TextField, str] = {}
         matches: list[_Match] = []
         for fld in FIELDS:
             value = getattr(story, fld) or ""
             if value:
                 norms[fld] = norm = normalize(value)
-                matches.extend(self._scan(fld, norm))
+                scans[fld] = scan = scan_form(norm.text)
+                matches.extend(self._scan(fld, norm, scan))
 
         places, actors, regions, topics = _Collector(), _Collector(), _Collector(), _Collector()
         place_matches, demonym_matches = self._geo_matches(matches, norms)
@@ -381,51 +463,52 @@ class Tagger:
             regions=self._tags(regions, texts),
             actors=self._tags(actors, texts, on),
             topics=self._topic_tags(topics, texts),
-            unresolved=_unresolved(norms, matches, namesakes),
+            unresolved=_unresolved(norms, scans, matches, namesakes),
         )
 
     def _geo_matches(
         self, matches: list[_Match], norms: dict[TextField, NormalizedText]
-    ) -> tuple[list[tuple[_Match, list[Entity]]], list[tuple[_Match, str]]]:
-        """Place-name matches with their candidate readings, and demonym matches."""
-        kb = self._kb
+    ) -> tuple[list[_Match], list[tuple[_Match, str]]]:
+        """Place-name matches (their readings in ``m.reading.names``), and demonym matches."""
         # A name that is also a whole region phrase or actor name ("Asia", "White House")
         # is that, not a town of the same name; demonyms stay ("Russian" in "Russian troops").
-        claimed = {m.span for m in matches if m.layer in (1, 2)}
-        claimed_cov = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
+        claimed: set[Span] = set()
+        claimed_cov: dict[TextField, bytearray] = {}
         for m in matches:
-            if m.layer in (1, 2):
-                claimed_cov[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
+            if m.layer in {1, 2}:
+                claimed.add((m.field, m.start, m.end))
+                cov = claimed_cov.get(m.field)
+                if cov is None:
+                    cov = claimed_cov[m.field] = bytearray(len(norms[m.field].original))
+                cov[m.start : m.end] = b"\x01" * (m.end - m.start)
 
         # Person names that contain a place name ("Michael Jordan"): drop everywhere in the story.
         person_surfaces: set[str] = set()
-        place_matches: list[tuple[_Match, list[Entity]]] = []
+        place_matches: list[_Match] = []
         demonym_matches: list[tuple[_Match, str]] = []
         for m in matches:
             if m.layer != 0:
                 continue
-            norm = norms[m.field]
-            cands = [kb.entities[s.entity] for s in m.senses if s.relation is Relation.NAME]
-            if cands and (
-                m.span in claimed
-                or (all(c.type != "country" for c in cands) and all(claimed_cov[m.field][m.start : m.end]))
-            ):
-                cands = []
-            demonyms = [s.entity for s in m.senses if s.relation is Relation.DEMONYM]
-            if cands:
-                before = _word_before(norm, m.n_start)
-                after = _word_after(norm, m.n_end)
-                if _looks_like_person(norm, m, before, after, cands):
-                    person_surfaces.add(norm.text[m.n_start : m.n_end])
+            r = m.reading
+            named = bool(r.names)
+            if named and claimed:
+                cov = claimed_cov.get(m.field)
+                if (m.field, m.start, m.end) in claimed or (
+                    not r.has_country and cov is not None and 0 not in cov[m.start : m.end]
+                ):
+                    named = False
+            if named:
+                norm = norms[m.field]
+                m.before = before = _word_before(norm, m.n_start)
+                m.after = after = _word_after(norm, m.n_end)
+                if _looks_like_person(norm, m, before, after):
+                    person_surfaces.add(m.norm_surface)
                     continue
-                place_matches.append((m, cands))
-            elif demonyms:
-                demonym_matches.append((m, demonyms[0]))
-        place_matches = [
-            (m, c)
-            for m, c in place_matches
-            if norms[m.field].text[m.n_start : m.n_end] not in person_surfaces
-        ]
+                place_matches.append(m)
+            elif r.demonym is not None:
+                demonym_matches.append((m, r.demonym))
+        if person_surfaces:
+            place_matches = [m for m in place_matches if m.norm_surface not in person_surfaces]
         return place_matches, demonym_matches
 
     def _places(
@@ -433,47 +516,49 @@ class Tagger:
         story: Story,
         norms: dict[TextField, NormalizedText],
         *,
-        place_matches: list[tuple[_Match, list[Entity]]],
+        place_matches: list[_Match],
         demonym_matches: list[tuple[_Match, str]],
         places: _Collector,
         actors: _Collector,
     ) -> list[_Match]:
         """Resolve place names in context; collect places and metonymic actors; return namesakes."""
-        kb = self._kb
+        state_of = self._kb.state_of
         # Context: countries and subdivisions of unambiguous places, plus the dateline.
         context = _Context()
-        for _m, cands in place_matches:
-            if len({c.country for c in cands}) == 1:
-                context.add(cands[0])
+        for m in place_matches:
+            if m.reading.one_country:
+                context.add(m.reading.names[0])
         for _m, code in demonym_matches:
             context.countries[code] += 0.5
         dateline_place = self._dateline(story, context)
 
-        quals = _qualifiers(place_matches, norms)
         # One sense per story: "London, Ky." once makes every "London" of the story Kentucky's.
-        surface_of = {id(m): norms[m.field].text[m.n_start : m.n_end] for m, _c in place_matches}
-        by_surface: dict[str, set[str]] = defaultdict(set)
-        for m, _c in place_matches:
-            by_surface[surface_of[id(m)]] |= quals.get(id(m), set())
-        quals = {id(m): by_surface[surface_of[id(m)]] for m, _c in place_matches}
-        # A qualifier none of the readings fits ("Glasgow, Mont."): a namesake we do not know.
-        namesakes = [
-            m
-            for m, cands in place_matches
-            if quals[id(m)] and not any(_qualifies(c, quals[id(m)]) for c in cands)
-        ]
-        unknown = {id(m) for m in namesakes}
-        place_matches = [(m, c) for m, c in place_matches if id(m) not in unknown]
+        quals: dict[str, frozenset[str]] = defaultdict(frozenset)
+        for m, q in _qualifiers(place_matches, norms):
+            quals[m.norm_surface] |= q
+        namesakes: list[_Match] = []
+        if quals:
+            # A qualifier none of the readings fits ("Glasgow, Mont."): a namesake we do not know.
+            namesakes = [
+                m
+                for m in place_matches
+                if quals.get(m.norm_surface)
+                and not any(_qualifies(c, quals[m.norm_surface]) for c in m.reading.names)
+            ]
+            if namesakes:
+                unknown = {id(m) for m in namesakes}
+                place_matches = [m for m in place_matches if id(m) not in unknown]
+        no_quals: frozenset[str] = frozenset()
 
         # Two passes, each resolving every distinct name once (one sense per story): the
         # first with the unambiguous names as context, the second with every first reading.
         memo: dict[str, tuple[Entity, float, bool | None]] = {}
-        for m, cands in place_matches:
-            if surface_of[id(m)] not in memo:
-                memo[surface_of[id(m)]] = _resolve(cands, context, quals[id(m)], self._prior)
+        for m in place_matches:
+            if m.norm_surface not in memo:
+                memo[m.norm_surface] = _resolve(m.reading, context, quals.get(m.norm_surface, no_quals))
         context2 = _Context()
-        for m, _c in place_matches:
-            ent, _conf, ok = memo[surface_of[id(m)]]
+        for m in place_matches:
+            ent, _conf, ok = memo[m.norm_surface]
             if ok:
                 context2.add(ent)
         for code, w in context.countries.items():
@@ -481,28 +566,30 @@ class Tagger:
         if dateline_place is not None:
             context2.add(dateline_place)
         memo = {}
-        for m, cands in place_matches:
-            if surface_of[id(m)] not in memo:
-                memo[surface_of[id(m)]] = _resolve(
-                    cands, context2, quals[id(m)], self._prior, exclude_self=True
+        for m in place_matches:
+            if m.norm_surface not in memo:
+                memo[m.norm_surface] = _resolve(
+                    m.reading, context2, quals.get(m.norm_surface, no_quals), exclude_self=True
                 )
 
-        for m, cands in place_matches:
-            ent, confidence, corroborated = memo[surface_of[id(m)]]
-            norm = norms[m.field]
-            if corroborated is None and _word_before(norm, m.n_start)[0] in _NAMESAKE_CUES:
+        metonyms = self._metonyms
+        for m in place_matches:
+            ent, confidence, corroborated = memo[m.norm_surface]
+            if corroborated is None and m.before is not None and m.before[0] in _NAMESAKE_CUES:
                 namesakes.append(m)  # "a man from Edmonton": a place, just not one we can tell
             if not corroborated:
                 continue
             # Any capital reading that acts wins: the state of Washington does not "say" things.
-            metonym_of = next((self._metonyms[c.id] for c in [ent, *cands] if c.id in self._metonyms), None)
-            acts = _acts(norm, m)
+            metonym_of = metonyms.get(ent.id, m.reading.metonym)
+            state = state_of.get(ent.country or "") if ent.type == "country" else None
+            # Whether it acts matters only for a capital or a country.
+            acts = (metonym_of is not None or state is not None) and _acts(norms[m.field], m)
             if metonym_of is not None and acts:
                 actors.add(metonym_of, m.span, 0.85, f"metonym: {m.surface}")
                 continue
             places.add(ent.id, m.span, confidence)
-            if ent.type == "country" and acts and ent.country in kb.state_of:
-                actors.add(kb.state_of[ent.country], m.span, 0.75)
+            if state is not None and acts:
+                actors.add(state, m.span, 0.75)
 
         for m, code in demonym_matches:
             if not _nationality(norms[m.field], m):
@@ -614,6 +701,11 @@ class Tagger:
 # --- helpers ----------------------------------------------------------------------
 
 
+def _admin1_key(ent: Entity) -> tuple[str, str] | None:
+    """A city's (country, first-level subdivision id), as ``_Context.admin1`` keys them."""
+    return (ent.country or "", f"{ent.country}-{ent.admin1}") if ent.type == "city" else None
+
+
 def _rstrip(text: str, start: int, end: int) -> int:
     """Drop trailing spaces a key's punctuation may have covered ("u.s. " -> "u.s.")."""
     while end > start and text[end - 1] == " ":
@@ -626,10 +718,11 @@ def _order(tag: Tag) -> tuple[float, str]:
 
 
 def _mentions(spans: dict[Span, None], texts: dict[TextField, str]) -> list[Mention]:
-    return [
-        Mention(field=f, start=s, end=e, text=texts[f][s:e])
-        for f, s, e in sorted(spans, key=lambda sp: (FIELDS.index(sp[0]), sp[1]))
-    ]
+    return [_mention(f, s, e, texts[f][s:e]) for f, s, e in sorted(spans, key=_span_order)]
+
+
+def _span_order(span: Span) -> tuple[int, int]:
+    return (_FIELD_ORDER[span[0]], span[1])
 
 
 def _roles(ent: Entity, on: str | None) -> list[str]:
@@ -648,29 +741,98 @@ def _tag(
     evidence: Iterable[str],
     aliases: tuple[str, ...] = (),
 ) -> Tag:
-    ordered = mentions
-    return Tag.model_construct(
-        id=ent.id,
-        name=ent.name,
-        type=ent.type,
-        aliases=aliases,
-        country=ent.country,
-        confidence=round(max(0.0, min(1.0, confidence)), 3),
-        mentions=tuple(ordered),
-        evidence=tuple(evidence),
+    return _new_model(
+        Tag,
+        {
+            "id": ent.id,
+            "name": ent.name,
+            "type": ent.type,
+            "aliases": aliases,
+            "country": ent.country,
+            "confidence": round(max(0.0, min(1.0, confidence)), 3),
+            "mentions": tuple(mentions),
+            "evidence": tuple(evidence),
+        },
     )
 
 
+def _mention(fld: TextField, start: int, end: int, text: str) -> Mention:
+    """A Mention of a span the tagger found (valid by construction: no validation)."""
+    return _new_model(Mention, {"field": fld, "start": start, "end": end, "text": text})
+
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+def _new_model(cls: type[_ModelT], values: dict[str, Any]) -> _ModelT:
+    """``cls.model_construct(**values)`` for ``values`` naming every field, at a quarter of the cost.
+
+    Tags and mentions are built from knowledge-base entries and spans that are valid by
+    construction, dozens per story; pydantic's ``model_construct`` spends most of its time
+    on defaults and aliases that never apply here. This does what it does for such a model
+    (checked once at import: see ``_check_new_model``).
+    """
+    obj = _object_new(cls)
+    _object_setattr(obj, "__dict__", values)
+    _object_setattr(obj, "__pydantic_fields_set__", set(values))
+    _object_setattr(obj, "__pydantic_extra__", None)
+    _object_setattr(obj, "__pydantic_private__", None)
+    return obj
+
+
+_object_new = object.__new__
+_object_setattr = object.__setattr__
+
+
+def _check_new_model() -> None:
+    """Fall back to ``model_construct`` should pydantic ever build models another way."""
+    global _new_model  # noqa: PLW0603 - chosen once, at import
+    mention = _new_model(Mention, {"field": "body", "start": 0, "end": 1, "text": "x"})
+    reference = Mention(field="body", start=0, end=1, text="x")
+    same = all(
+        cls.__pydantic_post_init__ is None
+        and not cls.__private_attributes__
+        and not cls.__pydantic_root_model__
+        for cls in (Tag, Mention)
+    ) and (
+        mention == reference
+        and mention.__dict__ == reference.__dict__
+        and mention.__pydantic_fields_set__ == reference.__pydantic_fields_set__
+        and mention.__pydantic_extra__ == reference.__pydantic_extra__
+        and mention.__pydantic_private__ == reference.__pydantic_private__
+        and mention.model_dump_json() == reference.model_dump_json()
+    )
+    if not same:
+
+        def _constructed(cls: type[_ModelT], values: dict[str, Any]) -> _ModelT:
+            return cls.model_construct(**values)
+
+        _new_model = _constructed
+
+
+_check_new_model()
+
+
 def _longest(found: list[_Match]) -> list[_Match]:
-    """Per layer, keep the longest matches that do not overlap (ties: leftmost)."""
+    """Per layer, keep the longest matches that do not overlap (ties: leftmost).
+
+    ``found`` holds the matches of one field; the result is in text order.
+    """
     out: list[_Match] = []
-    by_layer: dict[tuple[str, int], list[_Match]] = defaultdict(list)
+    by_layer: dict[int, list[_Match]] = {}
     for m in found:
-        by_layer[m.field, m.layer].append(m)
+        group = by_layer.get(m.layer)
+        if group is None:
+            by_layer[m.layer] = [m]
+        else:
+            group.append(m)
     for group in by_layer.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
         starts: list[int] = []
         ends: list[int] = []
-        for m in sorted(group, key=lambda m: (-m.length, m.n_start)):
+        for m in sorted(group, key=_longest_first):
             i = bisect_left(starts, m.n_start)
             if i > 0 and ends[i - 1] > m.n_start:
                 continue
@@ -679,8 +841,17 @@ def _longest(found: list[_Match]) -> list[_Match]:
             starts.insert(i, m.n_start)
             ends.insert(i, m.n_end)
             out.append(m)
-    out.sort(key=lambda m: (FIELDS.index(m.field), m.start))
+    out.sort(key=_start_of)
     return out
+
+
+def _longest_first(m: _Match) -> int:
+    # (-length, n_start) as one int: texts are far shorter than 2**32 characters.
+    return ((m.n_start - m.n_end) << 32) + m.n_start
+
+
+def _start_of(m: _Match) -> int:
+    return m.start
 
 
 _LAST_BREAK = re.compile(r".*[^\w'.-]", re.DOTALL)  # greedy: ends just after the last non-word char
@@ -724,9 +895,7 @@ def _sentence_start(norm: NormalizedText, npos: int) -> bool:
     return i == 0 or norm.text[i - 1] in ".!?\n:;—-("
 
 
-def _looks_like_person(
-    norm: NormalizedText, m: _Match, before: tuple[str, int], after: tuple[str, int], cands: list[Entity]
-) -> bool:
+def _looks_like_person(norm: NormalizedText, m: _Match, before: Word, after: Word) -> bool:
     word, pos = before
     if word in _PERSON_TITLES or word.rstrip(".") in _PERSON_TITLES:
         return True
@@ -749,23 +918,21 @@ def _looks_like_person(
         return True
     if word in _REPORTING and norm.text[m.n_end : m.n_end + 1] in {".", ",", ""}:
         return True
-    if any(c.type == "country" for c in cands):
+    if m.reading.has_country:
         return False
     # "Clinton said": a small city that speaks is a person.
-    return (
-        after[0] in _REPORTING and all(not c.capital for c in cands) and all(c.type == "city" for c in cands)
-    )
+    return after[0] in _REPORTING and m.reading.small_cities
 
 
 def _acts(norm: NormalizedText, m: _Match) -> bool:
     """True when the name at ``m`` is the subject of a verb or a party to an exchange."""
     text = norm.text
-    after, apos = _word_after(norm, m.n_end)
+    after, apos = m.after if m.after is not None else _word_after(norm, m.n_end)
     if after.endswith(("'s", "'")) or text[m.n_end : m.n_end + 2] == "'s":
         return False  # "Moscow's Red Square": possessive, ambiguous; leave it a place
     if after in _ACTS_AFTER and text[m.n_end : apos].strip() == "":
         return True
-    prev, ppos = _word_before(norm, m.n_start)
+    prev, ppos = m.before if m.before is not None else _word_before(norm, m.n_start)
     if prev in _ARTICLES:
         prev, ppos = _word_before(norm, ppos)
     prev2, _ = _word_before(norm, ppos)
@@ -796,12 +963,10 @@ def _nationality(norm: NormalizedText, m: _Match) -> bool:
             break
         pos = start + len(word)
     # Romance word order: "el primer ministro noruego", "le président russe".
-    pos = m.n_start
-    for skip in range(2):
-        word, _ = _word_before(norm, pos, skip=skip)
-        if word in _PERSON_ROLES:
-            return True
-    return False
+    word, start = _word_before(norm, m.n_start)
+    if word in _PERSON_ROLES:
+        return True
+    return bool(word) and _word_before(norm, start)[0] in _PERSON_ROLES
 
 
 @dataclass(slots=True)
@@ -831,21 +996,18 @@ class _Context:
 
 
 def _qualifiers(
-    place_matches: list[tuple[_Match, list[Entity]]], norms: dict[TextField, NormalizedText]
-) -> dict[int, set[str]]:
+    place_matches: list[_Match], norms: dict[TextField, NormalizedText]
+) -> Iterable[tuple[_Match, frozenset[str]]]:
     """'Paris, Texas' / 'London (Ontario)': countries that the next name gives to a name."""
-    out: dict[int, set[str]] = {}
-    for (m, _), (nxt, ncands) in pairwise(place_matches):
-        if nxt.field != m.field:
+    for m, nxt in pairwise(place_matches):
+        if nxt.field != m.field or nxt.n_start - m.n_end > 3:
             continue
         gap = norms[m.field].text[m.n_end : nxt.n_start]
         if gap.strip() in {",", "("} and len(gap) <= 3:
-            subs = [c for c in ncands if c.country and c.type == "subdivision"]
-            out[id(m)] = {c.country for c in subs if c.country} | {c.id for c in subs}
-    return out
+            yield m, nxt.reading.qualifier
 
 
-def _qualifies(ent: Entity, qualifiers: set[str]) -> bool:
+def _qualifies(ent: Entity, qualifiers: frozenset[str]) -> bool:
     """Does 'X, <qualifier>' fit this reading of X.
 
     The country must match; where GeoNames' admin1 code is the ISO one (US states:
@@ -858,10 +1020,9 @@ def _qualifies(ent: Entity, qualifiers: set[str]) -> bool:
 
 
 def _resolve(
-    cands: list[Entity],
+    reading: _Reading,
     context: _Context,
-    qualifiers: set[str],
-    prior: Callable[[Entity], float],
+    qualifiers: frozenset[str],
     *,
     exclude_self: bool = False,
 ) -> tuple[Entity, float, bool | None]:
@@ -869,31 +1030,40 @@ def _resolve(
 
     Corroborated is None for a likely namesake we do not know (kept in ``unresolved``).
     """
-    scored = []
-    for c in cands:
-        support = context.support(c, exclude_self=exclude_self)
-        s = prior(c) + _CONTEXT_WEIGHT * math.log10(1 + support)
-        if _qualifies(c, qualifiers):
-            s += _QUALIFIER_BONUS
-        if c.type == "city" and context.admin1.get((c.country or "", f"{c.country}-{c.admin1}")):
-            s += _ADMIN1_BONUS
-        scored.append((s, support, c))
-    scored.sort(key=lambda x: (-x[0], x[2].id))
-    best_score, support, best = scored[0]
+    if len(reading.names) == 1:
+        # One reading: nothing to score, and no runner-up from another country.
+        best = reading.names[0]
+        support = context.support(best, exclude_self=exclude_self)
+        best_score = 0.0
+        runner: float | None = None
+    else:
+        scored = []
+        admin1 = context.admin1
+        for c, prior, c_admin1 in reading.scoring:
+            support = context.support(c, exclude_self=exclude_self)
+            s = prior + _CONTEXT_WEIGHT * math.log10(1 + support)
+            if qualifiers and _qualifies(c, qualifiers):
+                s += _QUALIFIER_BONUS
+            if c_admin1 is not None and admin1 and admin1.get(c_admin1):
+                s += _ADMIN1_BONUS
+            scored.append((s, support, c))
+        scored.sort(key=lambda x: (-x[0], x[2].id))
+        best_score, support, best = scored[0]
+        runner = next((s for s, _, c in scored[1:] if c.country != best.country), None)
+    qualified = bool(qualifiers) and _qualifies(best, qualifiers)
     corroborated = (
         best.type != "city"
         or best.capital
         or best.population >= _CORROBORATE_BELOW
         or support > 0
-        or _qualifies(best, qualifiers)
+        or qualified
     )
     # A foreign town in a story anchored elsewhere ("Edmonton" in a Queensland story) is
     # likelier a namesake we do not know than the far-away city: leave it unresolved.
-    if best.type == "city" and not best.capital and support == 0 and not _qualifies(best, qualifiers):
+    if best.type == "city" and not best.capital and support == 0 and not qualified:
         anchor = max(context.countries.values(), default=0.0)
         if anchor >= _FOREIGN_ANCHOR:
             return best, 0.0, None
-    runner = next((s for s, _, c in scored[1:] if c.country != best.country), None)
     if runner is None:
         return best, 0.9, corroborated
     margin = best_score - runner
@@ -904,19 +1074,22 @@ _NAME_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’.-]*(?:[ ][^\W\d_][\w'’.-]*)*
 
 
 def _unresolved(
-    norms: dict[TextField, NormalizedText], matches: list[_Match], namesakes: list[_Match]
+    norms: dict[TextField, NormalizedText],
+    scans: dict[TextField, str],
+    matches: list[_Match],
+    namesakes: list[_Match],
 ) -> tuple[Mention, ...]:
     """Capitalised names after "in"/"near"/"под"... that no match covers, and the namesakes."""
     covered = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
     for m in matches:
         if m.layer < 3:
             covered[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
-    out: list[Mention] = [Mention(field=m.field, start=m.start, end=m.end, text=m.surface) for m in namesakes]
+    out: list[Mention] = [_mention(m.field, m.start, m.end, m.surface) for m in namesakes]
     for fld, norm in norms.items():
         orig = norm.original
         cov = covered[fld]
         # str.find per cue word is far cheaper than one regex alternation tried at every position.
-        scan = scan_form(norm.text) + " "
+        scan = scans[fld] + " "
         for cue in _UNRESOLVED_CUES:
             needle = f" {cue} "
             i = scan.find(needle)
@@ -937,9 +1110,9 @@ def _unresolved(
                 start = found.start(1)
                 text = " ".join(name).rstrip(".,;:'’")
                 end = start + len(text)
-                if text and not any(cov[start:end]):
-                    out.append(Mention(field=fld, start=start, end=end, text=text))
-    return tuple(sorted(set(out), key=lambda x: (FIELDS.index(x.field), x.start)))
+                if text and cov.find(1, start, end) < 0:
+                    out.append(_mention(fld, start, end, text))
+    return tuple(sorted(set(out), key=lambda x: (_FIELD_ORDER[x.field], x.start)))
 
 
 def enrich(story: Story, tags: Tags, *, cluster_id: str) -> EnrichedStory:

@@ -33,6 +33,7 @@ from wirewatch.bus.base import (
     Bus,
     Headers,
     Record,
+    deferred_acks,
 )
 from wirewatch.errors import BusError
 from wirewatch.metrics import DEAD_LETTERS, HANDLE_SECONDS, MESSAGES
@@ -109,8 +110,10 @@ class Stage:
             log.info("stage started", stage=self.name, topic=self.source, group=self.group)
             while not stop.is_set():
                 records = await consumer.getmany(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
-                for record in records:
-                    await self.handle_one(record)
+                # Publish without waiting per message; every acknowledgement is in before the commit.
+                async with deferred_acks():
+                    for record in records:
+                        await self.handle_one(record)
                 if records:
                     await consumer.commit(records)
                     self.stats.batches += 1

@@ -8,7 +8,9 @@ the embedded durable log (:mod:`wirewatch.bus.embedded`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
@@ -20,6 +22,62 @@ Headers = tuple[tuple[str, bytes], ...]
 HEADER_SCHEMA_VERSION = "wirewatch-schema-version"
 HEADER_TRACE_ID = "wirewatch-trace-id"
 HEADER_MESSAGE_TYPE = "wirewatch-type"
+
+
+class PendingAcks:
+    """Acknowledgements still owed for messages published inside :func:`deferred_acks`.
+
+    A stage publishes everything a batch produces without waiting for each
+    acknowledgement, then waits for all of them before it commits: the same
+    at-least-once guarantee, without one round trip per message.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: list[Callable[[], Awaitable[None]]] = []
+
+    def add(self, waiter: Callable[[], Awaitable[None]]) -> None:
+        """Owe one acknowledgement; ``waiter`` waits for it (and raises BusError if it failed)."""
+        self._waiters.append(waiter)
+
+    def __len__(self) -> int:
+        return len(self._waiters)
+
+    async def flush(self) -> None:
+        """Wait for every acknowledgement owed so far, in publish order."""
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            await waiter()
+
+
+_PENDING: ContextVar[PendingAcks | None] = ContextVar("wirewatch_pending_acks", default=None)
+
+
+def pending_acks() -> PendingAcks | None:
+    """The acknowledgements the current task may defer, if it is inside :func:`deferred_acks`."""
+    return _PENDING.get()
+
+
+@contextlib.asynccontextmanager
+async def deferred_acks() -> AsyncIterator[PendingAcks]:
+    """Let publishes inside the block return before their acknowledgement; wait for all at the end.
+
+    Backends that can pipeline (Kafka) defer; the others acknowledge at once. If the block raises,
+    nothing is awaited: the caller must not commit (its input is read again after a restart).
+    """
+    acks = PendingAcks()
+    token = _PENDING.set(acks)
+    try:
+        yield acks
+        await acks.flush()
+    finally:
+        _PENDING.reset(token)
+
+
+async def flush_acks() -> None:
+    """Wait now for the acknowledgements deferred so far (to order writes across topics)."""
+    acks = _PENDING.get()
+    if acks is not None:
+        await acks.flush()
 
 
 @dataclass(frozen=True, slots=True)

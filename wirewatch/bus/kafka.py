@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from wirewatch.bus.base import Headers, Record, TopicSpec
+from wirewatch.bus.base import Headers, Record, TopicSpec, pending_acks
 from wirewatch.errors import BusClosedError, BusError
 
 if TYPE_CHECKING:
@@ -112,12 +112,24 @@ class KafkaBus:
     async def publish(
         self, topic: str, value: bytes | None, *, key: bytes | None = None, headers: Headers = ()
     ) -> None:
-        """Send one message and wait for the broker's acknowledgement."""
+        """Send one message; wait for the broker's acknowledgement (or owe it, in ``deferred_acks``)."""
         producer = self._require_producer()
         try:
-            await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
+            future = await producer.send(topic, value=value, key=key, headers=list(headers))
         except KafkaError as exc:
             raise BusError(f"publish failed: {exc}", topic=topic) from exc
+
+        async def acknowledged() -> None:
+            try:
+                await future
+            except KafkaError as exc:
+                raise BusError(f"publish failed: {exc}", topic=topic) from exc
+
+        acks = pending_acks()
+        if acks is None:
+            await acknowledged()
+        else:
+            acks.add(acknowledged)
 
     def consumer(
         self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
