@@ -70,12 +70,28 @@ def _fail(exc: WirewatchError) -> typer.Exit:
 
 
 def _serve(coro: Any) -> None:
+    """Run a service until it stops; our errors (also from inside a TaskGroup) become exit code 2."""
     try:
         asyncio.run(coro)
     except KeyboardInterrupt:
         pass
     except WirewatchError as exc:
         raise _fail(exc) from exc
+    except BaseExceptionGroup as group:
+        # A stage failed (e.g. the broker is gone): say which error, not a traceback of the task tree.
+        ours = group.subgroup(lambda e: isinstance(e, WirewatchError | BaseExceptionGroup))
+        if ours is None:
+            raise
+        raise _fail(_first(ours)) from group
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> WirewatchError:
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    if not isinstance(exc, WirewatchError):
+        raise group
+    return exc
 
 
 @app.command()
