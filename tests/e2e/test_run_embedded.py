@@ -13,8 +13,9 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from schemas import Subscription
+from schemas import DeadLetter, Subscription, Topics
 from tests.helpers import NATO_BORDER_QUERY, collect_alerts, free_port, seed_text, write_subscriptions
+from wirewatch.bus import EmbeddedBus
 
 WIREWATCH = [sys.executable, "-m", "wirewatch"]
 
@@ -112,3 +113,32 @@ class TestRunEmbedded:
         assert again == []
         assert len(update) == 1
         assert update[0][1].kind == "update"
+
+
+class TestBadInputOnTheEmbeddedDefault:
+    async def test_a_broken_file_goes_to_the_dlq_and_the_pipeline_goes_on(
+        self, running: tuple[Path, int, asyncio.subprocess.Process]
+    ) -> None:
+        data, port, proc = running
+        (data / "inbox" / "broken.json").write_bytes(b'{"headline": "half a story", "body_text": ')
+        async with aiomqtt.Client("127.0.0.1", port, identifier="analyst-3") as client:
+            await client.subscribe("wirewatch/alerts/#", qos=1)
+            other = (
+                seed_text()
+                .replace(b"Stoltenberg", b"Jens Stoltenberg, NATO chief,")
+                .replace(b"NATO insists", b"NATO says again")
+            )
+            (data / "inbox" / "after-broken.txt").write_bytes(other)
+            got = await collect_alerts(client, want=1, timeout=10)
+        assert got, "the pipeline stopped after the broken file"
+        # another process reads the same embedded log: the dead letter is there, with its reason
+        async with EmbeddedBus(data) as bus, bus.consumer([Topics().dlq], group=None) as consumer:
+            records = await consumer.getmany(timeout_s=1.0)
+        letters = [DeadLetter.from_bytes(r.value or b"") for r in records]
+        broken = [dl for dl in letters if (dl.source or "").endswith("broken.json")]
+        assert broken, letters
+        assert broken[0].stage == "ingest"
+        assert broken[0].reason
+        assert broken[0].raw.startswith(b'{"headline"')
+        assert (data / "inbox" / "failed" / "broken.json").exists()
+        assert proc.returncode is None
