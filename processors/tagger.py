@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import accumulate, pairwise
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import ahocorasick
@@ -182,7 +183,7 @@ class Tags:
     unresolved: tuple[Mention, ...] = ()
 
 
-Span = tuple[TextField, int, int]
+Span = tuple[int, int, int]  # (the field's place in FIELDS, start, end): sorts in story order
 ByCase = tuple[tuple[Sense, ...], tuple[Sense, ...], tuple[Sense, ...]]
 Word = tuple[str, int]  # a context word and where it starts (normalized coordinates)
 
@@ -204,8 +205,9 @@ class _Reading:
     small_cities: bool = False  # every reading a city, none a capital
     metonym: str | None = None  # the actor of the first reading that is a metonym
     qualifier: frozenset[str] = frozenset()  # what this name says after "Paris, ..."
-    # (entity, log-prior, its (country, admin1) for cities) per reading, for _resolve.
-    scoring: tuple[tuple[Entity, float, tuple[str, str] | None], ...] = ()
+    # Per reading, for _resolve: (entity, log-prior, its (country, admin1) for cities,
+    # its country, the weight of one mention of it in its country's support).
+    scoring: tuple[tuple[Entity, float, tuple[str, str] | None, str | None, float], ...] = ()
 
 
 @dataclass(slots=True)
@@ -213,6 +215,7 @@ class _Match:
     """A raw automaton match, in original-text coordinates."""
 
     field: TextField
+    rank: int  # the field's place in FIELDS
     start: int
     end: int
     n_start: int  # normalized coordinates, for context words
@@ -234,7 +237,7 @@ class _Match:
 
     @property
     def span(self) -> Span:
-        return (self.field, self.start, self.end)
+        return (self.rank, self.start, self.end)
 
     @property
     def surface(self) -> str:
@@ -245,15 +248,21 @@ class _Match:
 class _Key:
     """What the scan needs of one automaton key, sorted out once at build time."""
 
+    index: int  # its place in Tagger._keys
     length: int
     closed: bool  # ends in punctuation: its right boundary is built in
     punct: frozenset[str] | None  # the exact normalized keys when punctuation must match
     whole: ByCase  # senses for a whole-word match, by case rule (any, capital, upper)
     partial: ByCase  # stem senses, for a match that ends inside a word
     stem: bool  # has stem senses at all
+    spaced: bool  # added to the automaton with a space after it: it matches whole words only
+    plain: bool  # spaced, and no punctuation to check: the scan's fast path
+    cased: int  # whole-word senses that need a capital: 0 none, 1 capitalised names, 2 also acronyms
 
     @classmethod
-    def build(cls, form: str, senses: list[Sense], punct: frozenset[str] | None) -> _Key:
+    def build(
+        cls, index: int, form: str, senses: list[Sense], punct: frozenset[str] | None, *, spaced: bool
+    ) -> _Key:
         def by_case(group: list[Sense]) -> ByCase:
             return (
                 tuple(s for s in group if s.case is Case.ANY),
@@ -261,13 +270,18 @@ class _Key:
                 tuple(s for s in group if s.case is Case.UPPER),
             )
 
+        whole = by_case(senses)
         return cls(
+            index=index,
             length=len(form),
             closed=form.endswith(" "),
             punct=punct,
-            whole=by_case(senses),
+            whole=whole,
             partial=by_case([s for s in senses if s.prefix]),
             stem=any(s.prefix for s in senses),
+            spaced=spaced,
+            plain=spaced and punct is None,
+            cased=2 if whole[2] else 1 if whole[1] else 0,
         )
 
 
@@ -276,8 +290,8 @@ class _Collector:
     """Mention spans, evidence and best score gathered per entity id, then turned into Tags."""
 
     spans: dict[str, dict[Span, None]] = field(default_factory=dict)  # an ordered set per entity
-    evidence: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    score: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    score: dict[str, float] = field(default_factory=dict)  # absent: 0.0
 
     def add(self, entity_id: str, span: Span | None, score: float, evidence: str | None = None) -> None:
         bucket = self.spans.get(entity_id)
@@ -285,8 +299,12 @@ class _Collector:
             bucket = self.spans[entity_id] = {}
         if span is not None:
             bucket[span] = None
-        if evidence and evidence not in self.evidence[entity_id]:
-            self.evidence[entity_id].append(evidence)
+        if evidence:
+            known = self.evidence.get(entity_id)
+            if known is None:
+                self.evidence[entity_id] = [evidence]
+            elif evidence not in known:
+                known.append(evidence)
         # Scores are never negative: the same as max() with the default 0.0.
         if score > self.score.get(entity_id, 0.0):
             self.score[entity_id] = score
@@ -309,13 +327,23 @@ class Tagger:
             exact[scan_form(key)].add(key)
         self._keys: list[_Key] = []
         for form, senses in merged.items():
-            self._automaton.add_word(form, len(self._keys))
+            # A key that is no stem only ever counts as a whole word: with a space after it the
+            # automaton reports no hit inside longer words (" ru" in " russia"), about half of
+            # all hits on news text. Keys ending in punctuation already end in a space; and a
+            # form whose spaced copy is another key's form ("u.s" beside "u.s.") stays bare.
+            spaced = not form.endswith(" ") and not any(s.prefix for s in senses) and form + " " not in merged
             # Keys with punctuation ("u.s.", "la.") must match it exactly, not just any
             # non-word character; keys ending in it ("u.s.") have their right boundary built in.
             punct = frozenset(exact[form]) if any(k != form[1:] for k in exact[form]) else None
-            self._keys.append(_Key.build(form, senses, punct))
+            entry = _Key.build(len(self._keys), form, senses, punct, spaced=spaced)
+            self._keys.append(entry)
+            self._automaton.add_word(form + " " if spaced else form, entry)
         self._automaton.make_automaton()
         self._regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
+        # Per region: its members, and those that are countries (two-letter ids).
+        self._region_members = [
+            (e, frozenset(e.members), frozenset(m for m in e.members if len(m) == 2)) for e in self._regions
+        ]
         self._metonyms = {
             e.id: actor
             for e in kb.entities.values()
@@ -348,47 +376,75 @@ class Tagger:
         offsets = norm.offsets
         n = len(scan)
         found: list[_Match] = []
-        keys = self._keys
         cache = self._reading_cache
-        for end_idx, value in self._automaton.iter(scan):
-            key = keys[value]
-            end = end_idx + 1  # exclusive, in scan coordinates
-            if key.closed or end >= n or scan[end] == " ":
-                word_end = end
-                by_case = key.whole
+        rank = _FIELD_ORDER[fld]
+        # The space after the text lets a spaced key match the last word.
+        key: _Key
+        for end_idx, key in self._automaton.iter(scan + " "):
+            if key.plain:
+                # The common case, a whole word with nothing more to check: the general
+                # path below, less what cannot apply.
+                start = end_idx - key.length
+                m_end = end_idx - 1
                 stem = 0
+                cased = key.cased
+                upper = cased == 2
             else:
-                if not key.stem:
+                if key.spaced:
+                    end = word_end = end_idx  # exclusive, in scan coordinates: the space after the word
+                    by_case = key.whole
+                    stem = 0
+                else:
+                    if end_idx >= n:
+                        continue  # only spaced keys may use the space after the text
+                    end = end_idx + 1  # exclusive, in scan coordinates
+                    if key.closed or end >= n or scan[end] == " ":
+                        word_end = end
+                        by_case = key.whole
+                        stem = 0
+                    else:
+                        if not key.stem:
+                            continue
+                        word_end = scan.find(" ", end)
+                        if word_end < 0:
+                            word_end = n
+                        by_case = key.partial
+                        stem = 3
+                # Scan index i is normalized index i - 1; the key's leading space sits on the
+                # character before the word, so the word starts at normalized index end - klen + 1.
+                start = end - key.length
+                if key.punct is not None and ntext[start : end - 1] not in key.punct:
                     continue
-                word_end = scan.find(" ", end)
-                if word_end < 0:
-                    word_end = n
-                by_case = key.partial
-                stem = 3
-            # Scan index i is normalized index i - 1; the key's leading space sits on the
-            # character before the word, so the word starts at normalized index end - klen + 1.
-            start = end - key.length
-            if key.punct is not None and ntext[start : end - 1] not in key.punct:
-                continue
-            m_end = word_end - 1
-            if key.closed:
-                m_end = _rstrip(ntext, start, m_end)
-            o_start, o_end = (start, m_end) if offsets is None else span(start, m_end)
+                m_end = word_end - 1
+                if key.closed:
+                    m_end = _rstrip(ntext, start, m_end)
+                cased = 1 if by_case[1] or by_case[2] else 0
+                upper = bool(by_case[2])
+            if offsets is None:
+                o_start = start
+                o_end = m_end
+            else:
+                o_start, o_end = span(start, m_end)
             # Case level: 1 when the original starts upper-case, 2 when it has no lower-case letter.
             level = 0
-            if (by_case[1] or by_case[2]) and orig[o_start].isupper():
+            if cased and orig[o_start].isupper():
                 level = 1
-                if by_case[2] and not any(c.islower() for c in orig[o_start:o_end]):
+                if upper and not any(c.islower() for c in orig[o_start:o_end]):
                     level = 2
-            readings = cache.get(value * 6 + stem + level)
+            readings = cache.get(key.index * 6 + stem + level)
             if readings is None:
-                readings = self._readings(value, stem, level)
-            if not readings:
-                continue
-            surface = ntext[start:m_end]
-            found.extend(
-                _Match(fld, o_start, o_end, start, m_end, r, r.layer, orig, surface) for r in readings
-            )
+                readings = self._readings(key.index, stem, level)
+            if len(readings) == 1:
+                r = readings[0]
+                found.append(
+                    _Match(fld, rank, o_start, o_end, start, m_end, r, r.layer, orig, ntext[start:m_end])
+                )
+            elif readings:
+                surface = ntext[start:m_end]
+                found.extend(
+                    _Match(fld, rank, o_start, o_end, start, m_end, r, r.layer, orig, surface)
+                    for r in readings
+                )
         return _longest(found)
 
     def _readings(self, value: int, stem: int, level: int) -> tuple[_Reading, ...]:
@@ -424,7 +480,10 @@ class Tagger:
             small_cities=all(not c.capital for c in names) and all(c.type == "city" for c in names),
             metonym=next((self._metonyms[c.id] for c in names if c.id in self._metonyms), None),
             qualifier=frozenset({c.country for c in subs if c.country} | {c.id for c in subs}),
-            scoring=tuple((c, self._prior(c), _admin1_key(c)) for c in names),
+            scoring=tuple(
+                (c, self._prior(c), _admin1_key(c), c.country, 0.5 if c.type == "country" else 1.0)
+                for c in names
+            ),
         )
 
     # --- tagging --------------------------------------------------------------
@@ -476,7 +535,7 @@ class Tagger:
         claimed_cov: dict[TextField, bytearray] = {}
         for m in matches:
             if m.layer in {1, 2}:
-                claimed.add((m.field, m.start, m.end))
+                claimed.add((m.rank, m.start, m.end))
                 cov = claimed_cov.get(m.field)
                 if cov is None:
                     cov = claimed_cov[m.field] = bytearray(len(norms[m.field].original))
@@ -493,7 +552,7 @@ class Tagger:
             named = bool(r.names)
             if named and claimed:
                 cov = claimed_cov.get(m.field)
-                if (m.field, m.start, m.end) in claimed or (
+                if (m.rank, m.start, m.end) in claimed or (
                     not r.has_country and cov is not None and 0 not in cov[m.start : m.end]
                 ):
                     named = False
@@ -523,11 +582,19 @@ class Tagger:
     ) -> list[_Match]:
         """Resolve place names in context; collect places and metonymic actors; return namesakes."""
         state_of = self._kb.state_of
-        # Context: countries and subdivisions of unambiguous places, plus the dateline.
-        context = _Context()
+        # Context: countries and subdivisions of unambiguous places, plus the dateline. The
+        # weights are halves and wholes, so adding a name's occurrences at once is exact.
+        unambiguous: dict[int, list[Any]] = {}  # id(reading) -> [reading, occurrences]
         for m in place_matches:
             if m.reading.one_country:
-                context.add(m.reading.names[0])
+                seen = unambiguous.get(id(m.reading))
+                if seen is None:
+                    unambiguous[id(m.reading)] = [m.reading, 1]
+                else:
+                    seen[1] += 1
+        context = _Context()
+        for reading, n in unambiguous.values():
+            context.add(reading.names[0], count=n)
         for _m, code in demonym_matches:
             context.countries[code] += 0.5
         dateline_place = self._dateline(story, context)
@@ -537,12 +604,13 @@ class Tagger:
         for m, q in _qualifiers(place_matches, norms):
             quals[m.norm_surface] |= q
         namesakes: list[_Match] = []
-        if quals:
+        qualified = {surface for surface, q in quals.items() if q}
+        if qualified:
             # A qualifier none of the readings fits ("Glasgow, Mont."): a namesake we do not know.
             namesakes = [
                 m
                 for m in place_matches
-                if quals.get(m.norm_surface)
+                if m.norm_surface in qualified
                 and not any(_qualifies(c, quals[m.norm_surface]) for c in m.reading.names)
             ]
             if namesakes:
@@ -550,29 +618,38 @@ class Tagger:
                 place_matches = [m for m in place_matches if id(m) not in unknown]
         no_quals: frozenset[str] = frozenset()
 
-        # Two passes, each resolving every distinct name once (one sense per story): the
-        # first with the unambiguous names as context, the second with every first reading.
-        memo: dict[str, tuple[Entity, float, bool | None]] = {}
+        # Two passes, each resolving every distinct name once (one sense per story) with the
+        # readings of its first occurrence: the first with the unambiguous names as context,
+        # the second with every first reading.
+        first: dict[str, _Match] = {}
+        occurrences: dict[str, int] = {}
         for m in place_matches:
-            if m.norm_surface not in memo:
-                memo[m.norm_surface] = _resolve(m.reading, context, quals.get(m.norm_surface, no_quals))
+            n = occurrences.get(m.norm_surface)
+            if n is None:
+                first[m.norm_surface] = m
+                occurrences[m.norm_surface] = 1
+            else:
+                occurrences[m.norm_surface] = n + 1
+        memo = {
+            surface: _resolve(m.reading, context, quals.get(surface, no_quals))
+            for surface, m in first.items()
+        }
         context2 = _Context()
-        for m in place_matches:
-            ent, _conf, ok = memo[m.norm_surface]
+        for surface, (ent, _conf, ok) in memo.items():
             if ok:
-                context2.add(ent)
+                context2.add(ent, count=occurrences[surface])
         for code, w in context.countries.items():
             context2.countries[code] += 0 if code in context2.countries else w
         if dateline_place is not None:
             context2.add(dateline_place)
-        memo = {}
-        for m in place_matches:
-            if m.norm_surface not in memo:
-                memo[m.norm_surface] = _resolve(
-                    m.reading, context2, quals.get(m.norm_surface, no_quals), exclude_self=True
-                )
+        memo = {
+            surface: _resolve(m.reading, context2, quals.get(surface, no_quals), exclude_self=True)
+            for surface, m in first.items()
+        }
 
         metonyms = self._metonyms
+        place_spans = places.spans
+        place_scores = places.score
         for m in place_matches:
             ent, confidence, corroborated = memo[m.norm_surface]
             if corroborated is None and m.before is not None and m.before[0] in _NAMESAKE_CUES:
@@ -587,7 +664,13 @@ class Tagger:
             if metonym_of is not None and acts:
                 actors.add(metonym_of, m.span, 0.85, f"metonym: {m.surface}")
                 continue
-            places.add(ent.id, m.span, confidence)
+            # places.add(ent.id, m.span, confidence), inline: once per place name.
+            bucket = place_spans.get(ent.id)
+            if bucket is None:
+                bucket = place_spans[ent.id] = {}
+            bucket[m.rank, m.start, m.end] = None
+            if confidence > place_scores.get(ent.id, 0.0):
+                place_scores[ent.id] = confidence
             if state is not None and acts:
                 actors.add(state, m.span, 0.75)
 
@@ -603,6 +686,7 @@ class Tagger:
     ) -> None:
         """Actors, region phrases and topic triggers: their matches are their mentions."""
         kb = self._kb
+        topic_spans = topics.spans
         for m in matches:
             if m.layer == 1:
                 for s in m.senses:
@@ -616,8 +700,13 @@ class Tagger:
                 for s in m.senses:
                     regions.add(s.entity, m.span, 0.9)
             elif m.layer == 3:
+                # topics.add(s.entity, m.span, 0.0): a topic's score is never used.
+                span = m.span
                 for s in m.senses:
-                    topics.add(s.entity, m.span, 0.0)
+                    bucket = topic_spans.get(s.entity)
+                    if bucket is None:
+                        bucket = topic_spans[s.entity] = {}
+                    bucket[span] = None
 
     def _prior(self, ent: Entity) -> float:
         """Log-prior of a reading: countries, then subdivisions, then cities by population."""
@@ -654,45 +743,60 @@ class Tagger:
 
     def _place_tags(self, places: _Collector, texts: dict[TextField, str]) -> tuple[Tag, ...]:
         tags = []
+        entities = self._kb.entities
+        scores = places.score
+        evidence_of = places.evidence
         for eid, spans in places.spans.items():
-            ent = self._kb.entities[eid]
-            score = places.score[eid]
-            if spans and "demonym" in places.evidence[eid] and score > 0.5:
-                places.evidence[eid].remove("demonym")  # named as well: the demonyms only add support
+            score = scores.get(eid, 0.0)
+            evidence = evidence_of.get(eid, [])
+            if spans and "demonym" in evidence and score > 0.5:
+                evidence.remove("demonym")  # named as well: the demonyms only add support
             boost = 0.05 * max(0, len(spans) - 1)
-            tags.append(_tag(ent, _mentions(spans, texts), min(1.0, score + boost), places.evidence[eid]))
-        return tuple(sorted(tags, key=_order))
+            tags.append(_tag(entities[eid], _mentions(spans, texts), min(1.0, score + boost), evidence))
+        return _sorted(tags)
 
     def _tags(self, col: _Collector, texts: dict[TextField, str], on: str | None = None) -> tuple[Tag, ...]:
-        tags = [
-            _tag(
-                self._kb.entities[eid],
-                _mentions(spans, texts),
-                min(1.0, col.score[eid] + 0.02 * max(0, len(spans) - 1)),
-                [*col.evidence[eid], *_roles(self._kb.entities[eid], on)],
-                aliases=self._kb.entities[eid].aliases[:_MAX_TAG_ALIASES],
+        tags = []
+        entities = self._kb.entities
+        scores = col.score
+        evidence_of = col.evidence
+        for eid, spans in col.spans.items():
+            ent = entities[eid]
+            evidence = evidence_of.get(eid, [])
+            if ent.roles:
+                evidence = [*evidence, *_roles(ent, on)]
+            tags.append(
+                _tag(
+                    ent,
+                    _mentions(spans, texts),
+                    min(1.0, scores.get(eid, 0.0) + 0.02 * max(0, len(spans) - 1)),
+                    evidence,
+                    aliases=ent.aliases[:_MAX_TAG_ALIASES],
+                )
             )
-            for eid, spans in col.spans.items()
-        ]
-        return tuple(sorted(tags, key=_order))
+        return _sorted(tags)
 
     def _topic_tags(self, col: _Collector, texts: dict[TextField, str]) -> tuple[Tag, ...]:
         tags = []
+        entities = self._kb.entities
         for eid, spans in col.spans.items():
             ms = _mentions(spans, texts)
             # Each distinct trigger word adds evidence; one word alone is weak.
             distinct = len({m.text.casefold() for m in ms})
             confidence = round(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)), 3)
-            tags.append(_tag(self._kb.entities[eid], ms, confidence, ()))
-        return tuple(sorted(tags, key=_order))
+            tags.append(_tag(entities[eid], ms, confidence, ()))
+        return _sorted(tags)
 
     def _regions_by_members(self, place_tags: tuple[Tag, ...], regions: _Collector) -> None:
         present = {t.id for t in place_tags} | {
             t.country for t in place_tags if t.country and t.type != "country"
         }
         named = {t.id for t in place_tags}
-        for ent in self._regions:
-            hit = [mid for mid in ent.members if mid in named or (len(mid) == 2 and mid in present)]
+        for ent, members, country_members in self._region_members:
+            if named.isdisjoint(members) and present.isdisjoint(country_members):
+                hit = []  # the common case: no member named at all
+            else:
+                hit = [mid for mid in ent.members if mid in named or (len(mid) == 2 and mid in present)]
             if len(hit) >= ent.min_members:
                 names = [self._kb.entities[h].name for h in hit if h in self._kb.entities]
                 regions.add(ent.id, None, min(0.9, 0.5 + 0.1 * len(hit)), "members: " + ", ".join(names))
@@ -713,16 +817,28 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
-def _order(tag: Tag) -> tuple[float, str]:
-    return (-tag.confidence, tag.id)
+def _sorted(tags: list[Tag]) -> tuple[Tag, ...]:
+    """By confidence, highest first, then id: two stable sorts with C-level keys."""
+    tags.sort(key=_tag_id)
+    tags.sort(key=_tag_confidence, reverse=True)
+    return tuple(tags)
 
 
-def _mentions(spans: dict[Span, None], texts: dict[TextField, str]) -> list[Mention]:
-    return [_mention(f, s, e, texts[f][s:e]) for f, s, e in sorted(spans, key=_span_order)]
+_tag_id = attrgetter("id")
+_tag_confidence = attrgetter("confidence")
 
 
-def _span_order(span: Span) -> tuple[int, int]:
-    return (_FIELD_ORDER[span[0]], span[1])
+def _mentions(spans: dict[Span, None], texts: dict[TextField, str]) -> tuple[Mention, ...]:
+    """Mentions in story order (spans that start together: in the order they were found)."""
+    ordered = sorted(spans, key=_span_order) if len(spans) > 1 else spans
+    out = []
+    for r, s, e in ordered:
+        f = FIELDS[r]
+        out.append(_new_model(Mention, {"field": f, "start": s, "end": e, "text": texts[f][s:e]}))
+    return tuple(out)
+
+
+_span_order = itemgetter(0, 1)
 
 
 def _roles(ent: Entity, on: str | None) -> list[str]:
@@ -736,7 +852,7 @@ def _roles(ent: Entity, on: str | None) -> list[str]:
 
 def _tag(
     ent: Entity,
-    mentions: list[Mention],
+    mentions: tuple[Mention, ...],
     confidence: float,
     evidence: Iterable[str],
     aliases: tuple[str, ...] = (),
@@ -750,7 +866,7 @@ def _tag(
             "aliases": aliases,
             "country": ent.country,
             "confidence": round(max(0.0, min(1.0, confidence)), 3),
-            "mentions": tuple(mentions),
+            "mentions": mentions,
             "evidence": tuple(evidence),
         },
     )
@@ -816,33 +932,46 @@ _check_new_model()
 def _longest(found: list[_Match]) -> list[_Match]:
     """Per layer, keep the longest matches that do not overlap (ties: leftmost).
 
-    ``found`` holds the matches of one field; the result is in text order.
+    ``found`` holds the matches of one field; the result is in text order (the order of
+    matches of different layers that start at the same place is of no consequence).
+    Most matches overlap nothing of their layer; only runs of overlapping ones ("Kharkiv"
+    in "Kharkiv Oblast") need choosing between, and each run on its own.
     """
-    out: list[_Match] = []
-    by_layer: dict[int, list[_Match]] = {}
+    found.sort(key=_n_start_of)
+    # Per layer (0-3): the current run of overlapping matches, and where it ends.
+    runs: list[list[_Match]] = [[], [], [], []]
+    reach = [-1, -1, -1, -1]
+    dropped: set[int] = set()
     for m in found:
-        group = by_layer.get(m.layer)
-        if group is None:
-            by_layer[m.layer] = [m]
-        else:
-            group.append(m)
-    for group in by_layer.values():
-        if len(group) == 1:
-            out.append(group[0])
+        layer = m.layer
+        if m.n_start < reach[layer]:
+            runs[layer].append(m)
+            reach[layer] = max(reach[layer], m.n_end)
             continue
-        starts: list[int] = []
-        ends: list[int] = []
-        for m in sorted(group, key=_longest_first):
-            i = bisect_left(starts, m.n_start)
-            if i > 0 and ends[i - 1] > m.n_start:
-                continue
-            if i < len(starts) and starts[i] < m.n_end:
-                continue
-            starts.insert(i, m.n_start)
-            ends.insert(i, m.n_end)
-            out.append(m)
-    out.sort(key=_start_of)
-    return out
+        if len(runs[layer]) > 1:
+            _drop_shorter(runs[layer], dropped)
+        runs[layer] = [m]
+        reach[layer] = m.n_end
+    for run in runs:
+        if len(run) > 1:
+            _drop_shorter(run, dropped)
+    return [m for m in found if id(m) not in dropped] if dropped else found
+
+
+def _drop_shorter(run: list[_Match], dropped: set[int]) -> None:
+    """Longest first (ties: leftmost), drop each match that overlaps one already kept."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in sorted(run, key=_longest_first):
+        i = bisect_left(starts, m.n_start)
+        if (i > 0 and ends[i - 1] > m.n_start) or (i < len(starts) and starts[i] < m.n_end):
+            dropped.add(id(m))
+            continue
+        starts.insert(i, m.n_start)
+        ends.insert(i, m.n_end)
+
+
+_n_start_of = attrgetter("n_start")
 
 
 def _longest_first(m: _Match) -> int:
@@ -850,32 +979,27 @@ def _longest_first(m: _Match) -> int:
     return ((m.n_start - m.n_end) << 32) + m.n_start
 
 
-def _start_of(m: _Match) -> int:
-    return m.start
-
-
-_LAST_BREAK = re.compile(r".*[^\w'.-]", re.DOTALL)  # greedy: ends just after the last non-word char
+_WORD_RUN = re.compile(r"[\w'.-]*")  # matched on the reversed text: a word's characters, last first
 _AFTER = re.compile(r"[ \t]*([\w'-]*)")
 _WINDOW = 48  # words are short: look this far back for one
 
 
-def _word_before(norm: NormalizedText, pos: int, skip: int = 0) -> tuple[str, int]:
-    """The word ending before ``pos`` (normalized) and its start; skips ``skip`` more words."""
-    text = norm.text
-    word = ""
-    i = pos
-    for _ in range(skip + 1):
-        lo = max(0, i - _WINDOW)
-        seg = text[lo:i].rstrip(" \t")
-        brk = _LAST_BREAK.match(seg)
-        start = brk.end() if brk else 0
-        word, i = seg[start:], lo + start
-        if not word:
-            break
-    return word, i
+def _word_before(norm: NormalizedText, pos: int) -> Word:
+    """The word ending before ``pos`` (normalized, spaces and tabs skipped) and its start."""
+    lo = pos - _WINDOW if pos > _WINDOW else 0
+    seg = norm.text[lo:pos].rstrip(" \t")
+    # The run of word characters (with ' . -) at the end of seg: matched forwards on seg
+    # reversed, which is far cheaper than a regex that has to find the last break.
+    run = _WORD_RUN.match(seg[::-1])
+    start = len(seg) - (run.end() if run else 0)
+    return seg[start:], lo + start
 
 
 def _word_after(norm: NormalizedText, pos: int) -> tuple[str, int]:
+    """The word starting after ``pos`` (normalized, spaces and tabs skipped) and its start."""
+    nxt = norm.text[pos : pos + 1]
+    if nxt and nxt not in " \t'-_" and not nxt.isalnum():
+        return "", pos  # punctuation right after: no word (what _AFTER finds, sooner)
     found = _AFTER.match(norm.text, pos)
     if found is None:
         return "", pos
@@ -897,16 +1021,16 @@ def _sentence_start(norm: NormalizedText, npos: int) -> bool:
 
 def _looks_like_person(norm: NormalizedText, m: _Match, before: Word, after: Word) -> bool:
     word, pos = before
-    if word in _PERSON_TITLES or word.rstrip(".") in _PERSON_TITLES:
+    if word in _PERSON_TITLES or (word.endswith(".") and word.rstrip(".") in _PERSON_TITLES):
         return True
     # "Michael Jordan": a capitalised word right before, not a function word, not sentence-initial.
-    gap = norm.text[pos + len(word) : m.n_start]
+    # (The same tests as ever, the cheap and decisive ones first.)
     if (
         word
-        and gap.strip() == ""
-        and "\n" not in gap
         and word not in _NEUTRAL_BEFORE
         and _orig_char(norm, pos).isupper()
+        and (gap := norm.text[pos + len(word) : m.n_start]).strip() == ""
+        and "\n" not in gap
         and not word.endswith(".")
         # Russian and Ukrainian put a place in the genitive after a noun ("Губернатор Курска"):
         # a capitalised word there is a sentence start far more often than a first name.
@@ -935,6 +1059,8 @@ def _acts(norm: NormalizedText, m: _Match) -> bool:
     prev, ppos = m.before if m.before is not None else _word_before(norm, m.n_start)
     if prev in _ARTICLES:
         prev, ppos = _word_before(norm, ppos)
+    if prev not in _EXCHANGE_PREPS and prev not in _PARTY_PREPS:
+        return False  # the word before that does not matter then
     prev2, _ = _word_before(norm, ppos)
     if prev in _EXCHANGE_PREPS and prev2 in _EXCHANGE_NOUNS:
         return True
@@ -977,14 +1103,15 @@ class _Context:
     admin1: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
     ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, ent: Entity, weight: float = 1.0) -> None:
+    def add(self, ent: Entity, weight: float = 1.0, count: int = 1) -> None:
+        """Add ``count`` mentions of ``ent`` (weights are halves and wholes: sums are exact)."""
         if not ent.country:
             return
         # A sub-national place says more about its country than the country's own name.
-        self.countries[ent.country] += weight * (0.5 if ent.type == "country" else 1.0)
+        self.countries[ent.country] += weight * (0.5 if ent.type == "country" else 1.0) * count
         if ent.type == "subdivision":
-            self.admin1[ent.country, ent.id] += weight
-        self.ids[ent.id] += 1
+            self.admin1[ent.country, ent.id] += weight * count
+        self.ids[ent.id] += count
 
     def support(self, ent: Entity, *, exclude_self: bool = False) -> float:
         if not ent.country:
@@ -1030,26 +1157,50 @@ def _resolve(
 
     Corroborated is None for a likely namesake we do not know (kept in ``unresolved``).
     """
+    countries = context.countries
+    ids = context.ids
     if len(reading.names) == 1:
         # One reading: nothing to score, and no runner-up from another country.
         best = reading.names[0]
-        support = context.support(best, exclude_self=exclude_self)
+        # context.support(best, exclude_self=exclude_self), inline (as below).
+        support = 0.0
+        if best.country:
+            own = 0.0
+            if exclude_self and ids.get(best.id):
+                own = ids[best.id] * (0.5 if best.type == "country" else 1.0)
+            support = max(0.0, countries.get(best.country, 0.0) - own)
         best_score = 0.0
         runner: float | None = None
     else:
-        scored = []
         admin1 = context.admin1
-        for c, prior, c_admin1 in reading.scoring:
-            support = context.support(c, exclude_self=exclude_self)
-            s = prior + _CONTEXT_WEIGHT * math.log10(1 + support)
+        scored = []
+        # The best: highest score, then lowest id (found on the way); the runner-up: the best
+        # score of another country.
+        best = reading.names[0]
+        best_score = -math.inf
+        best_support = 0.0
+        for c, prior, c_admin1, country, own_weight in reading.scoring:
+            # context.support(c, exclude_self=exclude_self), inline: this is the hot loop.
+            if not country:
+                support = 0.0
+            else:
+                own = 0.0
+                if exclude_self and ids.get(c.id):
+                    own = ids[c.id] * own_weight
+                support = max(0.0, countries.get(country, 0.0) - own)
+            s = prior + _CONTEXT_WEIGHT * math.log10(1 + support) if support else prior
             if qualifiers and _qualifies(c, qualifiers):
                 s += _QUALIFIER_BONUS
             if c_admin1 is not None and admin1 and admin1.get(c_admin1):
                 s += _ADMIN1_BONUS
-            scored.append((s, support, c))
-        scored.sort(key=lambda x: (-x[0], x[2].id))
-        best_score, support, best = scored[0]
-        runner = next((s for s, _, c in scored[1:] if c.country != best.country), None)
+            scored.append((s, c))
+            if s > best_score or (s == best_score and c.id < best.id):
+                best_score, best_support, best = s, support, c
+        support = best_support
+        runner = None
+        for s, c in scored:
+            if c.country != best.country and (runner is None or s > runner):
+                runner = s
     qualified = bool(qualifiers) and _qualifies(best, qualifiers)
     corroborated = (
         best.type != "city"
@@ -1070,6 +1221,11 @@ def _resolve(
     return best, round(0.55 + 0.4 * (1 - math.exp(-margin / 2.0)), 3), corroborated
 
 
+_CUE_AUTOMATON = ahocorasick.Automaton()
+for _cue in _UNRESOLVED_CUES:
+    _CUE_AUTOMATON.add_word(f" {_cue} ", len(_cue))  # in scan form: whole words only
+_CUE_AUTOMATON.make_automaton()
+
 _NAME_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’.-]*(?:[ ][^\W\d_][\w'’.-]*)*)")
 
 
@@ -1080,38 +1236,52 @@ def _unresolved(
     namesakes: list[_Match],
 ) -> tuple[Mention, ...]:
     """Capitalised names after "in"/"near"/"под"... that no match covers, and the namesakes."""
-    covered = {fld: bytearray(len(norm.original)) for fld, norm in norms.items()}
-    for m in matches:
-        if m.layer < 3:
-            covered[m.field][m.start : m.end] = b"\x01" * (m.end - m.start)
     out: list[Mention] = [_mention(m.field, m.start, m.end, m.surface) for m in namesakes]
     for fld, norm in norms.items():
         orig = norm.original
-        cov = covered[fld]
-        # str.find per cue word is far cheaper than one regex alternation tried at every position.
-        scan = scans[fld] + " "
-        for cue in _UNRESOLVED_CUES:
-            needle = f" {cue} "
-            i = scan.find(needle)
-            while i >= 0:
-                _, cue_end = norm.span(i, i + len(cue))
-                i = scan.find(needle, i + 1)
-                found = _NAME_AFTER.match(orig, cue_end)
-                if found is None:
-                    continue
-                name: list[str] = []
-                for w in found.group(1).split(" "):
-                    if not w[:1].isupper():
-                        break
-                    name.append(w)
-                first = name[0].rstrip(".").casefold() if name else ""
-                if not name or first in _NOT_PLACES or first in _PERSON_TITLES:
-                    continue
-                start = found.start(1)
-                text = " ".join(name).rstrip(".,;:'’")
-                end = start + len(text)
-                if text and cov.find(1, start, end) < 0:
-                    out.append(_mention(fld, start, end, text))
+        n_orig = len(orig)
+        # What the places, actors and regions cover, once a name needs it: their starts
+        # (the matches are in text order) and the furthest end reached up to each.
+        cov_starts: list[int] | None = None
+        cov_reach: list[int] = []
+        # One pass of a small automaton over the scan form finds every cue word.
+        for last, cue_len in _CUE_AUTOMATON.iter(scans[fld] + " "):
+            i = last - cue_len - 1  # the cue's leading space in scan = the cue's start in text
+            _, cue_end = norm.span(i, i + cue_len)
+            # A name starts with a capital after spaces: most cues ("in the") stop here.
+            j = cue_end
+            while j < n_orig and orig[j] in " \t":
+                j += 1
+            if j in {cue_end, n_orig} or not orig[j].isupper():
+                continue
+            if cov_starts is None:
+                covering = [m for m in matches if m.layer < 3 and m.field == fld]
+                cov_starts = [m.start for m in covering]
+                cov_reach = list(accumulate([m.end for m in covering], max))
+            # A name would start at j: most are places we matched ("in Geneva"), covered there.
+            k = bisect_right(cov_starts, j)
+            if k and cov_reach[k - 1] > j:
+                continue
+            found = _NAME_AFTER.match(orig, cue_end)
+            if found is None:
+                continue
+            name: list[str] = []
+            for w in found.group(1).split(" "):
+                if not w[:1].isupper():
+                    break
+                name.append(w)
+            first = name[0].rstrip(".").casefold() if name else ""
+            if not name or first in _NOT_PLACES or first in _PERSON_TITLES:
+                continue
+            start = found.start(1)
+            text = " ".join(name).rstrip(".,;:'’")
+            end = start + len(text)
+            if not text:
+                continue
+            # Covered when a match that starts before the name's end reaches past its start.
+            i = bisect_left(cov_starts, end)
+            if i == 0 or cov_reach[i - 1] <= start:
+                out.append(_mention(fld, start, end, text))
     return tuple(sorted(set(out), key=lambda x: (_FIELD_ORDER[x.field], x.start)))
 
 
