@@ -38,7 +38,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
+import operator
 import re
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, cast
 
@@ -78,7 +81,7 @@ from alerts.text import (
 from schemas.models import EnrichedStory, MatchedClause, Mention
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Callable, Collection, Iterable
 
     from schemas.models import Tag, TextField
 
@@ -106,6 +109,7 @@ _FIELD_COST: Final = {
     "lang": 1000,
 }
 _PREFIX_COST: Final = 60
+_HEAD: Final = operator.itemgetter(slice(PREFIX_LEN))
 
 
 def term_key(field: str, value: str) -> str:
@@ -148,9 +152,12 @@ class PreparedStory:
         "_keys",
         "_positions",
         "_prefixes",
+        "_reversed_lines",
         "_sorted_tokens",
         "_spans",
+        "_text_mentions",
         "_text_starts",
+        "_token_lines",
         "_wildcards",
         "countries",
         "country_forms",
@@ -192,17 +199,23 @@ class PreparedStory:
         self._exact_keys: frozenset[str] | None = None
         self._wildcards: dict[str, frozenset[str]] = {}
         self._sorted_tokens: list[str] | None = None
+        self._token_lines: str | None = None
+        self._reversed_lines: str | None = None
         # (field, tokens) of a text clause -> where it occurs
         self._text_starts: dict[tuple[str, str], list[int]] = {}
+        # (field, tokens) of a text clause -> its first mentions (for explanations)
+        self._text_mentions: dict[tuple[str, str], tuple[Mention, ...]] = {}
         # (clause, field, min_confidence) -> its explanation: many queries share clauses.
         self._explained: dict[tuple[str, str, float], list[MatchedClause]] = {}
 
-    def tokens_matching(self, pattern: re.Pattern[str], prefix: str) -> frozenset[str]:
-        """The distinct text tokens a wildcard token (``pattern``, literal ``prefix``) matches."""
+    def tokens_matching(self, pattern: re.Pattern[str], prefix: str, suffix: str = "") -> frozenset[str]:
+        """The distinct text tokens a wildcard token matches.
+
+        ``prefix`` and ``suffix`` are the pattern's literal text before its first and after
+        its last wildcard (either may be empty): they narrow the tokens to check.
+        """
         found = self._wildcards.get(pattern.pattern)
         if found is None:
-            fullmatch = pattern.fullmatch
-            pool: Iterable[str] = self.text_set
             if prefix:
                 # Only tokens starting with the prefix can match: a range of the sorted tokens.
                 if self._sorted_tokens is None:
@@ -210,8 +223,23 @@ class PreparedStory:
                 ordered = self._sorted_tokens
                 start = bisect.bisect_left(ordered, prefix)
                 end = bisect.bisect_left(ordered, prefix + "\U0010ffff", start)
+                fullmatch = pattern.fullmatch
                 pool = ordered[start:end]
-            found = frozenset(t for t in pool if t and fullmatch(t))
+                found = frozenset(t for t in pool if t and fullmatch(t))
+            elif suffix:
+                # A leading wildcard: find the suffix as a literal prefix of the reversed
+                # tokens (one C-level search), then check those few tokens.
+                if self._reversed_lines is None:
+                    self._reversed_lines = "\n" + "\n".join(self.text_set)[::-1]
+                fullmatch = pattern.fullmatch
+                hits = (hit[:0:-1] for hit in _suffix_pattern(suffix).findall(self._reversed_lines))
+                found = frozenset(t for t in hits if fullmatch(t))
+            else:
+                # Nothing literal at either end: one C-level scan of all the tokens, one a line.
+                if self._token_lines is None:
+                    self._token_lines = "\n".join(self.text_set)
+                found = frozenset(_line_pattern(pattern).findall(self._token_lines))
+                found = found - {""} if "" in found else found
             self._wildcards[pattern.pattern] = found
         return found
 
@@ -227,11 +255,13 @@ class PreparedStory:
         return (value,) if value else ()
 
     def prefixes(self, field: str) -> frozenset[str]:
-        """The first :data:`PREFIX_LEN` characters of the field's values (for wildcards)."""
+        """The first :data:`PREFIX_LEN` characters of the field's values (for wildcards).
+
+        A value shorter than that gives itself, which no wildcard key equals.
+        """
         found = self._prefixes.get(field)
         if found is None:
-            found = frozenset(v[:PREFIX_LEN] for v in self.values(field) if len(v) >= PREFIX_LEN)
-            self._prefixes[field] = found
+            found = self._prefixes[field] = frozenset(map(_HEAD, self.values(field)))
         return found
 
     def positions(self, token: str) -> list[int]:
@@ -251,6 +281,16 @@ class PreparedStory:
             self._positions[token] = found
         return found
 
+    def first_positions(self, token: str, count: int, limit: int) -> list[int]:
+        """The first ``count`` positions of ``token`` before ``limit`` (scans no further)."""
+        found: list[int] = []
+        index, at = self.text_tokens.index, -1
+        with contextlib.suppress(ValueError):
+            while len(found) < count:
+                at = index(token, at + 1, limit)
+                found.append(at)
+        return found
+
     @property
     def exact_keys(self) -> frozenset[str]:
         """The story's index keys for exact values (no wildcard prefixes)."""
@@ -266,7 +306,12 @@ class PreparedStory:
     def keys(self) -> frozenset[str]:
         """Every index key this story carries (see :attr:`CompiledQuery.required_terms`)."""
         if self._keys is None:
-            prefixes = (prefix_key(field, p) for field in INDEX_FIELDS for p in self.prefixes(field))
+            prefixes = (
+                prefix_key(field, p)
+                for field in INDEX_FIELDS
+                for p in self.prefixes(field)
+                if len(p) == PREFIX_LEN
+            )
             self._keys = self.exact_keys.union(prefixes)
         return self._keys
 
@@ -290,16 +335,48 @@ class PreparedStory:
         return Mention(field=cast("TextField", field), start=start, end=end, text=text[start:end])
 
 
+@functools.lru_cache(maxsize=4096)
+def _line_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (a whole-token wildcard regex) as a regex finding whole lines of a text."""
+    # Without DOTALL, "." stops at a newline: tokens (\w runs) never hold one.
+    return re.compile(f"^(?:{pattern.pattern})$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _suffix_pattern(suffix: str) -> re.Pattern[str]:
+    """Finds, in the reversed newline-joined tokens, each (reversed) token ending in ``suffix``."""
+    return re.compile("\n" + re.escape(suffix[::-1]) + "[^\n]*")
+
+
+def _literal_suffix(pattern: str) -> str:
+    """The literal text after the last wildcard of ``pattern``."""
+    cut = max((i for i, ch in enumerate(pattern) if ch in WILDCARD_CHARS), default=-1)
+    return pattern[cut + 1 :]
+
+
 def _forms(tags: Iterable[Tag]) -> dict[str, list[Tag]]:
     forms: dict[str, list[Tag]] = {}
     for tag in tags:
-        for raw in {tag.id, tag.name, *tag.aliases}:
-            form = norm_value(raw)
-            if form:
-                bucket = forms.setdefault(form, [])
-                if not bucket or bucket[-1] is not tag:
-                    bucket.append(tag)
+        key = (tag.id, tag.name, tag.aliases)
+        found = _TAG_FORMS.get(key)
+        if found is None:
+            if len(_TAG_FORMS) >= _TAG_FORMS_SIZE:
+                _TAG_FORMS.clear()
+            normed = dict.fromkeys(norm_value(raw) for raw in (tag.id, tag.name, *tag.aliases))
+            found = _TAG_FORMS[key] = tuple(form for form in normed if form)
+        for form in found:
+            bucket = forms.get(form)
+            if bucket is None:
+                forms[form] = [tag]
+            elif bucket[-1] is not tag:  # the same tag listed twice enters once
+                bucket.append(tag)
     return forms
+
+
+# (id, name, aliases) of a tag -> its distinct normalized forms: stories repeat the same
+# knowledge-base entities, and normalizing is most of the cost of preparing their tags.
+_TAG_FORMS: Final[dict[tuple[str, str, tuple[str, ...]], tuple[str, ...]]] = {}
+_TAG_FORMS_SIZE: Final = 200_000
 
 
 def prepare(story: EnrichedStory | PreparedStory) -> PreparedStory:
@@ -416,7 +493,7 @@ class _Not(_Node):
 class _Leaf(_Node):
     """One field:value clause. ``value`` is normalized; ``regex`` is set for wildcards."""
 
-    __slots__ = ("clause", "field", "regex", "shown", "value")
+    __slots__ = ("__weakref__", "_keys", "clause", "field", "regex", "shown", "value")
 
     def __init__(
         self, field: str, value: str, regex: re.Pattern[str] | None, clause: str, shown: str
@@ -426,6 +503,7 @@ class _Leaf(_Node):
         self.regex = regex
         self.clause = clause
         self.shown = shown
+        self._keys: _Presearch | None = None
 
     def _presearch_value(self, value: str) -> _Presearch:
         if self.regex is None:
@@ -437,6 +515,14 @@ class _Leaf(_Node):
 
     @override
     def presearch(self) -> _Presearch:
+        # Cached: a leaf is shared by every query that writes the same clause (see _LEAVES),
+        # and so are its keys (an AND files a query under one of its children's key sets).
+        found = self._keys
+        if found is None:
+            found = self._keys = self._leaf_presearch()
+        return found
+
+    def _leaf_presearch(self) -> _Presearch:
         return self._presearch_value(self.value)
 
     @override
@@ -564,7 +650,7 @@ class _TextLeaf(_Leaf):
     literal token or the regex of a wildcard token.
     """
 
-    __slots__ = ("literals", "patterns", "prefixes", "toks")
+    __slots__ = ("literals", "patterns", "prefixes", "suffixes", "toks")
 
     def __init__(self, field: str, toks: tuple[str, ...], clause: str, shown: str) -> None:
         patterns = tuple(wildcard_regex(t) if WILDCARD_CHARS & set(t) else None for t in toks)
@@ -573,9 +659,10 @@ class _TextLeaf(_Leaf):
         self.patterns = patterns
         self.literals = frozenset(t for t, p in zip(toks, patterns, strict=True) if p is None)
         self.prefixes = tuple(literal_prefix(t) for t in toks)
+        self.suffixes = tuple(_literal_suffix(t) for t in toks)
 
     @override
-    def presearch(self) -> _Presearch:
+    def _leaf_presearch(self) -> _Presearch:
         if self.literals:
             # The longest literal token: the rarest, roughly.
             return frozenset({term_key(self.field, max(self.literals, key=lambda t: (len(t), t)))})
@@ -597,8 +684,8 @@ class _TextLeaf(_Leaf):
         if not self.literals <= story.text_set:
             return []
         allowed = [
-            None if p is None else story.tokens_matching(p, prefix)
-            for p, prefix in zip(self.patterns, self.prefixes, strict=True)
+            None if p is None else story.tokens_matching(p, prefix, suffix)
+            for p, prefix, suffix in zip(self.patterns, self.prefixes, self.suffixes, strict=True)
         ]
         if any(a is not None and not a for a in allowed):
             return []
@@ -629,9 +716,20 @@ class _TextLeaf(_Leaf):
 
     @override
     def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
-        n = len(self.toks)
-        starts = self._starts(story)[:MAX_TEXT_MENTIONS]
-        return [self._clause(None, tuple(story.mention(i, i + n - 1) for i in starts))]
+        # The mentions depend on the tokens only: shared by every way of writing the clause.
+        key = (self.field, self.value)
+        mentions = story._text_mentions.get(key)  # noqa: SLF001 - the story's cache is for its queries
+        if mentions is None:
+            n = len(self.toks)
+            if n == 1 and self.patterns[0] is None:
+                # A single word: no need to find every occurrence, only the first few.
+                limit = story.title_len if self.field == "title" else len(story.text_tokens)
+                starts = story.first_positions(self.toks[0], MAX_TEXT_MENTIONS, limit)
+            else:
+                starts = self._starts(story)[:MAX_TEXT_MENTIONS]
+            mentions = tuple(story.mention(i, i + n - 1) for i in starts)
+            story._text_mentions[key] = mentions  # noqa: SLF001
+        return [self._clause(None, mentions)]
 
 
 # --------------------------------------------------------------------------- compiled query
@@ -647,7 +745,7 @@ class Match:
 class CompiledQuery:
     """A parsed, validated query: checks stories and lists the terms the index needs."""
 
-    __slots__ = ("_root", "also_required", "clauses", "query", "required_terms")
+    __slots__ = ("_root", "also_required", "clauses", "holds", "query", "required_terms")
 
     def __init__(
         self,
@@ -666,6 +764,9 @@ class CompiledQuery:
         #: For a top-level AND: the key set of another of its children (exact keys only), of
         #: which a matching story also carries one; the index uses it as a second filter.
         self.also_required = also_required
+        #: ``holds(prepared, min_confidence) -> bool``: the bare verify step for a
+        #: :class:`PreparedStory` (no argument handling, no explanation); the index's hot path.
+        self.holds: Callable[[PreparedStory, float], bool] = root.test
 
     @property
     def always_check(self) -> bool:
@@ -684,6 +785,12 @@ class CompiledQuery:
         out: list[MatchedClause] = []
         self._root.explain(prepared, min_confidence, out)
         return Match(tuple(out))
+
+    def explain(self, story: PreparedStory, min_confidence: float = 0.0) -> tuple[MatchedClause, ...]:
+        """Why the query holds on ``story`` (call only when :attr:`holds` says it does)."""
+        out: list[MatchedClause] = []
+        self._root.explain(story, min_confidence, out)
+        return tuple(out)
 
     def __repr__(self) -> str:
         return f"CompiledQuery({self.query!r})"
@@ -813,12 +920,20 @@ class _Compiler:
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
             raise self.fail(f"query has more than {MAX_CLAUSES} clauses", term)
+        # The clause as written determines the leaf (a bare term searches text; a phrase
+        # keeps its quotes): share the leaf of any live query that wrote the same clause.
+        clause = f"{field}:{self.written(term)}" if field else self.written(term)
+        leaf = _LEAVES.get(clause)
+        if leaf is None:
+            leaf = _LEAVES[clause] = self.new_leaf(term, field, clause)
+        return leaf
+
+    def new_leaf(self, term: Term, field: str | None, clause: str) -> _Leaf:
         is_phrase = isinstance(term, Phrase)
         raw = term.value[1:-1] if is_phrase else term.value
         unescaped = re.sub(r"\\(.)", r"\1", raw)
         wildcard = not is_phrase and term.has_wildcard()
         shown = unescaped
-        clause = f"{field}:{self.written(term)}" if field else self.written(term)
         name = field or "text"
         if name in {"text", "title"}:
             toks = tuple(pattern_tokens(unescaped) if wildcard else tokens(unescaped))
@@ -841,3 +956,9 @@ class _Compiler:
         else:
             cls = _ScalarLeaf
         return cls(name, value, regex, clause, shown)
+
+
+# Leaves are immutable and depend only on the clause as written: queries that write the same
+# clause share one leaf (while one of them is alive). In a large index thousands of queries
+# name the same entities, and their leaves are most of its memory.
+_LEAVES: Final[weakref.WeakValueDictionary[str, _Leaf]] = weakref.WeakValueDictionary()

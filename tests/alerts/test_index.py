@@ -182,3 +182,72 @@ class TestIndex:
         for s in SUBS:
             index.add(s)
         assert sorted(s.id for s in index) == sorted(s.id for s in SUBS)
+
+    def test_second_keys_are_counted_per_query(self) -> None:
+        # The story spells out only the values some query uses as a second key.
+        index = SubscriptionIndex()
+        index.add(sub("a", "actor:NATO AND place:Kharkiv"))
+        index.add(sub("b", "gazprom AND place:Kharkiv"))
+        assert ids(index.match(STORY)) == ["a", "b"]
+        index.remove("a")
+        assert ids(index.match(STORY)) == ["b"]
+        index.remove("b")
+        assert index.keys == 0
+        index.add(sub("c", "actor:NATO AND troops"))
+        assert ids(index.match(STORY)) == ["c"]
+
+
+class TestLazyExplanations:
+    def test_explanation_built_once_and_shared_by_a_query(self) -> None:
+        index = SubscriptionIndex()
+        for i in range(3):
+            index.add(sub(f"s{i}", "actor:NATO AND kharkiv"))
+        index.add(sub("strict", "actor:NATO AND kharkiv", min_confidence=0.5))
+        found = index.match(STORY)
+        assert ids(found) == ["s0", "s1", "s2", "strict"]
+        first = found[0].explanation
+        assert [(c.clause, c.tag_id) for c in first] == [("actor:NATO", "Q7184"), ("kharkiv", None)]
+        assert first[1].mentions[0].text == "Kharkiv"
+        assert all(m.explanation is first for m in found[1:3])  # one tuple for the query
+        assert found[3].explanation == first  # another min_confidence: built separately
+        expected = compile_query("actor:NATO AND kharkiv").match(STORY)
+        assert expected is not None
+        assert first == expected.explanation
+
+    def test_match_is_a_value(self) -> None:
+        index = SubscriptionIndex()
+        index.add(sub("x", "title:nato"))
+        (found,) = index.match(STORY)
+        eager = SubscriptionMatch(sub("x", "title:nato"), found.explanation)
+        assert found == eager
+        assert hash(found) == hash(eager)
+        assert found != SubscriptionMatch(sub("x", "title:nato"), ())
+        assert "title:nato" in repr(found)
+
+    def test_leading_wildcards_match_whole_tokens(self) -> None:
+        # Checked against every story with one scan of its tokens.
+        index = SubscriptionIndex()
+        index.add(sub("prom", "*prom"))
+        index.add(sub("mid", "*zpro*"))
+        index.add(sub("part", "*pro"))  # "gazprom" does not end in "pro"
+        index.add(sub("one", "?roops"))
+        index.add(sub("title", "title:*ato"))
+        assert ids(index.match(STORY)) == ["mid", "one", "prom", "title"]
+        (prom,) = (m for m in index.match(STORY) if m.subscription.id == "prom")
+        assert [m.text for m in prom.explanation[0].mentions] == ["Gazprom"]
+
+    def test_group_grows_and_shrinks_with_confidences(self) -> None:
+        # One subscription per query is stored bare; more are grouped by min_confidence.
+        index = SubscriptionIndex()
+        index.add(sub("a", "actor:NATO"))
+        index.add(sub("b", "actor:NATO", 0.95))
+        index.add(sub("c", "actor:NATO", 0.5))
+        assert (index.distinct_queries, ids(index.match(STORY))) == (1, ["a", "c"])
+        index.remove("a")
+        assert ids(index.match(STORY)) == ["c"]
+        index.remove("c")
+        assert ids(index.match(STORY)) == []
+        index.add(sub("b", "actor:NATO"))  # replaces the strict one
+        assert ids(index.match(STORY)) == ["b"]
+        index.remove("b")
+        assert (len(index), index.distinct_queries, index.keys) == (0, 0, 0)
