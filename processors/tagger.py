@@ -40,7 +40,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate, pairwise
+from itertools import pairwise
+from math import log10
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
@@ -258,6 +259,8 @@ class _Key:
     spaced: bool  # added to the automaton with a space after it: it matches whole words only
     plain: bool  # spaced, and no punctuation to check: the scan's fast path
     cased: int  # whole-word senses that need a capital: 0 none, 1 capitalised names, 2 also acronyms
+    # Its readings per (3 if a stem match) + case level, filled by the tagger as they are met.
+    readings: list[tuple[_Reading, ...] | None] = field(default_factory=lambda: [None] * 6, compare=False)
 
     @classmethod
     def build(
@@ -337,7 +340,9 @@ class Tagger:
             punct = frozenset(exact[form]) if any(k != form[1:] for k in exact[form]) else None
             entry = _Key.build(len(self._keys), form, senses, punct, spaced=spaced)
             self._keys.append(entry)
-            self._automaton.add_word(form + " " if spaced else form, entry)
+            # The value: what the fast path needs, unpacked at once, then the key itself.
+            value = (entry.plain, entry.length, entry.cased, entry.readings, entry)
+            self._automaton.add_word(form + " " if spaced else form, value)
         self._automaton.make_automaton()
         self._regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
         # Per region: its members, and those that are countries (two-letter ids).
@@ -354,8 +359,6 @@ class Tagger:
             for e in kb.entities.values()
             if e.kind is Kind.PLACE and e.type == "country" and e.population
         }
-        # (key index * 6 + 3 if a stem match + case level) -> readings; filled as keys are met.
-        self._reading_cache: dict[int, tuple[_Reading, ...]] = {}
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -376,18 +379,19 @@ class Tagger:
         offsets = norm.offsets
         n = len(scan)
         found: list[_Match] = []
-        cache = self._reading_cache
         rank = _FIELD_ORDER[fld]
         # The space after the text lets a spaced key match the last word.
+        append = found.append
+        new_match = _Match
         key: _Key
-        for end_idx, key in self._automaton.iter(scan + " "):
-            if key.plain:
+        for end_idx, (plain, length, key_cased, cached, key) in self._automaton.iter(scan + " "):
+            if plain:
                 # The common case, a whole word with nothing more to check: the general
                 # path below, less what cannot apply.
-                start = end_idx - key.length
+                start = end_idx - length
                 m_end = end_idx - 1
                 stem = 0
-                cased = key.cased
+                cased = key_cased
                 upper = cased == 2
             else:
                 if key.spaced:
@@ -431,13 +435,13 @@ class Tagger:
                 level = 1
                 if upper and not any(c.islower() for c in orig[o_start:o_end]):
                     level = 2
-            readings = cache.get(key.index * 6 + stem + level)
+            readings = cached[stem + level]
             if readings is None:
                 readings = self._readings(key.index, stem, level)
             if len(readings) == 1:
                 r = readings[0]
-                found.append(
-                    _Match(fld, rank, o_start, o_end, start, m_end, r, r.layer, orig, ntext[start:m_end])
+                append(
+                    new_match(fld, rank, o_start, o_end, start, m_end, r, r.layer, orig, ntext[start:m_end])
                 )
             elif readings:
                 surface = ntext[start:m_end]
@@ -460,7 +464,7 @@ class Tagger:
             self._reading(tuple(s for s in kept if s.layer == layer), layer)
             for layer in {s.layer for s in kept}
         )
-        self._reading_cache[value * 6 + stem + level] = out
+        key.readings[stem + level] = out
         return out
 
     def _reading(self, senses: tuple[Sense, ...], layer: int) -> _Reading:
@@ -533,8 +537,12 @@ class Tagger:
         # is that, not a town of the same name; demonyms stay ("Russian" in "Russian troops").
         claimed: set[Span] = set()
         claimed_cov: dict[TextField, bytearray] = {}
+        geo: list[_Match] = []
         for m in matches:
-            if m.layer in {1, 2}:
+            layer = m.layer
+            if layer == 0:
+                geo.append(m)
+            elif layer < 3:
                 claimed.add((m.rank, m.start, m.end))
                 cov = claimed_cov.get(m.field)
                 if cov is None:
@@ -545,9 +553,9 @@ class Tagger:
         person_surfaces: set[str] = set()
         place_matches: list[_Match] = []
         demonym_matches: list[tuple[_Match, str]] = []
-        for m in matches:
-            if m.layer != 0:
-                continue
+        word_run = _WORD_RUN.match
+        word_after = _AFTER.match
+        for m in geo:
             r = m.reading
             named = bool(r.names)
             if named and claimed:
@@ -558,8 +566,22 @@ class Tagger:
                     named = False
             if named:
                 norm = norms[m.field]
-                m.before = before = _word_before(norm, m.n_start)
-                m.after = after = _word_after(norm, m.n_end)
+                text = norm.text
+                # before = _word_before(norm, m.n_start), inline (as after): once per place name.
+                pos = m.n_start
+                lo = pos - _WINDOW if pos > _WINDOW else 0
+                seg = text[lo:pos].rstrip(" \t")
+                start = len(seg) - word_run(seg[::-1]).end()  # type: ignore[union-attr]  # matches ""
+                m.before = before = (seg[start:], lo + start)
+                # after = _word_after(norm, m.n_end)
+                pos = m.n_end
+                nxt = text[pos : pos + 1]
+                if nxt and nxt not in " \t'-_" and not nxt.isalnum():
+                    after = ("", pos)
+                else:
+                    found = word_after(text, pos)
+                    after = ("", pos) if found is None else (found.group(1), found.start(1))
+                m.after = after
                 if _looks_like_person(norm, m, before, after):
                     person_surfaces.add(m.norm_surface)
                     continue
@@ -593,8 +615,7 @@ class Tagger:
                 else:
                     seen[1] += 1
         context = _Context()
-        for reading, n in unambiguous.values():
-            context.add(reading.names[0], count=n)
+        context.add_many((reading.names[0], n) for reading, n in unambiguous.values())
         for _m, code in demonym_matches:
             context.countries[code] += 0.5
         dateline_place = self._dateline(story, context)
@@ -631,13 +652,11 @@ class Tagger:
             else:
                 occurrences[m.norm_surface] = n + 1
         memo = {
-            surface: _resolve(m.reading, context, quals.get(surface, no_quals))
+            surface: _resolve(m.reading, context, quals.get(surface, no_quals), confidence=False)
             for surface, m in first.items()
         }
         context2 = _Context()
-        for surface, (ent, _conf, ok) in memo.items():
-            if ok:
-                context2.add(ent, count=occurrences[surface])
+        context2.add_many((ent, occurrences[surface]) for surface, (ent, _conf, ok) in memo.items() if ok)
         for code, w in context.countries.items():
             context2.countries[code] += 0 if code in context2.countries else w
         if dateline_place is not None:
@@ -685,28 +704,31 @@ class Tagger:
         self, matches: list[_Match], actors: _Collector, regions: _Collector, topics: _Collector
     ) -> None:
         """Actors, region phrases and topic triggers: their matches are their mentions."""
-        kb = self._kb
+        entities = self._kb.entities
         topic_spans = topics.spans
         for m in matches:
-            if m.layer == 1:
-                for s in m.senses:
-                    ent = kb.entities[s.entity]
-                    if s.relation is Relation.METONYM:
-                        actors.add(ent.id, m.span, 0.85, f"metonym: {m.surface}")
-                    else:
-                        full = " " in m.surface.strip() or ent.type != "person"
-                        actors.add(ent.id, m.span, 0.95 if full else 0.8)
-            elif m.layer == 2:
-                for s in m.senses:
-                    regions.add(s.entity, m.span, 0.9)
-            elif m.layer == 3:
-                # topics.add(s.entity, m.span, 0.0): a topic's score is never used.
-                span = m.span
-                for s in m.senses:
+            layer = m.layer
+            if not layer:
+                continue  # places: see _places
+            span = (m.rank, m.start, m.end)
+            if layer == 3:
+                # topics.add(s.entity, span, 0.0): a topic's score is never used.
+                for s in m.reading.senses:
                     bucket = topic_spans.get(s.entity)
                     if bucket is None:
                         bucket = topic_spans[s.entity] = {}
                     bucket[span] = None
+            elif layer == 1:
+                for s in m.reading.senses:
+                    ent = entities[s.entity]
+                    if s.relation is Relation.METONYM:
+                        actors.add(ent.id, span, 0.85, f"metonym: {m.surface}")
+                    else:
+                        full = " " in m.surface.strip() or ent.type != "person"
+                        actors.add(ent.id, span, 0.95 if full else 0.8)
+            else:
+                for s in m.reading.senses:
+                    regions.add(s.entity, span, 0.9)
 
     def _prior(self, ent: Entity) -> float:
         """Log-prior of a reading: countries, then subdivisions, then cities by population."""
@@ -783,7 +805,7 @@ class Tagger:
             ms = _mentions(spans, texts)
             # Each distinct trigger word adds evidence; one word alone is weak.
             distinct = len({m.text.casefold() for m in ms})
-            confidence = round(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)), 3)
+            confidence = _round3(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)))
             tags.append(_tag(entities[eid], ms, confidence, ()))
         return _sorted(tags)
 
@@ -825,16 +847,44 @@ def _sorted(tags: list[Tag]) -> tuple[Tag, ...]:
 
 
 _tag_id = attrgetter("id")
+_ROUNDED: dict[float, float] = {}
+
+
+def _round3(x: float) -> float:
+    """``round(x, 3)``, remembered.
+
+    Rounding a float to digits formats it, and the same few confidences come back all the
+    time. Only positive values are kept (0.0 and -0.0 are equal keys that round differently);
+    the memo is bounded.
+    """
+    r = _ROUNDED.get(x)
+    if r is None:
+        r = round(x, 3)
+        if x > 0.0 and len(_ROUNDED) < 4096:
+            _ROUNDED[x] = r
+    return r
+
+
 _tag_confidence = attrgetter("confidence")
 
 
 def _mentions(spans: dict[Span, None], texts: dict[TextField, str]) -> tuple[Mention, ...]:
     """Mentions in story order (spans that start together: in the order they were found)."""
     ordered = sorted(spans, key=_span_order) if len(spans) > 1 else spans
+    if not _FAST_MODELS:
+        return tuple(_mention(FIELDS[r], s, e, texts[FIELDS[r]][s:e]) for r, s, e in ordered)
+    # _new_model inline, with its setters bound: a story has dozens of mentions.
+    new, set_dict, set_fields = _object_new, _set_dict, _set_fields
+    set_extra, set_private = _set_extra, _set_private
     out = []
     for r, s, e in ordered:
         f = FIELDS[r]
-        out.append(_new_model(Mention, {"field": f, "start": s, "end": e, "text": texts[f][s:e]}))
+        obj = new(Mention)
+        set_dict(obj, {"field": f, "start": s, "end": e, "text": texts[f][s:e]})
+        set_fields(obj, {"field", "start", "end", "text"})
+        set_extra(obj, None)
+        set_private(obj, None)
+        out.append(obj)
     return tuple(out)
 
 
@@ -857,19 +907,29 @@ def _tag(
     evidence: Iterable[str],
     aliases: tuple[str, ...] = (),
 ) -> Tag:
-    return _new_model(
-        Tag,
-        {
-            "id": ent.id,
-            "name": ent.name,
-            "type": ent.type,
-            "aliases": aliases,
-            "country": ent.country,
-            "confidence": round(max(0.0, min(1.0, confidence)), 3),
-            "mentions": mentions,
-            "evidence": tuple(evidence),
-        },
-    )
+    clamped = min(1.0, confidence)
+    values = {
+        "id": ent.id,
+        "name": ent.name,
+        "type": ent.type,
+        "aliases": aliases,
+        "country": ent.country,
+        "confidence": _round3(clamped) if clamped > 0.0 else 0.0,  # round(max(0.0, clamped), 3)
+        "mentions": mentions,
+        "evidence": tuple(evidence),
+    }
+    if not _FAST_MODELS:
+        return _new_model(Tag, values)
+    # _new_model inline: a story has dozens of tags.
+    obj = _object_new(Tag)
+    _set_dict(obj, values)
+    _set_fields(obj, set(_TAG_FIELDS))
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
+_TAG_FIELDS = frozenset(Tag.model_fields)
 
 
 def _mention(fld: TextField, start: int, end: int, text: str) -> Mention:
@@ -889,36 +949,55 @@ def _new_model(cls: type[_ModelT], values: dict[str, Any]) -> _ModelT:
     (checked once at import: see ``_check_new_model``).
     """
     obj = _object_new(cls)
-    _object_setattr(obj, "__dict__", values)
-    _object_setattr(obj, "__pydantic_fields_set__", set(values))
-    _object_setattr(obj, "__pydantic_extra__", None)
-    _object_setattr(obj, "__pydantic_private__", None)
+    _set_dict(obj, values)
+    _set_fields(obj, set(values))
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj
 
 
 _object_new = object.__new__
-_object_setattr = object.__setattr__
+# The setters of BaseModel's slots, called directly: what object.__setattr__ ends up calling,
+# without looking the attribute up through the class first.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_FAST_MODELS = True  # _new_model builds what model_construct would (see _check_new_model)
 
 
 def _check_new_model() -> None:
     """Fall back to ``model_construct`` should pydantic ever build models another way."""
-    global _new_model  # noqa: PLW0603 - chosen once, at import
-    mention = _new_model(Mention, {"field": "body", "start": 0, "end": 1, "text": "x"})
+    global _new_model, _FAST_MODELS  # noqa: PLW0603 - chosen once, at import
     reference = Mention(field="body", start=0, end=1, text="x")
     same = all(
         cls.__pydantic_post_init__ is None
         and not cls.__private_attributes__
         and not cls.__pydantic_root_model__
         for cls in (Tag, Mention)
-    ) and (
+    ) and all(
         mention == reference
         and mention.__dict__ == reference.__dict__
         and mention.__pydantic_fields_set__ == reference.__pydantic_fields_set__
         and mention.__pydantic_extra__ == reference.__pydantic_extra__
         and mention.__pydantic_private__ == reference.__pydantic_private__
         and mention.model_dump_json() == reference.model_dump_json()
+        for mention in (
+            _new_model(Mention, {"field": "body", "start": 0, "end": 1, "text": "x"}),
+            _mentions({(2, 0, 1): None}, {"body": "x"})[0],
+        )
+    )
+    tag = _tag(Entity(id="x", name="X", kind=Kind.PLACE, type="city"), (), 0.5, ())
+    ref_tag = Tag(id="x", name="X", type="city", confidence=0.5)
+    same = (
+        same
+        and tag == ref_tag
+        and tag.__dict__ == ref_tag.__dict__
+        and tag.__pydantic_fields_set__ == ref_tag.model_construct(**tag.__dict__).__pydantic_fields_set__
+        and tag.model_dump_json() == ref_tag.model_dump_json()
     )
     if not same:
+        _FAST_MODELS = False
 
         def _constructed(cls: type[_ModelT], values: dict[str, Any]) -> _ModelT:
             return cls.model_construct(**values)
@@ -938,22 +1017,30 @@ def _longest(found: list[_Match]) -> list[_Match]:
     in "Kharkiv Oblast") need choosing between, and each run on its own.
     """
     found.sort(key=_n_start_of)
-    # Per layer (0-3): the current run of overlapping matches, and where it ends.
-    runs: list[list[_Match]] = [[], [], [], []]
+    # Per layer (0-3): the last match, the current run of overlapping matches (None while the
+    # last overlaps nothing: the common case, with no list to build), and where it ends.
+    last: list[_Match | None] = [None, None, None, None]
+    runs: list[list[_Match] | None] = [None, None, None, None]
     reach = [-1, -1, -1, -1]
     dropped: set[int] = set()
     for m in found:
         layer = m.layer
         if m.n_start < reach[layer]:
-            runs[layer].append(m)
+            run = runs[layer]
+            if run is None:
+                runs[layer] = [last[layer], m]  # type: ignore[list-item]  # reach >= 0: a last
+            else:
+                run.append(m)
             reach[layer] = max(reach[layer], m.n_end)
             continue
-        if len(runs[layer]) > 1:
-            _drop_shorter(runs[layer], dropped)
-        runs[layer] = [m]
+        run = runs[layer]
+        if run is not None:
+            _drop_shorter(run, dropped)
+            runs[layer] = None
+        last[layer] = m
         reach[layer] = m.n_end
     for run in runs:
-        if len(run) > 1:
+        if run is not None:
             _drop_shorter(run, dropped)
     return [m for m in found if id(m) not in dropped] if dropped else found
 
@@ -1113,6 +1200,19 @@ class _Context:
             self.admin1[ent.country, ent.id] += weight * count
         self.ids[ent.id] += count
 
+    def add_many(self, items: Iterable[tuple[Entity, int]]) -> None:
+        """``add(ent, count=n)`` for each (ent, n), in one loop."""
+        countries, admin1, ids = self.countries, self.admin1, self.ids
+        for ent, count in items:
+            country = ent.country
+            if not country:
+                continue
+            kind = ent.type
+            countries[country] += (0.5 if kind == "country" else 1.0) * count
+            if kind == "subdivision":
+                admin1[country, ent.id] += 1.0 * count
+            ids[ent.id] += count
+
     def support(self, ent: Entity, *, exclude_self: bool = False) -> float:
         if not ent.country:
             return 0.0
@@ -1152,10 +1252,13 @@ def _resolve(
     qualifiers: frozenset[str],
     *,
     exclude_self: bool = False,
+    confidence: bool = True,
 ) -> tuple[Entity, float, bool | None]:
     """The likeliest reading of a place name, its confidence, and whether it is corroborated.
 
     Corroborated is None for a likely namesake we do not know (kept in ``unresolved``).
+    With ``confidence=False`` (the first pass, which needs only the reading and whether it
+    is corroborated) no runner-up is looked for and the confidence returned is 0.0.
     """
     countries = context.countries
     ids = context.ids
@@ -1165,14 +1268,15 @@ def _resolve(
         # context.support(best, exclude_self=exclude_self), inline (as below).
         support = 0.0
         if best.country:
-            own = 0.0
-            if exclude_self and ids.get(best.id):
-                own = ids[best.id] * (0.5 if best.type == "country" else 1.0)
-            support = max(0.0, countries.get(best.country, 0.0) - own)
+            support = countries.get(best.country, 0.0)
+            if exclude_self and (n := ids.get(best.id)):
+                support -= n * (0.5 if best.type == "country" else 1.0)
+            if not support > 0.0:  # max(0.0, support)
+                support = 0.0
         best_score = 0.0
         runner: float | None = None
     else:
-        admin1 = context.admin1
+        admin1 = context.admin1 or None
         scored = []
         # The best: highest score, then lowest id (found on the way); the runner-up: the best
         # score of another country.
@@ -1181,26 +1285,27 @@ def _resolve(
         best_support = 0.0
         for c, prior, c_admin1, country, own_weight in reading.scoring:
             # context.support(c, exclude_self=exclude_self), inline: this is the hot loop.
-            if not country:
-                support = 0.0
+            support = countries.get(country, 0.0) if country else 0.0
+            if exclude_self and (n := ids.get(c.id)):
+                support -= n * own_weight
+            if support > 0.0:
+                s = prior + _CONTEXT_WEIGHT * log10(1 + support)
             else:
-                own = 0.0
-                if exclude_self and ids.get(c.id):
-                    own = ids[c.id] * own_weight
-                support = max(0.0, countries.get(country, 0.0) - own)
-            s = prior + _CONTEXT_WEIGHT * math.log10(1 + support) if support else prior
+                support = 0.0  # max(0.0, support)
+                s = prior
             if qualifiers and _qualifies(c, qualifiers):
                 s += _QUALIFIER_BONUS
-            if c_admin1 is not None and admin1 and admin1.get(c_admin1):
+            if admin1 is not None and c_admin1 is not None and admin1.get(c_admin1):
                 s += _ADMIN1_BONUS
             scored.append((s, c))
             if s > best_score or (s == best_score and c.id < best.id):
                 best_score, best_support, best = s, support, c
         support = best_support
         runner = None
-        for s, c in scored:
-            if c.country != best.country and (runner is None or s > runner):
-                runner = s
+        if confidence:
+            for s, c in scored:
+                if c.country != best.country and (runner is None or s > runner):
+                    runner = s
     qualified = bool(qualifiers) and _qualifies(best, qualifiers)
     corroborated = (
         best.type != "city"
@@ -1215,10 +1320,12 @@ def _resolve(
         anchor = max(context.countries.values(), default=0.0)
         if anchor >= _FOREIGN_ANCHOR:
             return best, 0.0, None
+    if not confidence:
+        return best, 0.0, corroborated
     if runner is None:
         return best, 0.9, corroborated
     margin = best_score - runner
-    return best, round(0.55 + 0.4 * (1 - math.exp(-margin / 2.0)), 3), corroborated
+    return best, _round3(0.55 + 0.4 * (1 - math.exp(-margin / 2.0))), corroborated
 
 
 _CUE_AUTOMATON = ahocorasick.Automaton()
@@ -1255,9 +1362,13 @@ def _unresolved(
             if j in {cue_end, n_orig} or not orig[j].isupper():
                 continue
             if cov_starts is None:
-                covering = [m for m in matches if m.layer < 3 and m.field == fld]
-                cov_starts = [m.start for m in covering]
-                cov_reach = list(accumulate([m.end for m in covering], max))
+                cov_starts = []
+                reach = -1
+                for m in matches:
+                    if m.layer < 3 and m.field == fld:
+                        cov_starts.append(m.start)
+                        reach = max(reach, m.end)
+                        cov_reach.append(reach)
             # A name would start at j: most are places we matched ("in Geneva"), covered there.
             k = bisect_right(cov_starts, j)
             if k and cov_reach[k - 1] > j:
