@@ -121,11 +121,13 @@ class TestDevelopingStory:
                 ),
             ],
         )
-        settings = kafka_settings(kafka_bootstrap, topic_prefix, tmp_path / "data", mosquitto).model_copy(
-            update={
-                "subscriptions_file": subs,
-                "alerts": AlertSettings(webhook_secrets={"bob": SecretStr("bob-secret")}, webhook_attempts=2),
-            }
+        settings = kafka_settings(
+            kafka_bootstrap,
+            topic_prefix,
+            tmp_path / "data",
+            mosquitto,
+            subscriptions_file=subs,
+            alerts=AlertSettings(webhook_secrets={"bob": SecretStr("bob-secret")}, webhook_attempts=2),
         )
         async with aiomqtt.Client(
             mosquitto.host, mosquitto.port, username="alice", password=mosquitto.users["alice"]

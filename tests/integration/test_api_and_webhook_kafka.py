@@ -105,13 +105,14 @@ class TestWebhookThroughThePipeline:
                 )
             ],
         )
-        settings = kafka_settings(kafka_bootstrap, topic_prefix, tmp_path / "data", mosquitto).model_copy(
-            update={
-                "subscriptions_file": subs,
-                "alerts": AlertSettings(
-                    webhook_secrets={"bob": SecretStr(SECRET.decode())}, webhook_attempts=4
-                ),
-            }
+        alerts = AlertSettings(webhook_secrets={"bob": SecretStr(SECRET.decode())}, webhook_attempts=4)
+        settings = kafka_settings(
+            kafka_bootstrap,
+            topic_prefix,
+            tmp_path / "data",
+            mosquitto,
+            subscriptions_file=subs,
+            alerts=alerts,
         )
         async with pipeline(settings, ("ingest", "process", "alert", "deliver")):
             (settings.inbox / "seed.txt").write_bytes(seed_text())

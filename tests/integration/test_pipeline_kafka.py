@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 import pytest
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.integration
 
 
 def kafka_settings(
-    bootstrap: str, prefix: str, data_dir: Path, mqtt: MqttBrokerInfo | None = None
+    bootstrap: str, prefix: str, data_dir: Path, mqtt: MqttBrokerInfo | None = None, **update: Any
 ) -> Settings:
+    """Settings for a test on the session's Kafka (and Mosquitto), plus any field given in ``update``."""
     settings = Settings(
         bus="kafka",
         data_dir=data_dir,
@@ -44,7 +46,7 @@ def kafka_settings(
                 )
             }
         )
-    return settings
+    return settings.model_copy(update=update) if update else settings
 
 
 @asynccontextmanager
@@ -89,8 +91,8 @@ class TestStoryToAnalyst:
                 Subscription(id="bob-nato", subscriber="bob", query="actor:NATO"),
             ],
         )
-        settings = kafka_settings(kafka_bootstrap, topic_prefix, tmp_path / "data", mosquitto).model_copy(
-            update={"subscriptions_file": subs}
+        settings = kafka_settings(
+            kafka_bootstrap, topic_prefix, tmp_path / "data", mosquitto, subscriptions_file=subs
         )
         async with aiomqtt.Client(
             mosquitto.host, mosquitto.port, username="alice", password=mosquitto.users["alice"]
