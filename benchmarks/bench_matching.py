@@ -85,22 +85,41 @@ class Vocab:
     def __init__(self, rng: random.Random) -> None:
         self.words = list(dict.fromkeys(word(rng, rng.randint(2, 4)) for _ in range(26_000)))[:20_000]
         self.word_weights = list(itertools.accumulate(1 / (r + 1) for r in range(len(self.words))))
-        codes = list(dict.fromkeys(word(rng, 1)[:1].upper() + rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(2000)))
+        codes = list(
+            dict.fromkeys(
+                word(rng, 1)[:1].upper() + rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(2000)
+            )
+        )
         self.countries = codes[:200]
         self.tags: dict[str, list[Tag]] = {"actors": [], "places": [], "regions": [], "topics": []}
-        for attr, count, kind in (("actors", 2000, "organization"), ("places", 1600, "city"), ("regions", 700, "region"), ("topics", 500, "topic")):
+        for attr, count, kind in (
+            ("actors", 2000, "organization"),
+            ("places", 1600, "city"),
+            ("regions", 700, "region"),
+            ("topics", 500, "topic"),
+        ):
             for i in range(count):
                 name = " ".join(word(rng, rng.randint(2, 3)).title() for _ in range(rng.randint(1, 3)))
                 aliases = tuple(word(rng, 2).upper() for _ in range(rng.choice([0, 0, 1, 2])))
                 country = rng.choice(self.countries) if attr == "places" else None
-                self.tags[attr].append(Tag(id=f"{attr[0]}{i}", name=name, type=kind, aliases=aliases, country=country))
+                self.tags[attr].append(
+                    Tag(id=f"{attr[0]}{i}", name=name, type=kind, aliases=aliases, country=country)
+                )
         for code in self.countries:
             name = word(rng, 3).title()
-            self.tags["places"].append(Tag(id=code, name=name, type="country", country=code, aliases=(name + "ia",)))
+            self.tags["places"].append(
+                Tag(id=code, name=name, type="country", country=code, aliases=(name + "ia",))
+            )
         rng.shuffle(self.tags["places"])
         # Stories mention popular tags more (Zipf s=0.8); analysts follow them too, less steeply (s=0.4).
-        self.story_weights = {attr: list(itertools.accumulate(1 / (r + 1) ** 0.8 for r in range(len(tags)))) for attr, tags in self.tags.items()}
-        self.sub_weights = {attr: list(itertools.accumulate(1 / (r + 1) ** 0.4 for r in range(len(tags)))) for attr, tags in self.tags.items()}
+        self.story_weights = {
+            attr: list(itertools.accumulate(1 / (r + 1) ** 0.8 for r in range(len(tags))))
+            for attr, tags in self.tags.items()
+        }
+        self.sub_weights = {
+            attr: list(itertools.accumulate(1 / (r + 1) ** 0.4 for r in range(len(tags))))
+            for attr, tags in self.tags.items()
+        }
 
     def pick(self, rng: random.Random, attr: str, k: int = 1) -> list[Tag]:
         return rng.choices(self.tags[attr], cum_weights=self.sub_weights[attr], k=k)
@@ -214,7 +233,12 @@ def make_query(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> 
 def make_subscriptions(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> list[Subscription]:
     loose, strict = SubscriptionOptions(), SubscriptionOptions(min_confidence=0.5)
     return [
-        Subscription(id=f"sub-{i:07d}", subscriber=f"analyst-{i % 5000}", query=make_query(rng, vocab, i, mix), options=strict if rng.random() < 0.2 else loose)
+        Subscription(
+            id=f"sub-{i:07d}",
+            subscriber=f"analyst-{i % 5000}",
+            query=make_query(rng, vocab, i, mix),
+            options=strict if rng.random() < 0.2 else loose,
+        )
         for i in range(n)
     ]
 
@@ -223,11 +247,15 @@ def make_story(rng: random.Random, vocab: Vocab, i: int) -> EnrichedStory:
     tags: dict[str, list[Tag]] = {}
     for attr, (lo, hi) in (("actors", (2, 5)), ("places", (2, 4)), ("regions", (0, 1)), ("topics", (1, 2))):
         chosen = {t.id: t for t in vocab.pick_for_story(rng, attr, rng.randint(lo, hi))}
-        tags[attr] = [t.model_copy(update={"confidence": rng.choice([0.3, 0.6, 0.9, 1.0])}) for t in chosen.values()]
+        tags[attr] = [
+            t.model_copy(update={"confidence": rng.choice([0.3, 0.6, 0.9, 1.0])}) for t in chosen.values()
+        ]
     names = [t.name for ts in tags.values() for t in ts]
     body_words = vocab.text(rng, 340) + names
     rng.shuffle(body_words)
-    body = "\n\n".join(" ".join(body_words[p : p + 60]).capitalize() + "." for p in range(0, len(body_words), 60))
+    body = "\n\n".join(
+        " ".join(body_words[p : p + 60]).capitalize() + "." for p in range(0, len(body_words), 60)
+    )
     return EnrichedStory(
         id=f"story-{i}",
         title=" ".join(vocab.text(rng, 8) + names[:2]).capitalize(),
@@ -248,7 +276,9 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * resource.getpagesize()
 
 
-def run_size(n: int, vocab: Vocab, stories: list[EnrichedStory], *, plain_budget_s: float, console: Console, mix: str) -> dict[str, Any]:
+def run_size(
+    n: int, vocab: Vocab, stories: list[EnrichedStory], *, plain_budget_s: float, console: Console, mix: str
+) -> dict[str, Any]:
     rng = random.Random(SEED + n)
     t0 = time.perf_counter()
     subs = make_subscriptions(rng, vocab, n, mix)
@@ -346,7 +376,9 @@ def _time_prepare(stories: list[EnrichedStory]) -> float:
     return (time.process_time() - t0) / len(stories)
 
 
-def stories_for(mix: str, n: int, base: Vocab, base_stories: list[EnrichedStory]) -> tuple[Vocab, list[EnrichedStory]]:
+def stories_for(
+    mix: str, n: int, base: Vocab, base_stories: list[EnrichedStory]
+) -> tuple[Vocab, list[EnrichedStory]]:
     """The vocabulary and stories of a workload at N subscriptions (seeded)."""
     if mix == "scaled":
         vocab = ScaledVocab(base, n / 1000)
@@ -361,11 +393,19 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=1000, help="stories matched by the index per size")
     parser.add_argument("--plain-budget", type=float, default=10.0, help="seconds of plain matching per size")
     parser.add_argument(
-        "--mix", default="broad,scaled",
+        "--mix",
+        default="broad,scaled",
         help="comma-separated workloads: broad (fixed 5k-tag vocabulary), scaled (vocabulary ∝ N), narrow (2-4 clause queries only)",
     )
-    parser.add_argument("--out", type=Path, default=None, help="default: results/matching.json (broad and scaled) or results/matching_<mix>.json")
-    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: MIX:N in this process, JSON on stdout
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: results/matching.json (broad and scaled) or results/matching_<mix>.json",
+    )
+    parser.add_argument(
+        "--one", default=None, help=argparse.SUPPRESS
+    )  # internal: MIX:N in this process, JSON on stdout
     args = parser.parse_args()
     if args.one:
         mix, n = args.one.split(":")
@@ -373,7 +413,14 @@ def main() -> None:
         base = Vocab(rng)
         base_stories = [make_story(rng, base, i) for i in range(args.stories)]
         vocab, stories = stories_for(mix, int(n), base, base_stories)
-        result = run_size(int(n), vocab, stories, plain_budget_s=args.plain_budget, console=Console(stderr=True, width=150), mix=mix)
+        result = run_size(
+            int(n),
+            vocab,
+            stories,
+            plain_budget_s=args.plain_budget,
+            console=Console(stderr=True, width=150),
+            mix=mix,
+        )
         print(json.dumps(result))
         return
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -387,29 +434,62 @@ def main() -> None:
         for n in sizes:
             # A fresh process per size: memory figures are not skewed by memory a previous
             # size freed (or fragmented), and no size inherits another's heap.
-            command = [sys.executable, __file__, "--one", f"{mix}:{n}", "--stories", str(args.stories), "--plain-budget", str(args.plain_budget)]
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                f"{mix}:{n}",
+                "--stories",
+                str(args.stories),
+                "--plain-budget",
+                str(args.plain_budget),
+            ]
             done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
             results.append(json.loads(done.stdout))
         first, last = results[0], results[-1]
         workloads[mix] = {
-            "slowdown_largest_vs_smallest": round(first["index_stories_per_cpu_s"] / last["index_stories_per_cpu_s"], 2),
+            "slowdown_largest_vs_smallest": round(
+                first["index_stories_per_cpu_s"] / last["index_stories_per_cpu_s"], 2
+            ),
             "results": results,
         }
 
-    table = Table(title="Subscription matching: index vs plain evaluation of every query (one core, CPU time)")
+    table = Table(
+        title="Subscription matching: index vs plain evaluation of every query (one core, CPU time)"
+    )
     columns = (
-        "mix", "subs", "build s", "MiB", "B/sub", "index st/s", "unread st/s", "ms mean", "ms p99",
-        "cand/st", "match/st", "plain st/s (n)", "speedup",
+        "mix",
+        "subs",
+        "build s",
+        "MiB",
+        "B/sub",
+        "index st/s",
+        "unread st/s",
+        "ms mean",
+        "ms p99",
+        "cand/st",
+        "match/st",
+        "plain st/s (n)",
+        "speedup",
     )
     for col in columns:
         table.add_column(col, justify="right")
     for mix, w in workloads.items():
         for r in w["results"]:
             table.add_row(
-                mix, f"{r['subscriptions']:,}", f"{r['build_seconds']}", f"{r['index_rss_mib']}", f"{r['index_bytes_per_sub']}",
-                f"{r['index_stories_per_cpu_s']:,}", f"{r['index_stories_per_cpu_s_explanations_unread']:,}",
-                f"{r['index_cpu_ms_mean']}", f"{r['index_cpu_ms_p99']}",
-                f"{r['candidates_per_story']}", f"{r['matches_per_story']}", f"{r['plain_stories_per_cpu_s']} ({r['stories_plain']})", f"{r['speedup']}×",
+                mix,
+                f"{r['subscriptions']:,}",
+                f"{r['build_seconds']}",
+                f"{r['index_rss_mib']}",
+                f"{r['index_bytes_per_sub']}",
+                f"{r['index_stories_per_cpu_s']:,}",
+                f"{r['index_stories_per_cpu_s_explanations_unread']:,}",
+                f"{r['index_cpu_ms_mean']}",
+                f"{r['index_cpu_ms_p99']}",
+                f"{r['candidates_per_story']}",
+                f"{r['matches_per_story']}",
+                f"{r['plain_stories_per_cpu_s']} ({r['stories_plain']})",
+                f"{r['speedup']}×",
             )
         table.add_section()
     console.print(table)

@@ -8,6 +8,7 @@ land on different partitions still meet (see :mod:`processors.cluster`).
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass, field
 
 import structlog
@@ -87,4 +88,7 @@ class ProcessService:
             tg.create_task(follow(self.bus, self.topics.signatures, self.apply_signature, stop, ready=ready))
             await ready.wait()
             log.info("cluster state rebuilt", entries=len(self.clusterer))
+            # The knowledge base and automaton are long-lived (~180k keys): keep the collector
+            # from walking them on every full collection.
+            gc.freeze()
             tg.create_task(stage.run(stop, started=started), name="process-stage")

@@ -45,7 +45,7 @@ from math import log10
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
-import ahocorasick
+import ahocorasick_rs
 from pydantic import BaseModel
 
 from processors.kb import Case, Entity, Kind, KnowledgeBase, Relation, Sense
@@ -211,9 +211,27 @@ class _Reading:
     scoring: tuple[tuple[Entity, float, tuple[str, str] | None, str | None, float], ...] = ()
 
 
-@dataclass(slots=True)
 class _Match:
-    """A raw automaton match, in original-text coordinates."""
+    """A raw automaton match, in original-text coordinates.
+
+    A plain class with its own ``__init__``, not a dataclass: mypyc compiles this one to C,
+    while a dataclass's generated ``__init__`` stays interpreted (a story has ~90 matches).
+    """
+
+    __slots__ = (
+        "after",
+        "before",
+        "end",
+        "field",
+        "layer",
+        "n_end",
+        "n_start",
+        "norm_surface",
+        "rank",
+        "reading",
+        "start",
+        "text",
+    )
 
     field: TextField
     rank: int  # the field's place in FIELDS
@@ -225,8 +243,34 @@ class _Match:
     layer: int
     text: str  # the original field text
     norm_surface: str  # the normalized text of the match
-    before: Word | None = None  # the words around it, once looked at
-    after: Word | None = None
+    before: Word | None  # the words around it, once looked at
+    after: Word | None
+
+    def __init__(  # noqa: PLR0917 - positional on purpose: built once per raw match
+        self,
+        field: TextField,
+        rank: int,
+        start: int,
+        end: int,
+        n_start: int,
+        n_end: int,
+        reading: _Reading,
+        layer: int,
+        text: str,
+        norm_surface: str,
+    ) -> None:
+        self.field = field
+        self.rank = rank
+        self.start = start
+        self.end = end
+        self.n_start = n_start
+        self.n_end = n_end
+        self.reading = reading
+        self.layer = layer
+        self.text = text
+        self.norm_surface = norm_surface
+        self.before = None
+        self.after = None
 
     @property
     def senses(self) -> tuple[Sense, ...]:
@@ -288,13 +332,21 @@ class _Key:
         )
 
 
-@dataclass(slots=True)
+# An automaton value: what the scan's fast path needs (plain, length, case rule, the cache of
+# readings), then the key itself.
+_Value = tuple[bool, int, int, list[tuple[_Reading, ...] | None], _Key]
+
+
 class _Collector:
     """Mention spans, evidence and best score gathered per entity id, then turned into Tags."""
 
-    spans: dict[str, dict[Span, None]] = field(default_factory=dict)  # an ordered set per entity
-    evidence: dict[str, list[str]] = field(default_factory=dict)
-    score: dict[str, float] = field(default_factory=dict)  # absent: 0.0
+    __slots__ = ("evidence", "score", "spans")
+
+    def __init__(self) -> None:
+        # Not a dataclass: see _Match (four of these per story).
+        self.spans: dict[str, dict[Span, None]] = {}  # an ordered set per entity
+        self.evidence: dict[str, list[str]] = {}
+        self.score: dict[str, float] = {}  # absent: 0.0
 
     def add(self, entity_id: str, span: Span | None, score: float, evidence: str | None = None) -> None:
         bucket = self.spans.get(entity_id)
@@ -324,11 +376,13 @@ class Tagger:
             if form.strip():
                 bucket = merged.setdefault(form, [])
                 bucket.extend(s for s in senses if s not in bucket)
-        self._automaton = ahocorasick.Automaton()
         exact: dict[str, set[str]] = defaultdict(set)
         for key in kb.senses:
             exact[scan_form(key)].add(key)
         self._keys: list[_Key] = []
+        patterns: list[str] = []
+        # Per pattern, what the scan's fast path needs, unpacked at once, then the key itself.
+        self._values: list[_Value] = []
         for form, senses in merged.items():
             # A key that is no stem only ever counts as a whole word: with a space after it the
             # automaton reports no hit inside longer words (" ru" in " russia"), about half of
@@ -340,10 +394,13 @@ class Tagger:
             punct = frozenset(exact[form]) if any(k != form[1:] for k in exact[form]) else None
             entry = _Key.build(len(self._keys), form, senses, punct, spaced=spaced)
             self._keys.append(entry)
-            # The value: what the fast path needs, unpacked at once, then the key itself.
-            value = (entry.plain, entry.length, entry.cased, entry.readings, entry)
-            self._automaton.add_word(form + " " if spaced else form, value)
-        self._automaton.make_automaton()
+            self._values.append((entry.plain, entry.length, entry.cased, entry.readings, entry))
+            patterns.append(form + " " if spaced else form)
+        # ahocorasick-rs (the Rust aho-corasick crate ripgrep uses) returns all the matches of
+        # a text in one call, about twice as fast as iterating pyahocorasick's; the matches
+        # and their order are the same (overlapping, by end position).
+        self._patterns = patterns
+        self._automaton = ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
         self._regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
         # Per region: its members, and those that are countries (two-letter ids).
         self._region_members = [
@@ -367,7 +424,7 @@ class Tagger:
 
     def keys(self) -> Iterable[str]:
         """Every key of the automaton, in scan form (for benchmarks and debugging)."""
-        return [str(k) for k in self._automaton]
+        return list(self._patterns)
 
     # --- matching -------------------------------------------------------------
 
@@ -375,16 +432,15 @@ class Tagger:
         """Matches in one field; ``scan`` is ``scan_form(norm.text)``."""
         ntext = norm.text
         orig = norm.original
-        span = norm.span
         offsets = norm.offsets
         n = len(scan)
         found: list[_Match] = []
         rank = _FIELD_ORDER[fld]
+        values = self._values
         # The space after the text lets a spaced key match the last word.
-        append = found.append
-        new_match = _Match
-        key: _Key
-        for end_idx, (plain, length, key_cased, cached, key) in self._automaton.iter(scan + " "):
+        for index, _, hit_end in self._automaton.find_matches_as_indexes(scan + " ", overlapping=True):
+            end_idx = hit_end - 1  # the last character of the hit
+            plain, length, key_cased, cached, key = values[index]
             if plain:
                 # The common case, a whole word with nothing more to check: the general
                 # path below, less what cannot apply.
@@ -428,7 +484,7 @@ class Tagger:
                 o_start = start
                 o_end = m_end
             else:
-                o_start, o_end = span(start, m_end)
+                o_start, o_end = norm.span(start, m_end)
             # Case level: 1 when the original starts upper-case, 2 when it has no lower-case letter.
             level = 0
             if cased and orig[o_start].isupper():
@@ -440,8 +496,8 @@ class Tagger:
                 readings = self._readings(key.index, stem, level)
             if len(readings) == 1:
                 r = readings[0]
-                append(
-                    new_match(fld, rank, o_start, o_end, start, m_end, r, r.layer, orig, ntext[start:m_end])
+                found.append(
+                    _Match(fld, rank, o_start, o_end, start, m_end, r, r.layer, orig, ntext[start:m_end])
                 )
             elif readings:
                 surface = ntext[start:m_end]
@@ -1182,13 +1238,16 @@ def _nationality(norm: NormalizedText, m: _Match) -> bool:
     return bool(word) and _word_before(norm, start)[0] in _PERSON_ROLES
 
 
-@dataclass(slots=True)
 class _Context:
     """Where the story's unambiguous places are: weights per country and subdivision."""
 
-    countries: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    admin1: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
-    ids: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    __slots__ = ("admin1", "countries", "ids")
+
+    def __init__(self) -> None:
+        # Not a dataclass: see _Match.
+        self.countries: defaultdict[str, float] = defaultdict(float)
+        self.admin1: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.ids: defaultdict[str, int] = defaultdict(int)
 
     def add(self, ent: Entity, weight: float = 1.0, count: int = 1) -> None:
         """Add ``count`` mentions of ``ent`` (weights are halves and wholes: sums are exact)."""
@@ -1328,10 +1387,10 @@ def _resolve(
     return best, _round3(0.55 + 0.4 * (1 - math.exp(-margin / 2.0))), corroborated
 
 
-_CUE_AUTOMATON = ahocorasick.Automaton()
-for _cue in _UNRESOLVED_CUES:
-    _CUE_AUTOMATON.add_word(f" {_cue} ", len(_cue))  # in scan form: whole words only
-_CUE_AUTOMATON.make_automaton()
+_CUES = sorted(_UNRESOLVED_CUES)
+# In scan form, with a space either side: whole words only.
+_CUE_AUTOMATON = ahocorasick_rs.AhoCorasick([f" {cue} " for cue in _CUES])
+_CUE_LENGTHS = [len(cue) for cue in _CUES]
 
 _NAME_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’.-]*(?:[ ][^\W\d_][\w'’.-]*)*)")
 
@@ -1352,8 +1411,10 @@ def _unresolved(
         cov_starts: list[int] | None = None
         cov_reach: list[int] = []
         # One pass of a small automaton over the scan form finds every cue word.
-        for last, cue_len in _CUE_AUTOMATON.iter(scans[fld] + " "):
-            i = last - cue_len - 1  # the cue's leading space in scan = the cue's start in text
+        for cue, cue_start, _ in _CUE_AUTOMATON.find_matches_as_indexes(scans[fld] + " ", overlapping=True):
+            # The cue's leading space in scan is at the cue's start in the text.
+            cue_len = _CUE_LENGTHS[cue]
+            i = cue_start
             _, cue_end = norm.span(i, i + cue_len)
             # A name starts with a capital after spaces: most cues ("in the") stop here.
             j = cue_end

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import Final
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _APOSTROPHES = "\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032"
@@ -63,7 +63,6 @@ def normalize_key(text: str) -> str:
     return _subst(_fold(text))
 
 
-@dataclass(frozen=True, slots=True)
 class NormalizedText:
     """A normalized copy of ``original`` and the map from its indices back.
 
@@ -72,9 +71,25 @@ class NormalizedText:
     normalized character ``i``, with one extra entry for the end.
     """
 
-    original: str
-    text: str
-    offsets: tuple[int, ...] | None
+    __slots__ = ("offsets", "original", "text")
+
+    def __init__(self, original: str, text: str, offsets: tuple[int, ...] | None) -> None:
+        # A plain class, not a dataclass: mypyc compiles its __init__ (a dataclass's stays
+        # interpreted), and one is built per field of every story.
+        self.original: Final = original
+        self.text: Final = text
+        self.offsets: Final = offsets
+
+    def __repr__(self) -> str:
+        return f"NormalizedText(original={self.original!r}, text={self.text!r}, offsets={self.offsets!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NormalizedText):
+            return NotImplemented
+        return (self.original, self.text, self.offsets) == (other.original, other.text, other.offsets)
+
+    def __hash__(self) -> int:
+        return hash((self.original, self.text, self.offsets))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized half-open span back to the original text."""

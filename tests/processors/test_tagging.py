@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import processors
 from processors import KnowledgeBase, KnowledgeBaseError, ProcessError, Tagger, Tags, enrich
 from schemas.models import EnrichedStory, Story
 
@@ -530,3 +534,55 @@ class TestRolesByDate:
         )
         actor = next(t for t in tagger.tag(story).actors if t.id == "Q57614")
         assert [e.split(" (")[0] for e in actor.evidence] == [role]
+
+
+@functools.cache
+def _source_tagger() -> Tagger:
+    """The tagger built from ``processors/tagger.py`` itself, beside the compiled one."""
+    path = Path(processors.__file__).with_name("tagger.py")
+    spec = importlib.util.spec_from_file_location("processors._tagger_source", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    source_tagger: Tagger = module.Tagger(KnowledgeBase.load())
+    return source_tagger
+
+
+def _fields(tags: Tags) -> tuple[object, ...]:
+    return (tags.countries, tags.places, tags.regions, tags.actors, tags.topics, tags.unresolved)
+
+
+class TestCompiledBuild:
+    """mypyc compiles the tagger (setup.py): the compiled build must tag exactly as its source."""
+
+    def test_the_build_is_compiled_where_required(self) -> None:
+        # `make test` (hence CI) requires it: a benchmark of the source would mislead.
+        if os.environ.get("WIREWATCH_REQUIRE_COMPILED") == "1":
+            assert processors.COMPILED, "the tagger is not compiled: run `make setup`"
+        assert processors.tagger.__file__ is not None
+        assert processors.tagger.__file__.endswith(".py") is not processors.COMPILED
+
+    @given(st.lists(st.sampled_from(WORDS), max_size=60), st.sampled_from([" ", "  "]))
+    @settings(max_examples=60, deadline=None)
+    def test_compiled_and_source_tag_alike(self, words: list[str], sep: str) -> None:
+        if not processors.COMPILED:
+            pytest.skip("the tagger runs from its source here: nothing to compare")
+        body = sep.join(words)
+        story = Story(id="p", title=body[:60], body=body, source="test", content_hash="h", ingested_at=NOW)
+        assert _fields(_shared_tagger().tag(story)) == _fields(_source_tagger().tag(story))
+
+    def test_compiled_and_source_tag_the_seed_and_samples_alike(self) -> None:
+        if not processors.COMPILED:
+            pytest.skip("the tagger runs from its source here: nothing to compare")
+        samples = [case.values[0] for case in LANGUAGE_CASES]
+        stories = [
+            seed_story(),
+            *(
+                Story(id=str(i), title="", body=str(text), source="test", content_hash="h", ingested_at=NOW)
+                for i, text in enumerate(samples)
+            ),
+        ]
+        for story in stories:
+            assert _fields(_shared_tagger().tag(story)) == _fields(_source_tagger().tag(story)), story.id
