@@ -10,20 +10,22 @@ reference: ``WIREWATCH_PURE=1`` at install time skips the compilation, and
 from __future__ import annotations
 
 import os
+from typing import cast
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 # Modules compiled, each on its own (``separate``): their shared libraries then sit inside
 # the package, where an editable install finds them.
 COMPILED = ["processors/text.py", "processors/kb.py", "processors/tagger.py"]
 
 
-def _extensions() -> list[object]:
+def _extensions() -> list[Extension]:
     if os.environ.get("WIREWATCH_PURE") == "1":
         return []
     from mypyc.build import mypycify  # noqa: PLC0415 - a build-time dependency only
 
-    return list(mypycify(["--follow-imports=silent", *COMPILED], opt_level="3", separate=True))
+    built = mypycify(["--follow-imports=silent", *COMPILED], opt_level="3", separate=True)
+    return cast("list[Extension]", list(built))  # setuptools' Extension when setuptools is imported
 
 
 setup(ext_modules=_extensions())

@@ -17,7 +17,7 @@ from alerts.channels import (
     verify_signature,
 )
 from alerts.errors import AlertError, DeliveryError, QueryError
-from alerts.index import SubscriptionIndex, SubscriptionMatch, match_all_plain
+from alerts.index import SubscriptionIndex, SubscriptionMatch, TermStatistics, match_all_plain
 from alerts.mqtt import MqttChannel, alert_topic
 from alerts.query import CompiledQuery, Match, PreparedStory, compile_query, prepare
 from alerts.state import AlertState, AlertStateError, alert_key
@@ -41,6 +41,7 @@ __all__ = [
     "SubscriptionIndex",
     "SubscriptionMatch",
     "SubscriptionStore",
+    "TermStatistics",
     "WebhookChannel",
     "alert_key",
     "alert_topic",

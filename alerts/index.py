@@ -1,15 +1,21 @@
 """The subscription index: find the subscriptions a story matches without checking them all.
 
-This is the presearcher idea of Lucene's Monitor. Each compiled query names a set of index
-keys one of which any matching story must carry (:attr:`CompiledQuery.required_terms`); the
-index keeps a posting set per key. For a story, the index looks up each of the story's keys
-(:attr:`PreparedStory.keys`: its tag forms, country codes, source, language and text
-tokens), keeps the queries for which the story also carries a key of a second AND clause
-(:attr:`CompiledQuery.also_required`, a cheap filter in the spirit of Monitor's multipass
-presearcher), adds the few that cannot be reduced to keys
-(:attr:`SubscriptionIndex.always_checked`), and verifies each candidate exactly with a bare
-boolean (:attr:`CompiledQuery.holds`). The work per story depends on the story's size and on
-how many subscriptions share its terms, not on how many subscriptions there are.
+This is the presearcher idea of Lucene's Monitor. Each compiled query names sets of index
+keys of which any matching story must carry one (:attr:`CompiledQuery.key_options`: for an
+AND, one per clause); the index files the query under one of them and keeps a posting set
+per key. For a story, the index looks up each of the story's values per field (its tag
+forms, country codes, source, language and text tokens), keeps the queries for which the
+story also carries a value of a second AND clause (a cheap filter in the spirit of
+Monitor's multipass presearcher, checked per field against the story's values), adds the
+few that cannot be reduced to keys (:attr:`SubscriptionIndex.always_checked`), and verifies
+each candidate exactly with a bare boolean (:attr:`CompiledQuery.holds`).
+
+Which clause an AND is filed under decides the work: every story carrying that key looks at
+it. :class:`TermStatistics` (how many of a sample of stories carried each key, as Monitor's
+``TermWeightor`` takes document frequencies) files it under its rarest clause and filters by
+the next rarest; without statistics, static per-field guesses decide. The work per story
+then depends on the story and on how many subscriptions share its rare terms, not on how
+many subscriptions there are.
 
 Identical query strings share one compiled query, verified once per story (per
 ``min_confidence`` in use) for all their subscriptions. A match's explanation is built lazily
@@ -18,16 +24,21 @@ Identical query strings share one compiled query, verified once per story (per
 
 from __future__ import annotations
 
+import sys
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from alerts.errors import QueryError
-from alerts.query import CompiledQuery, PreparedStory, compile_query, prepare
+from alerts.query import CompiledQuery, PreparedStory, compile_query, is_prefix_key, key_cost, prepare
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
     from schemas.models import EnrichedStory, MatchedClause, Subscription
+
+
+# second field ("" for none) -> second value ("" for none) -> the groups filed there
+_BySecond = dict[str, dict[str, tuple["_Group", ...]]]
 
 
 class LazyExplanation:
@@ -92,6 +103,55 @@ class SubscriptionMatch:
         return f"SubscriptionMatch(subscription={self.subscription!r}, explanation={self.explanation!r})"
 
 
+class TermStatistics:
+    """How many of a sample of stories carried each index key: the index's document frequencies.
+
+    The presearch is cheapest when each AND query is filed under its rarest clause: a key
+    that many stories carry makes every one of them look at the queries filed under it.
+    Static costs per field (:func:`alerts.query.key_cost`) are the prior; once stories have
+    been observed, the share of them that carried a key decides (smoothed toward the prior,
+    so that a key seen in none of them is not taken for one that never occurs). Lucene
+    Monitor's ``TermWeightor`` takes such frequencies the same way. Pure data: feed it
+    prepared stories (the alert service feeds it the stories it matches).
+    """
+
+    __slots__ = ("_counts", "stories")
+
+    #: The static prior counts as this many stories.
+    PRIOR_WEIGHT: Final = 20
+    #: ``key_cost`` of a key carried by every story (``lang``): the prior is cost / this.
+    PRIOR_SCALE: Final = 1000
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self.stories = 0
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def observe(self, story: EnrichedStory | PreparedStory) -> None:
+        """Count the index keys ``story`` carries."""
+        counts = self._counts
+        get = counts.get
+        for key in prepare(story).keys:
+            counts[key] = get(key, 0) + 1
+        self.stories += 1
+
+    def frequency(self, key: str) -> float:
+        """The estimated share of stories that carry ``key``."""
+        prior = min(1.0, key_cost(key) / self.PRIOR_SCALE)
+        return (self._counts.get(key, 0) + self.PRIOR_WEIGHT * prior) / (self.stories + self.PRIOR_WEIGHT)
+
+    def cost(self, keys: Iterable[str]) -> float:
+        """The estimated share of stories carrying any of ``keys`` (an upper bound: the sum)."""
+        return sum(map(self.frequency, keys))
+
+
+# Where a group is filed: its first keys (None: checked against every story) and the second
+# keys, as (field, value) pairs, of which a story must carry one too (("", "") for none).
+_Filing = tuple[frozenset[str] | None, tuple[tuple[str, str], ...]]
+
+
 class _Group:
     """The subscriptions sharing one query string: the query is compiled and checked once.
 
@@ -100,11 +160,12 @@ class _Group:
     ``min_confidence`` in use to its subscriptions by id.
     """
 
-    __slots__ = ("compiled", "members")
+    __slots__ = ("compiled", "filed", "members")
 
     def __init__(self, compiled: CompiledQuery, sub: Subscription) -> None:
         self.compiled = compiled
         self.members: Subscription | dict[float, dict[str, Subscription]] = sub
+        self.filed: _Filing = (None, ())
 
     @property
     def size(self) -> int:
@@ -133,20 +194,28 @@ class _Group:
 
 
 class SubscriptionIndex:
-    """Subscriptions indexed by the terms their queries require."""
+    """Subscriptions indexed by the terms their queries require.
 
-    def __init__(self) -> None:
+    With :class:`TermStatistics`, each AND query is filed under its rarest clause and
+    filtered by its next rarest; without, by the static costs of their fields. Either way
+    the matches are the same: only the work to find them differs.
+    """
+
+    def __init__(self, statistics: TermStatistics | None = None) -> None:
+        self._statistics = statistics
+        # Groups still filed by older statistics (see :meth:`use_statistics`), refiled a few at a time.
+        self._refile: list[_Group] = []
         self._subs: dict[str, Subscription] = {}
         self._groups: dict[str, _Group] = {}
-        # field -> normalized value (or wildcard prefix) -> second key -> groups. A group is
-        # filed under each of its required keys, then under each key of ``also_required``
-        # (or under "" if it has none): a story must carry both to make it a candidate.
-        self._postings: dict[str, dict[str, dict[str, tuple[_Group, ...]]]] = {}
-        self._prefix_postings: dict[str, dict[str, dict[str, tuple[_Group, ...]]]] = {}
+        # field -> normalized value (or wildcard prefix) -> second field -> second value ->
+        # groups. A group is filed under each of its required keys, then under each key of
+        # ``also_required`` split into field and value (or under "" -> "" if it has none): a
+        # story must carry both to make it a candidate. Keyed by field at the second level so
+        # that a story's values are intersected per field where a posting needs them, rather
+        # than spelled out as keys for every story (that cost grew with the index).
+        self._postings: dict[str, dict[str, _BySecond]] = {}
+        self._prefix_postings: dict[str, dict[str, _BySecond]] = {}
         self._always: set[_Group] = set()
-        # field -> value -> how many posted groups use ``field:value`` as a second key: a
-        # story spells out only those of its values as keys (not its hundreds of tokens).
-        self._second_values: dict[str, dict[str, int]] = {}
 
     def __len__(self) -> int:
         return len(self._subs)
@@ -197,6 +266,7 @@ class SubscriptionIndex:
         group = self._groups.get(sub.query)
         if group is None:
             group = self._groups[sub.query] = _Group(compiled, sub)
+            group.filed = self._filing(compiled)
             self._post(group, add=True)
         else:
             group.add(sub)
@@ -213,23 +283,62 @@ class SubscriptionIndex:
             self._post(group, add=False)
         return True
 
+    @property
+    def statistics(self) -> TermStatistics | None:
+        """The term statistics that choose where queries are filed, if any."""
+        return self._statistics
+
+    @property
+    def queued_for_refiling(self) -> int:
+        """How many queries wait to be refiled by newer statistics (see :meth:`refile`)."""
+        return len(self._refile)
+
+    def use_statistics(self, statistics: TermStatistics) -> int:
+        """File new queries by ``statistics``; queue the indexed ones for :meth:`refile`.
+
+        Returns how many are queued. Refiling changes no result, only the work per story.
+        """
+        self._statistics = statistics
+        self._refile = list(self._groups.values())
+        return len(self._refile)
+
+    def refile(self, limit: int | None = None) -> int:
+        """Refile up to ``limit`` queued queries (all if None); return how many are still queued.
+
+        A service calls this between stories, so that refiling a million queries never
+        holds up matching for long.
+        """
+        queue = self._refile
+        for _ in range(len(queue) if limit is None else min(limit, len(queue))):
+            group = queue.pop()
+            if self._groups.get(group.compiled.query) is not group:
+                continue  # removed (or replaced) since it was queued
+            filing = self._filing(group.compiled)
+            if filing != group.filed:
+                self._post(group, add=False)
+                group.filed = filing
+                self._post(group, add=True)
+        return len(queue)
+
+    def _filing(self, compiled: CompiledQuery) -> _Filing:
+        """Where to file ``compiled``: its rarest key set, then its rarest exact one after that."""
+        stats = self._statistics
+        options = compiled.key_options
+        if stats is None or len(options) < 2:
+            first, second = compiled.required_terms, compiled.also_required
+        else:
+            ranked = sorted(options, key=lambda keys: (stats.cost(keys), sorted(keys)))
+            first = ranked[0]
+            second = next((ks for ks in ranked[1:] if not any(map(is_prefix_key, ks))), None)
+        seconds = tuple(sorted(_split(key) for key in second)) if second else (("", ""),)
+        return first, seconds
+
     def _post(self, group: _Group, *, add: bool) -> None:
-        """Add ``group`` to (or drop it from) the postings of every key its query requires."""
-        keys = group.compiled.required_terms
+        """Add ``group`` to (or drop it from) the postings of its filing (``group.filed``)."""
+        keys, seconds = group.filed
         if keys is None:
             (self._always.add if add else self._always.discard)(group)
             return
-        seconds = group.compiled.also_required or ("",)
-        for second in group.compiled.also_required or ():
-            field, _, value = second.partition(":")
-            counts = self._second_values.setdefault(field, {})
-            count = counts.get(value, 0) + (1 if add else -1)
-            if count:
-                counts[value] = count
-            else:
-                del counts[value]
-                if not counts:
-                    del self._second_values[field]
         for key in keys:
             field, _, value = key.partition(":")
             table = self._postings
@@ -237,17 +346,20 @@ class SubscriptionIndex:
                 field, table = field[:-1], self._prefix_postings
             by_value = table.setdefault(field, {})
             by_second = by_value.setdefault(value, {})
-            for second in seconds:
+            for second_field, second_value in seconds:
+                by_second_value = by_second.setdefault(second_field, {})
                 # Tuples: most (key, second key) pairs hold one or two queries.
-                groups = by_second.get(second, ())
+                groups = by_second_value.get(second_value, ())
                 if add:
-                    by_second[second] = (*groups, group)
+                    by_second_value[second_value] = (*groups, group)
                     continue
                 rest = tuple(g for g in groups if g is not group)
                 if rest:
-                    by_second[second] = rest
+                    by_second_value[second_value] = rest
                 else:
-                    del by_second[second]
+                    del by_second_value[second_value]
+                    if not by_second_value:
+                        del by_second[second_field]
             if not by_second:
                 del by_value[value]
                 if not by_value:
@@ -255,29 +367,17 @@ class SubscriptionIndex:
 
     def _candidates(self, prepared: PreparedStory) -> set[_Group]:
         found = set(self._always)
-        story_keys: set[str] | None = None
-        for table, values in ((self._postings, prepared.values), (self._prefix_postings, prepared.prefixes)):
+        values = prepared.values
+        for table, first_values in ((self._postings, values), (self._prefix_postings, prepared.prefixes)):
             for field, by_value in table.items():
-                for value in _common(by_value, values(field)):
-                    by_second = by_value[value]
-                    unfiltered = by_second.get("")
-                    if unfiltered is not None:
-                        found.update(unfiltered)
-                        if len(by_second) == 1:
+                for value in _common(by_value, first_values(field)):
+                    for second_field, by_second_value in by_value[value].items():
+                        if not second_field:  # no second clause to check
+                            found.update(by_second_value[""])
                             continue
-                    if story_keys is None:
-                        story_keys = self._second_keys(prepared)
-                    for second in _common(by_second, story_keys):
-                        found.update(by_second[second])
+                        for second in _common(by_second_value, values(second_field)):
+                            found.update(by_second_value[second])
         return found
-
-    def _second_keys(self, prepared: PreparedStory) -> set[str]:
-        """The story's exact keys that some posting uses as a second key."""
-        keys: set[str] = set()
-        for field, used in self._second_values.items():
-            head = f"{field}:"
-            keys.update([head + value for value in _common(used, prepared.values(field))])
-        return keys
 
     def candidates(self, story: EnrichedStory | PreparedStory) -> int:
         """How many distinct queries the presearch would verify for ``story`` (diagnostics)."""
@@ -308,6 +408,12 @@ class SubscriptionIndex:
                     extend([SubscriptionMatch(sub, lazy) for sub in subs.values()])
         matches.sort(key=_BY_ID)
         return matches
+
+
+def _split(key: str) -> tuple[str, str]:
+    """An exact index key as (field, value), the strings shared with every other posting."""
+    field, _, value = key.partition(":")
+    return sys.intern(field), sys.intern(value)
 
 
 def _common(table: dict[str, Any], values: Collection[str]) -> Iterable[str]:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import itertools
 import operator
 import re
 import weakref
@@ -71,17 +72,17 @@ from typing_extensions import override
 from alerts.errors import QueryError
 from alerts.text import (
     WILDCARD_CHARS,
+    iter_word_spans,
     literal_prefix,
     norm_value,
     pattern_tokens,
     tokens,
     wildcard_regex,
-    word_spans,
 )
 from schemas.models import EnrichedStory, MatchedClause, Mention
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable
+    from collections.abc import Callable, Collection, Iterable, Iterator
 
     from schemas.models import Tag, TextField
 
@@ -122,7 +123,8 @@ def prefix_key(field: str, prefix: str) -> str:
     return f"{'text' if field == 'title' else field}*:{prefix[:PREFIX_LEN]}"
 
 
-def _key_cost(key: str) -> int:
+def key_cost(key: str) -> int:
+    """A static guess of how many stories (per thousand, roughly) carry an index key."""
     field, _, value = key.partition(":")
     if field.endswith("*"):
         return _PREFIX_COST
@@ -147,8 +149,10 @@ class PreparedStory:
     """
 
     __slots__ = (
+        "_country_values",
         "_exact_keys",
         "_explained",
+        "_field_starts",
         "_keys",
         "_positions",
         "_prefixes",
@@ -183,19 +187,25 @@ class PreparedStory:
         title = tokens(story.title)
         toks = title
         self.title_len = len(title)
-        for text in (story.standfirst, story.body):
+        # (field, index of its first token in text_tokens), in token order, for mentions.
+        starts: list[tuple[str, int]] = [(_TITLE, 0)] if title else []
+        for name, text in ((_STANDFIRST, story.standfirst), (_BODY, story.body)):
             if text:
                 more = tokens(text)
                 if more:
                     # An empty token between fields: no phrase spans two of them.
+                    starts.append((name, len(toks) + 1 if toks else 0))
                     toks = [*toks, "", *more] if toks else more
+        self._field_starts = starts
         self.text_tokens = toks
         self.text_set = frozenset(toks)
         self.title_set = frozenset(title)
         self._positions: dict[str, list[int]] | None = None
-        self._spans: list[tuple[str, int, list[tuple[int, int]]]] | None = None
+        # field -> the spans of its first tokens, and the iterator that finds the next ones
+        self._spans: dict[str, tuple[list[tuple[int, int]], Iterator[tuple[int, int]]]] = {}
         self._prefixes: dict[str, frozenset[str]] = {}
         self._keys: frozenset[str] | None = None
+        self._country_values: frozenset[str] | None = None
         self._exact_keys: frozenset[str] | None = None
         self._wildcards: dict[str, frozenset[str]] = {}
         self._sorted_tokens: list[str] | None = None
@@ -250,7 +260,10 @@ class PreparedStory:
         if field in self.tag_forms:
             return self.tag_forms[field].keys()
         if field == "country":
-            return {c.casefold() for c in self.countries}.union(self.country_forms)
+            if self._country_values is None:  # the index asks once per posting that needs it
+                codes = {c.casefold() for c in self.countries}
+                self._country_values = frozenset(codes.union(self.country_forms))
+            return self._country_values
         value = self.source if field == "source" else self.language
         return (value,) if value else ()
 
@@ -317,21 +330,18 @@ class PreparedStory:
 
     def mention(self, first: int, last: int) -> Mention:
         """The mention covering text tokens ``first`` to ``last`` (same field)."""
-        if self._spans is None:
-            # Per field: (field, index of its first token, its token spans), in token order.
-            spans: list[tuple[str, int, list[tuple[int, int]]]] = []
-            at = 0
-            for field in (_TITLE, _STANDFIRST, _BODY):
-                found = word_spans(getattr(self.story, field) or "")
-                if found:
-                    if spans:
-                        at += 1  # the empty token between fields
-                    spans.append((field, at, found))
-                    at += len(found)
-            self._spans = spans
-        field, offset, field_spans = next(s for s in reversed(self._spans) if s[1] <= first)
-        start, end = field_spans[first - offset][0], field_spans[last - offset][1]
+        field, offset = next(s for s in reversed(self._field_starts) if s[1] <= first)
         text = getattr(self.story, field)
+        # Token spans only as far as the mention: explanations cite a clause's first
+        # occurrence, and a long body rarely needs spans to its end.
+        entry = self._spans.get(field)
+        if entry is None:
+            entry = self._spans[field] = ([], iter_word_spans(text))
+        field_spans, more = entry
+        need = last - offset + 1
+        if len(field_spans) < need:
+            field_spans.extend(itertools.islice(more, need - len(field_spans)))
+        start, end = field_spans[first - offset][0], field_spans[last - offset][1]
         return Mention(field=cast("TextField", field), start=start, end=end, text=text[start:end])
 
 
@@ -437,7 +447,7 @@ class _And(_Node):
     def ranked_key_sets(self) -> list[_Keys]:
         """The children's key sets, cheapest first (each is necessary for the AND)."""
         key_sets = {r for r in (c.presearch() for c in self.children) if isinstance(r, frozenset)}
-        return sorted(key_sets, key=lambda ks: (sum(_key_cost(k) for k in ks), sorted(ks)))
+        return sorted(key_sets, key=lambda ks: (sum(key_cost(k) for k in ks), sorted(ks)))
 
 
 class _Or(_Node):
@@ -745,15 +755,16 @@ class Match:
 class CompiledQuery:
     """A parsed, validated query: checks stories and lists the terms the index needs."""
 
-    __slots__ = ("_root", "also_required", "clauses", "holds", "query", "required_terms")
+    __slots__ = ("_root", "also_required", "clauses", "holds", "key_options", "query", "required_terms")
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - built in one place, by compile_query
         self,
         query: str,
         root: _Node,
         clauses: int,
         required_terms: frozenset[str] | None,
         also_required: frozenset[str] | None = None,
+        key_options: tuple[frozenset[str], ...] = (),
     ) -> None:
         self.query = query
         self._root = root
@@ -764,6 +775,11 @@ class CompiledQuery:
         #: For a top-level AND: the key set of another of its children (exact keys only), of
         #: which a matching story also carries one; the index uses it as a second filter.
         self.also_required = also_required
+        #: Every key set of which a matching story carries a key (for a top-level AND: one
+        #: per indexable child, cheapest first by the static costs; else ``required_terms``
+        #: alone). An index that knows how often stories carry each key (see
+        #: :class:`alerts.index.TermStatistics`) files the query under the rarest of them.
+        self.key_options = key_options or ((required_terms,) if required_terms is not None else ())
         #: ``holds(prepared, min_confidence) -> bool``: the bare verify step for a
         #: :class:`PreparedStory` (no argument handling, no explanation); the index's hot path.
         self.holds: Callable[[PreparedStory, float], bool] = root.test
@@ -822,13 +838,16 @@ def compile_query(query: str) -> CompiledQuery:
         )
     required = result if isinstance(result, frozenset) else None
     also = None
+    options: tuple[frozenset[str], ...] = ()
     if required is not None and isinstance(root, _And):
-        others = [ks for ks in root.ranked_key_sets()[1:] if not any(_is_prefix_key(k) for k in ks)]
+        options = tuple(root.ranked_key_sets())
+        others = [ks for ks in options[1:] if not any(is_prefix_key(k) for k in ks)]
         also = others[0] if others else None
-    return CompiledQuery(query, root, compiler.clauses, required, also)
+    return CompiledQuery(query, root, compiler.clauses, required, also, options)
 
 
-def _is_prefix_key(key: str) -> bool:
+def is_prefix_key(key: str) -> bool:
+    """Whether an index key is a wildcard prefix key (``field*:pre``), not an exact value."""
     return key.partition(":")[0].endswith("*")
 
 

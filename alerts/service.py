@@ -29,6 +29,8 @@ import structlog
 
 from alerts.channels.base import Channel, dead_letter_for
 from alerts.errors import DeliveryError
+from alerts.index import TermStatistics
+from alerts.query import PreparedStory, prepare
 from alerts.state import AlertState, AlertStateError
 from alerts.store import SubscriptionStore
 from schemas import Alert, EnrichedStory, Subscription, Topics
@@ -51,7 +53,13 @@ class AlertService:
     store: SubscriptionStore
     state: AlertState = field(default_factory=AlertState)
     clock: Clock = utcnow
+    #: Stories observed into the index's term statistics before it refiles its queries by
+    #: them (0: keep the static guesses). Each worker learns from the stories it matches.
+    term_sample: int = 2000
+    refile_batch: int = 2000
     _last_expiry: datetime | None = None
+    _terms: TermStatistics = field(default_factory=TermStatistics)
+    _refiled: bool = False
 
     def _subscriptions(self) -> dict[str, Subscription]:
         return {s.id: s for s in self.store.all()}
@@ -73,12 +81,26 @@ class AlertService:
             alerts = self.state.retractions(story=story, subscriptions=self._subscriptions(), now=now)
         else:
             alerts = []
-            for m in self.store.index.match(story):
+            prepared = prepare(story)
+            for m in self.store.index.match(prepared):
                 alerts += self.state.decide(
                     subscription=m.subscription, story=story, explanation=m.explanation, now=now
                 )
+            self._learn(prepared)
         await self._publish(alerts, trace_id=trace_id_of(record))
         log.info("story matched", alerts=[(a.subscription_id, a.kind.value) for a in alerts])
+
+    def _learn(self, prepared: PreparedStory) -> None:
+        """Feed the term sample; once complete, refile the index by it, a batch per story."""
+        index, terms = self.store.index, self._terms
+        if terms.stories < self.term_sample:
+            terms.observe(prepared)
+            if terms.stories == self.term_sample:
+                queued = index.use_statistics(terms)
+                log.info("term statistics learned; refiling queries", stories=terms.stories, queued=queued)
+        elif not self._refiled and index.refile(self.refile_batch) == 0:
+            self._refiled = True
+            log.info("subscription index refiled by term statistics", keys=index.keys)
 
     async def _publish(self, alerts: list[Alert], *, trace_id: str | None = None) -> None:
         # Alerts first, state second: a crash in between replays the story (same keys), never loses it.

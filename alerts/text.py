@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Hyphen-minus, hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar,
 # minus sign, small and fullwidth hyphen-minus, plus spaces and underscores.
@@ -23,6 +26,11 @@ _SEPARATORS: Final = re.compile(r"[\s_\-\u2010\u2011\u2012\u2013\u2014\u2015\u22
 _WORD: Final = re.compile(r"\w+")
 _WORD_OR_WILDCARD: Final = re.compile(r"[\w*?]+")
 WILDCARD_CHARS: Final = frozenset("*?")
+# On ASCII, ``\w`` is ``[A-Za-z0-9_]``: every other byte made a space, ``str.split()`` then
+# gives the ``\w+`` runs, about 5x faster than the regex on a story-sized text.
+_ASCII_NON_WORD_TO_SPACE: Final = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 0x20 for c in range(256)
+)
 
 
 def fold(text: str) -> str:
@@ -42,7 +50,7 @@ def tokens(text: str) -> list[str]:
     """Normalized word tokens of ``text``."""
     if text.isascii():
         # Fast path, same result: ASCII lowercasing keeps \w boundaries and NFKC is a no-op.
-        return _WORD.findall(text.lower())
+        return text.lower().encode("ascii").translate(_ASCII_NON_WORD_TO_SPACE).decode("ascii").split()
     return [fold(m.group()) for m in _WORD.finditer(text)]
 
 
@@ -59,6 +67,11 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
 def word_spans(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` of each token of :func:`tokens` in the raw text."""
     return [m.span() for m in _WORD.finditer(text)]
+
+
+def iter_word_spans(text: str) -> Iterator[tuple[int, int]]:
+    """:func:`word_spans`, found as they are asked for."""
+    return (m.span() for m in _WORD.finditer(text))
 
 
 def wildcard_regex(pattern: str) -> re.Pattern[str]:

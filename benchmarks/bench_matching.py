@@ -35,7 +35,10 @@ subscriptions matched per story; ``plain st/s`` checks every query (with explana
 One core; each (workload, size) runs in a fresh process. The index and the plain reference
 run on the same stories in the same process; the plain matcher only gets a few stories at large N (its rate is measured on
 those, not extrapolated), and its matches are checked to equal the index's. The two index
-timings alternate per story (which goes first too). Memory is the RSS growth while indexing
+timings alternate per story (which goes first too); the stories go through three times and each
+rate keeps its best pass. Before indexing, the index learns term frequencies from 2,000 other
+stories of the same workload (``--term-sample``), as the alert service does from the first
+stories it matches, and files each AND under its rarest clause. Memory is the RSS growth while indexing
 (subscriptions already built; it includes allocator fragmentation), so it is approximate.
 Rates use the process's CPU time (the machine may be
 shared); ``gc.freeze()`` runs after the build, as a service should do once its index is
@@ -67,7 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console
 from rich.table import Table
 
-from alerts.index import SubscriptionIndex, match_all_plain
+from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
 from alerts.query import CompiledQuery, PreparedStory, compile_query
 from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
 
@@ -277,7 +280,15 @@ def rss_bytes() -> int:
 
 
 def run_size(
-    n: int, vocab: Vocab, stories: list[EnrichedStory], *, plain_budget_s: float, console: Console, mix: str
+    n: int,
+    vocab: Vocab,
+    stories: list[EnrichedStory],
+    *,
+    plain_budget_s: float,
+    console: Console,
+    mix: str,
+    sample: list[EnrichedStory],
+    passes: int = 3,
 ) -> dict[str, Any]:
     rng = random.Random(SEED + n)
     t0 = time.perf_counter()
@@ -285,11 +296,19 @@ def run_size(
     gen_s = time.perf_counter() - t0
     console.log(f"N={n:,}: {gen_s:.1f}s to build the Subscription objects; indexing…")
 
+    # What the alert service learns from the first stories it sees (settings.alerts.term_sample):
+    # how often stories carry each key, so that each AND is filed under its rarest clause. The
+    # sample is other stories than the measured ones, from the same generator.
+    stats: TermStatistics | None = None
+    if sample:
+        stats = TermStatistics()
+        for story in sample:
+            stats.observe(story)
     gc.collect()
     rss0 = rss_bytes()
     t0 = time.perf_counter()
     compiled: dict[str, CompiledQuery] = {}
-    index = SubscriptionIndex()
+    index = SubscriptionIndex(stats)
     for sub in subs:
         c = compiled.get(sub.query)
         if c is None:
@@ -306,24 +325,36 @@ def run_size(
     # CPU time of this process (the machine is shared: wall time includes other people's work).
     # Per story, side by side: match() alone (explanations stay lazy), then match() and
     # reading every match's explanation, as the alert service does (the headline figure).
-    latencies: list[float] = []
-    lazy_latencies: list[float] = []
-    candidates, matched = [], []
+    # The machine is shared: the stories go through `passes` times, and each figure keeps the
+    # pass with the least CPU time (as timeit keeps its best run).
+    best: tuple[list[float], list[float]] | None = None
+    candidates: list[int] = []
+    matched: list[int] = []
     wall0 = time.perf_counter()
-    for i, story in enumerate(stories):
-        for lazy in (True, False) if i % 2 else (False, True):  # alternate which goes first
-            s0 = time.process_time()
-            prepared = PreparedStory(story)
-            found = index.match(prepared)
-            if not lazy:
-                for m in found:
-                    m.explanation  # noqa: B018 - built on first access
-            (lazy_latencies if lazy else latencies).append(time.process_time() - s0)
-        candidates.append(index.candidates(prepared))  # outside the timed part
-        matched.append(len(found))
+    for pass_no in range(passes):
+        latencies: list[float] = []
+        lazy_latencies: list[float] = []
+        for i, story in enumerate(stories):
+            for lazy in (True, False) if i % 2 else (False, True):  # alternate which goes first
+                s0 = time.process_time()
+                prepared = PreparedStory(story)
+                found = index.match(prepared)
+                if not lazy:
+                    for m in found:
+                        m.explanation  # noqa: B018 - built on first access
+                (lazy_latencies if lazy else latencies).append(time.process_time() - s0)
+            if pass_no == 0:
+                candidates.append(index.candidates(prepared))  # outside the timed part
+                matched.append(len(found))
+        if best is None:
+            best = (latencies, lazy_latencies)
+        else:
+            best = (min(best[0], latencies, key=sum), min(best[1], lazy_latencies, key=sum))
+    assert best is not None
+    latencies, lazy_latencies = best
     index_s = sum(latencies)
     lazy_s = sum(lazy_latencies)
-    index_wall_s = time.perf_counter() - wall0
+    index_wall_s = (time.perf_counter() - wall0) / passes
 
     # The reference: every query against the story; as many stories as fit in the budget.
     pairs = [(sub, compiled[sub.query]) for sub in subs]
@@ -341,6 +372,8 @@ def run_size(
     result = {
         "mix": mix,
         "subscriptions": n,
+        "term_sample_stories": len(sample),
+        "passes": passes,
         "distinct_queries": index.distinct_queries,
         "always_checked": index.always_checked,
         "index_keys": index.keys,
@@ -398,6 +431,12 @@ def main() -> None:
         help="comma-separated workloads: broad (fixed 5k-tag vocabulary), scaled (vocabulary ∝ N), narrow (2-4 clause queries only)",
     )
     parser.add_argument(
+        "--term-sample",
+        type=int,
+        default=2000,
+        help="stories the index learns term frequencies from (as the alert service does); 0: static guesses",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -413,6 +452,8 @@ def main() -> None:
         base = Vocab(rng)
         base_stories = [make_story(rng, base, i) for i in range(args.stories)]
         vocab, stories = stories_for(mix, int(n), base, base_stories)
+        sample_rng = random.Random(SEED + 2)
+        sample = [make_story(sample_rng, vocab, -1 - i) for i in range(args.term_sample)]
         result = run_size(
             int(n),
             vocab,
@@ -420,6 +461,7 @@ def main() -> None:
             plain_budget_s=args.plain_budget,
             console=Console(stderr=True, width=150),
             mix=mix,
+            sample=sample,
         )
         print(json.dumps(result))
         return
@@ -443,6 +485,8 @@ def main() -> None:
                 str(args.stories),
                 "--plain-budget",
                 str(args.plain_budget),
+                "--term-sample",
+                str(args.term_sample),
             ]
             done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
             results.append(json.loads(done.stdout))

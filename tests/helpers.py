@@ -38,9 +38,7 @@ def write_subscriptions(path: Path, subs: Sequence[Subscription]) -> Path:
     return path
 
 
-async def collect_alerts(
-    client: aiomqtt.Client, *, want: int, timeout: float
-) -> list[tuple[str, Alert]]:
+async def collect_alerts(client: aiomqtt.Client, *, want: int, timeout: float) -> list[tuple[str, Alert]]:
     """Read MQTT messages until ``want`` alerts arrived or ``timeout`` passed."""
     got: list[tuple[str, Alert]] = []
     try:

@@ -92,6 +92,15 @@ class AlertSettings(BaseModel):
     )
     webhook_attempts: int = Field(default=5, ge=1)
     default_channels: tuple[str, ...] = ("mqtt",)
+    term_sample: int = Field(
+        default=2000,
+        ge=0,
+        description="stories whose index keys teach the subscription index which clauses are rare "
+        "(each AND query is then filed under its rarest); 0 keeps the static per-field guesses",
+    )
+    refile_batch: int = Field(
+        default=2000, ge=1, description="queries refiled between two stories once the sample is complete"
+    )
 
 
 class Settings(BaseSettings):

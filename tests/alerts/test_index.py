@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts.errors import QueryError
-from alerts.index import SubscriptionIndex, SubscriptionMatch, match_all_plain
+from alerts.index import SubscriptionIndex, SubscriptionMatch, TermStatistics, match_all_plain
 from alerts.query import compile_query
 from schemas.models import EnrichedStory, Mention, Subscription, SubscriptionOptions, Tag
 
@@ -34,7 +34,9 @@ def make_story(**changes: object) -> EnrichedStory:
                 mentions=(Mention(field="title", start=0, end=4, text="NATO"),),
             ),
         ),
-        "regions": (Tag(id="russia-ukraine-border", name="Russia–Ukraine border", type="region", confidence=0.7),),
+        "regions": (
+            Tag(id="russia-ukraine-border", name="Russia–Ukraine border", type="region", confidence=0.7),
+        ),
         "places": (Tag(id="706483", name="Kharkiv", type="city", country="UA"),),
     }
     fields.update(changes)
@@ -195,6 +197,52 @@ class TestIndex:
         assert index.keys == 0
         index.add(sub("c", "actor:NATO AND troops"))
         assert ids(index.match(STORY)) == ["c"]
+
+
+class TestTermStatistics:
+    # NATO and Kharkiv in every story seen; "sanctions" in none.
+    QUERY = "actor:NATO AND place:Kharkiv AND sanctions"
+
+    @staticmethod
+    def seen(n: int = 10) -> TermStatistics:
+        stats = TermStatistics()
+        for i in range(n):
+            stats.observe(make_story(id=f"seen{i}"))
+        return stats
+
+    def test_frequencies_are_shares_of_stories_smoothed_toward_the_prior(self) -> None:
+        stats = self.seen()
+        assert stats.stories == 10
+        assert stats.frequency("actor:nato") > 0.3  # seen in all 10, against a prior of 20 stories
+        assert stats.frequency("text:sanctions") < 0.02  # never seen: the prior alone, diluted
+        assert stats.frequency("lang:en") > stats.frequency("actor:nato")
+        assert TermStatistics().frequency("actor:nato") == pytest.approx(0.004)  # the static prior
+
+    def test_an_and_is_filed_under_its_rarest_clause(self) -> None:
+        # A story with NATO and Kharkiv but no "sanctions" cannot match: with statistics the
+        # query is filed under "sanctions" and this story never even makes it a candidate.
+        static = SubscriptionIndex()
+        static.add(sub("q", self.QUERY))
+        assert static.candidates(STORY) == 1  # filed under actor:nato, filtered by place:kharkiv
+        learned = SubscriptionIndex(self.seen())
+        learned.add(sub("q", self.QUERY))
+        assert learned.candidates(STORY) == 0
+        hit = make_story(body="New sanctions near Kharkiv.")
+        assert ids(static.match(hit)) == ids(learned.match(hit)) == ["q"]
+
+    def test_statistics_learned_later_refile_queries_a_few_at_a_time(self) -> None:
+        index = SubscriptionIndex()
+        for i in range(5):
+            index.add(sub(f"q{i}", f"{self.QUERY} AND topic:t{i // 2}"))
+        assert index.candidates(STORY) == 3  # three distinct queries
+        assert index.use_statistics(self.seen()) == 3
+        assert index.refile(2) == 1
+        index.remove("q4")  # its group is still queued: skipped when its turn comes
+        assert index.refile() == 0
+        assert index.candidates(STORY) == 0
+        assert index.keys == 1  # the two queries left are both filed under text:sanctions
+        hit = make_story(body="New sanctions near Kharkiv.", topics=(Tag(id="t1", name="t1", type="topic"),))
+        assert ids(index.match(hit)) == ["q2", "q3"]
 
 
 class TestLazyExplanations:

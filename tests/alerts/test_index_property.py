@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from alerts.errors import QueryError
-from alerts.index import SubscriptionIndex, match_all_plain
+from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
 from alerts.query import CompiledQuery, PreparedStory, compile_query
 from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
 
@@ -44,8 +44,26 @@ VOCAB: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("conflict", "Armed conflict", ()),
     ],
 }
-PLACE_META = {"UA": ("country", "UA"), "706483": ("city", "UA"), "RU": ("country", "RU"), "2800866": ("city", "BE")}
-WORDS = ["nato", "gas", "gazprom", "border", "troops", "kharkiv", "said", "build", "up", "sea", "black", "ukraine"]
+PLACE_META = {
+    "UA": ("country", "UA"),
+    "706483": ("city", "UA"),
+    "RU": ("country", "RU"),
+    "2800866": ("city", "BE"),
+}
+WORDS = [
+    "nato",
+    "gas",
+    "gazprom",
+    "border",
+    "troops",
+    "kharkiv",
+    "said",
+    "build",
+    "up",
+    "sea",
+    "black",
+    "ukraine",
+]
 COUNTRIES = ["UA", "RU", "BE", "FR"]
 FIELD_OF = {"actors": "actor", "regions": "region", "places": "place", "topics": "topic"}
 
@@ -184,17 +202,31 @@ def _subscriptions(qs: list[str], confidences: list[float]) -> list[tuple[Subscr
     dupes=st.integers(0, 5),
     story_list=st.lists(stories(), min_size=1, max_size=3),
     removed=st.sets(st.integers(0, 29), max_size=5),
+    filing=st.sampled_from(["static", "learned", "refiled"]),
 )
-def test_index_equals_plain(
-    qs: list[str], confidences: list[float], dupes: int, story_list: list[EnrichedStory], removed: set[int]
+def test_index_equals_plain(  # noqa: PLR0917 - hypothesis passes every strategy
+    qs: list[str],
+    confidences: list[float],
+    dupes: int,
+    story_list: list[EnrichedStory],
+    removed: set[int],
+    filing: str,
 ) -> None:
     # Some subscriptions share a query string (and so a compiled query in the index).
     subs = _subscriptions(qs + qs[:dupes], confidences)
-    index = SubscriptionIndex()
+    # Term statistics from the very stories matched: where queries are filed then varies most.
+    stats = TermStatistics()
+    for story in story_list:
+        stats.observe(story)
+    index = SubscriptionIndex(stats if filing == "learned" else None)
     for sub, _ in subs:
         index.add(sub)
+    if filing == "refiled":
+        event(f"queued for refiling: {min(index.use_statistics(stats), 1)}")
+        index.refile(3)  # part now, the rest after some removals
     for i in removed:
         index.remove(f"sub{i:03d}")
+    assert index.refile() == 0
     kept = [(s, c) for s, c in subs if s.id in index]
     for story in story_list:
         prepared = PreparedStory(story)

@@ -224,8 +224,13 @@ EXPLANATIONS: list[tuple[str, Expected]] = [
         'actor:NATO AND region:"Russia–Ukraine border"',
         [
             ("actor:NATO", "actor", "NATO", "Q7184", ["NATO"]),
-            ('region:"Russia–Ukraine border"', "region", "Russia–Ukraine border", "russia-ukraine-border",
-             ["Russia–Ukraine border"]),
+            (
+                'region:"Russia–Ukraine border"',
+                "region",
+                "Russia–Ukraine border",
+                "russia-ukraine-border",
+                ["Russia–Ukraine border"],
+            ),
         ],
     ),
     # every alternative of an OR that holds is reported; NOT clauses are not
@@ -245,8 +250,10 @@ EXPLANATIONS: list[tuple[str, Expected]] = [
     # a code supported only by a city: the city's mentions are the evidence
     ("country:BE", [("country:BE", "country", "BE", None, ["Brussels"])]),
     ("country:RU", [("country:RU", "country", "RU", None, [])]),
-    ("lang:en AND source:reuters*", [("lang:en", "lang", "en", None, []),
-                                     ("source:reuters*", "source", "reuters*", None, [])]),
+    (
+        "lang:en AND source:reuters*",
+        [("lang:en", "lang", "en", None, []), ("source:reuters*", "source", "reuters*", None, [])],
+    ),
 ]
 
 

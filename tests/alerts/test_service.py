@@ -6,9 +6,18 @@ import asyncio
 from datetime import UTC, datetime
 
 from alerts.channels import MemoryChannel
-from alerts.service import DeliverService
+from alerts.service import AlertService, DeliverService
 from alerts.store import SubscriptionStore
-from schemas import Alert, AlertKind, DeadLetter, Subscription, SubscriptionOptions, Topics
+from schemas import (
+    Alert,
+    AlertKind,
+    DeadLetter,
+    EnrichedStory,
+    Subscription,
+    SubscriptionOptions,
+    Tag,
+    Topics,
+)
 from wirewatch.bus import MemoryBus, topic_specs
 from wirewatch.runner import publish_message
 
@@ -90,3 +99,50 @@ class TestDeliver:
         stop.set()
         await task
         assert mqtt_like.sent == []
+
+
+def enriched(i: int, body: str) -> EnrichedStory:
+    return EnrichedStory(
+        id=f"story-{i}",
+        title=f"Story {i}",
+        body=body,
+        source="wire",
+        content_hash=f"h{i}",
+        ingested_at=NOW,
+        cluster_id=f"c{i}",
+        actors=(Tag(id="Q7184", name="NATO", type="organization"),),
+        places=(Tag(id="706483", name="Kharkiv", type="city", country="UA"),),
+    )
+
+
+class TestAlertLearnsTermStatistics:
+    async def test_queries_are_refiled_by_the_stories_seen_and_alerts_stay_the_same(self) -> None:
+        bus, topics = MemoryBus(), Topics("t")
+        await bus.ensure_topics(topic_specs(topics, partitions=1))
+        store = SubscriptionStore(bus, topics=topics)
+        query = "actor:NATO AND place:Kharkiv AND sanctions"
+        for i in range(4):
+            await store.put(Subscription(id=f"s{i}", subscriber="alice", query=f"{query} AND title:{i}"))
+        bodies = ["Troops near Kharkiv.", "NATO met.", "New sanctions near Kharkiv.", "More sanctions."]
+        for i, body in enumerate(bodies):
+            await publish_message(bus, topics.enriched, enriched(i, body), key=f"c{i}")
+        service = AlertService(bus=bus, topics=topics, store=store, term_sample=2, refile_batch=2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(service.run(stop))
+        async with asyncio.timeout(10):
+            while len(bus.records(topics.alerts)) < 2:
+                await asyncio.sleep(0.01)
+        stop.set()
+        await task
+        alerts = [Alert.from_bytes(r.value or b"") for r in bus.records(topics.alerts)]
+        assert sorted((a.subscription_id, a.story_id) for a in alerts) == [
+            ("s2", "story-2"),
+            ("s3", "story-3"),
+        ]
+        # Two stories taught the index that NATO and Kharkiv are everywhere and "sanctions" is
+        # rare; the two after them refiled the queries under it, two at a time.
+        index = store.index
+        assert index.statistics is not None
+        assert index.statistics.stories == 2
+        assert index.queued_for_refiling == 0
+        assert index.candidates(enriched(9, "NATO troops near Kharkiv.")) == 0

@@ -186,7 +186,13 @@ async def _build(
         from alerts.service import AlertService  # noqa: PLC0415
         from alerts.store import SubscriptionStore  # noqa: PLC0415
 
-        service = AlertService(bus=bus, topics=topics, store=SubscriptionStore(bus, topics=topics))
+        service = AlertService(
+            bus=bus,
+            topics=topics,
+            store=SubscriptionStore(bus, topics=topics),
+            term_sample=settings.alerts.term_sample,
+            refile_batch=settings.alerts.refile_batch,
+        )
         return lambda stop, started: service.run(stop, started=started)
     if name == "deliver":
         return await _build_deliver(settings, bus, stack, sse)
