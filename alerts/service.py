@@ -59,7 +59,6 @@ class AlertService:
     refile_batch: int = 2000
     _last_expiry: datetime | None = None
     _terms: TermStatistics = field(default_factory=TermStatistics)
-    _refiled: bool = False
 
     def _subscriptions(self) -> dict[str, Subscription]:
         return {s.id: s for s in self.store.all()}
@@ -98,8 +97,7 @@ class AlertService:
             if terms.stories == self.term_sample:
                 queued = index.use_statistics(terms)
                 log.info("term statistics learned; refiling queries", stories=terms.stories, queued=queued)
-        elif not self._refiled and index.refile(self.refile_batch) == 0:
-            self._refiled = True
+        elif index.queued_for_refiling and index.refile(self.refile_batch) == 0:
             log.info("subscription index refiled by term statistics", keys=index.keys)
 
     async def _publish(self, alerts: list[Alert], *, trace_id: str | None = None) -> None:

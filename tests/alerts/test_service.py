@@ -146,3 +146,22 @@ class TestAlertLearnsTermStatistics:
         assert index.statistics.stories == 2
         assert index.queued_for_refiling == 0
         assert index.candidates(enriched(9, "NATO troops near Kharkiv.")) == 0
+
+    async def test_a_term_sample_of_zero_keeps_the_static_filing(self) -> None:
+        bus, topics = MemoryBus(), Topics("t")
+        await bus.ensure_topics(topic_specs(topics, partitions=1))
+        store = SubscriptionStore(bus, topics=topics)
+        await store.put(Subscription(id="s0", subscriber="alice", query="actor:NATO AND sanctions"))
+        for i, body in enumerate(["NATO met.", "New sanctions."]):
+            await publish_message(bus, topics.enriched, enriched(i, body), key=f"c{i}")
+        service = AlertService(bus=bus, topics=topics, store=store, term_sample=0)
+        stop = asyncio.Event()
+        task = asyncio.create_task(service.run(stop))
+        async with asyncio.timeout(10):
+            while len(bus.records(topics.alerts)) < 1:
+                await asyncio.sleep(0.01)
+        stop.set()
+        await task
+        assert [Alert.from_bytes(r.value or b"").story_id for r in bus.records(topics.alerts)] == ["story-1"]
+        assert store.index.statistics is None
+        assert store.index.queued_for_refiling == 0
