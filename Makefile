@@ -10,8 +10,8 @@ SUBSCRIPTIONS ?= deploy/subscriptions.example.json
 
 .PHONY: setup run test test-unit test-integration lint bench eval clean kb
 
-# setup.py compiles these three with mypyc: an edit rebuilds them.
-$(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py
+# setup.py compiles these three with mypyc, and processors/_models.c: an edit rebuilds them.
+$(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py processors/_models.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'

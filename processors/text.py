@@ -12,16 +12,17 @@ import re
 import unicodedata
 from typing import Final
 
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_APOSTROPHES = "\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032"
-_SUBST = {**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_APOSTROPHES, "'"), "ё": "е", "\u00a0": " "}
+# Module constants are Final: compiled, they are C statics, not a module-dict lookup per use.
+_DASHES: Final = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_APOSTROPHES: Final = "\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032"
+_SUBST: Final = {**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_APOSTROPHES, "'"), "ё": "е", "\u00a0": " "}
 # 1:1 substitutions, never changing the length. A regex finds the few characters to
 # replace much faster than str.translate() walks a whole story through a dict.
-_SUBST_RE = re.compile("[" + "".join(_SUBST) + "]")
-_SUBST_CHARS = tuple(_SUBST)
+_SUBST_RE: Final = re.compile("[" + "".join(_SUBST) + "]")
+_SUBST_CHARS: Final = tuple(_SUBST)
 # A non-ASCII character and what follows it up to the next ASCII letter or digit, in the text
 # encoded as ASCII with each non-ASCII character replaced by "?" (and each "?" by a NUL first).
-_MARKED_RUN = re.compile(rb"\?[^a-zA-Z0-9]*")
+_MARKED_RUN: Final = re.compile(rb"\?[^a-zA-Z0-9]*")
 
 
 def _subst(text: str) -> str:
@@ -119,14 +120,14 @@ def normalize(text: str) -> NormalizedText:
     return NormalizedText(text, _subst("".join(parts)), tuple(offsets))
 
 
-_NON_WORD = re.compile(r"[\W_]")
+_NON_WORD: Final = re.compile(r"[\W_]")
 # ASCII letters and digits stay, every other byte becomes a space: on ASCII, ``\w`` is
 # ``[A-Za-z0-9_]``, so this is ``_NON_WORD`` at C speed (a regex substitution pays per match,
 # and a story has a non-word character every few letters).
-_ASCII_SCAN = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + b" " * 128
+_ASCII_SCAN: Final = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + b" " * 128
 # A non-ASCII character and what follows it up to the next ASCII letter or digit: the regex
 # handles these runs, bytes.translate the ASCII text between them.
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f][^a-zA-Z0-9]*")
+_NON_ASCII_RUN: Final = re.compile(r"[^\x00-\x7f][^a-zA-Z0-9]*")
 
 
 def scan_form(text: str) -> str:

@@ -1,0 +1,188 @@
+"""The tagger's fast helpers against the plain code they replace, in both builds."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import processors
+import processors.tagger as compiled_tagger
+from processors.text import normalize
+from schemas.models import Mention, Tag
+
+# The regexes the word walks replaced (the reference for what a context word is).
+WORD_BEFORE = re.compile(r"[\w'.-]*")  # matched on the reversed text
+WORD_AFTER = re.compile(r"[ \t]*([\w'-]*)")
+# Letters of several scripts, digits, and every separator the walks must stop at or skip.
+CHARS = st.sampled_from([*"aZé9_'.-, \t\n!?;:()\"«»–—", "ы", "Ж", "ї", "ß", "١", "²", "中", "\u00a0"])
+
+
+@functools.cache
+def _source() -> ModuleType:
+    """``processors/tagger.py`` itself, imported beside the compiled build."""
+    path = Path(processors.__file__).with_name("tagger.py")
+    spec = importlib.util.spec_from_file_location("processors._tagger_parts_source", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILDS = [pytest.param(compiled_tagger, id="build"), pytest.param("source", id="source")]
+
+
+def _module(build: ModuleType | str) -> Any:
+    return _source() if build == "source" else build
+
+
+def _word_before_reference(text: str, pos: int) -> tuple[str, int]:
+    lo = max(0, pos - 48)
+    seg = text[lo:pos].rstrip(" \t")
+    run = WORD_BEFORE.match(seg[::-1])
+    start = len(seg) - (run.end() if run else 0)
+    return seg[start:], lo + start
+
+
+def _word_after_reference(text: str, pos: int) -> tuple[str, int]:
+    found = WORD_AFTER.match(text, pos)
+    assert found is not None  # every part is optional
+    return found.group(1), found.start(1)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+class TestContextWords:
+    @given(st.text(CHARS, max_size=80), st.data())
+    @settings(max_examples=300, deadline=None)
+    def test_word_before_is_the_regex_one(
+        self, build: ModuleType | str, text: str, data: st.DataObject
+    ) -> None:
+        norm = normalize(text)
+        pos = data.draw(st.integers(0, len(norm.text)))
+        assert _module(build)._word_before(norm, pos) == _word_before_reference(norm.text, pos)
+
+    @given(st.text(CHARS, max_size=80), st.data())
+    @settings(max_examples=300, deadline=None)
+    def test_word_after_is_the_regex_one(
+        self, build: ModuleType | str, text: str, data: st.DataObject
+    ) -> None:
+        norm = normalize(text)
+        pos = data.draw(st.integers(0, len(norm.text)))
+        assert _module(build)._word_after(norm, pos) == _word_after_reference(norm.text, pos)
+
+    def test_examples(self, build: ModuleType | str) -> None:
+        module = _module(build)
+        norm = normalize("Talks with the U.S. in Geneva,  Switzerland. O'Neill's view")
+        assert module._word_before(norm, norm.text.index("geneva")) == ("in", norm.text.index("in g"))
+        assert module._word_before(norm, norm.text.index(" in ")) == ("u.s.", norm.text.index("u.s."))
+        assert module._word_after(norm, norm.text.index(",") + 1) == ("switzerland", norm.text.index("switz"))
+        dot = norm.text.index("d. o") + 1
+        assert module._word_after(norm, dot) == ("", dot)  # punctuation: no word after
+        assert module._word_after(norm, norm.text.index(" o'")) == ("o'neill's", norm.text.index("o'"))
+
+
+@pytest.mark.parametrize("build", BUILDS)
+class TestCoverage:
+    @given(
+        st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12)), max_size=12),
+        st.integers(0, 50),
+        st.integers(0, 12),
+    )
+    @settings(max_examples=400, deadline=None)
+    def test_covers_is_every_character_claimed(
+        self, build: ModuleType | str, claimed: list[tuple[int, int]], start: int, length: int
+    ) -> None:
+        module = _module(build)
+        spans = [(s, s + n) for s, n in claimed]
+        marks = bytearray(60)
+        for s, e in spans:
+            marks[s:e] = b"\x01" * (e - s)
+        runs = module._union(spans)
+        assert module._covers(runs, start, start + length) is (0 not in marks[start : start + length])
+
+
+@pytest.mark.parametrize("build", BUILDS)
+class TestModelConstruction:
+    """Tags and mentions are built without validation; they must be what pydantic builds."""
+
+    MENTION: dict[str, Any] = {"field": "title", "start": 3, "end": 9, "text": "Kremli"}  # noqa: RUF012
+    TAG: dict[str, Any] = {  # noqa: RUF012
+        "id": "RU",
+        "name": "Russia",
+        "type": "country",
+        "aliases": ("Russian Federation",),
+        "country": "RU",
+        "confidence": 0.875,
+        "mentions": (Mention(field="body", start=0, end=6, text="Russia"),),
+        "evidence": ("demonym",),
+    }
+
+    def _constructors(self, build: ModuleType | str) -> list[Any]:
+        module = _module(build)
+        found = [module._construct, module._slot_construct, module._model_construct]
+        c_construct = module._c_construct()
+        if c_construct is not None:
+            found.append(c_construct)
+        return found
+
+    def test_every_way_builds_what_pydantic_builds(self, build: ModuleType | str) -> None:
+        module = _module(build)
+        for construct in self._constructors(build):
+            mention = construct(Mention, dict(self.MENTION), module._MENTION_FIELDS)
+            tag = construct(Tag, dict(self.TAG), module._TAG_FIELDS)
+            for got, want in ((mention, Mention(**self.MENTION)), (tag, Tag(**self.TAG))):
+                assert type(got) is type(want)
+                assert got == want
+                assert hash(got) == hash(want)
+                assert got.model_dump_json() == want.model_dump_json()
+                assert got.model_fields_set == want.model_fields_set
+                assert repr(got) == repr(want)
+                assert got.__pydantic_extra__ is None
+                assert got.__pydantic_private__ is None
+
+    def test_built_models_stay_frozen_and_copies_are_their_own(self, build: ModuleType | str) -> None:
+        module = _module(build)
+        for construct in self._constructors(build):
+            mention = construct(Mention, dict(self.MENTION), module._MENTION_FIELDS)
+            with pytest.raises(ValueError, match="frozen"):
+                mention.start = 4
+            moved = mention.model_copy(update={"start": 4})
+            assert (moved.start, mention.start) == (4, 3)
+            assert set(Mention.model_fields) == module._MENTION_FIELDS  # the shared set is untouched
+
+    def test_the_c_constructor_refuses_what_is_not_a_model(self, build: ModuleType | str) -> None:
+        construct = _module(build)._c_construct()
+        if construct is None:
+            # Only a source-only install (WIREWATCH_PURE=1) lacks it, and then the tagger too.
+            assert not processors.COMPILED
+            return
+        with pytest.raises(TypeError):
+            construct(dict, {}, set())
+        with pytest.raises(TypeError):
+            construct(Mention, [("field", "body")], set())
+        with pytest.raises(TypeError):
+            construct(Mention, {}, frozenset())
+
+
+def test_the_c_constructor_runs_with_the_compiled_build() -> None:
+    # `make test` (hence CI) requires the compiled build, and processors/_models.c comes with it.
+    if os.environ.get("WIREWATCH_REQUIRE_COMPILED") == "1" or processors.COMPILED:
+        from processors import _models  # noqa: PLC0415 - built by setup.py
+
+        assert compiled_tagger._construct is _models.construct
+    else:
+        assert compiled_tagger._construct in {
+            compiled_tagger._slot_construct,
+            compiled_tagger._model_construct,
+        }
