@@ -4,7 +4,8 @@
 over a ``.py`` beside it, so after an edit a stale build would run silently instead of the
 code just written. This finder loads the source instead when any extension is older than
 its source (all three together: compiled modules call each other natively) or when
-``WIREWATCH_PURE=1``, and says so with a ``StaleBuildWarning``.
+``WIREWATCH_PURE=1``, and says so with a ``StaleBuildWarning``. The source build does not use
+``processors._models`` either; nor does a build whose ``_models.c`` changed since (with a warning).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from types import ModuleType
 
 COMPILED = ("text", "kb", "tagger")
+# processors/_models.c, built beside them: used with the compiled build only, and only when fresh.
+C_HELPER = "_models"
 _HERE = Path(__file__).resolve().parent
 
 
@@ -52,8 +55,21 @@ def compiled_state() -> dict[str, str]:
     return state
 
 
+def c_helper_stale() -> bool:
+    """Whether ``processors/_models.c`` changed since its extension was built."""
+    built = _built_at(C_HELPER)
+    source = _HERE / f"{C_HELPER}.c"
+    return built is not None and source.exists() and source.stat().st_mtime > built
+
+
 class _SourceFinder(importlib.abc.MetaPathFinder):
-    """Finds ``processors.text``/``kb``/``tagger`` as their ``.py`` files."""
+    """Finds the compiled modules as their ``.py`` files, and refuses ``processors._models``.
+
+    Without ``processors._models`` the tagger builds its models in Python.
+    """
+
+    def __init__(self, *, source: bool) -> None:
+        self.source = source
 
     def find_spec(
         self,
@@ -63,7 +79,11 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         del path, target
         package, _, name = fullname.rpartition(".")
-        if package != __package__ or name not in COMPILED:
+        if package != __package__:
+            return None
+        if name == C_HELPER:
+            raise ModuleNotFoundError(f"{fullname} is not used by this build of the tagger", name=fullname)
+        if not self.source or name not in COMPILED:
             return None
         return importlib.util.spec_from_file_location(fullname, _HERE / f"{name}.py")
 
@@ -84,6 +104,15 @@ def choose_build() -> bool:
         )
     else:
         use_source = False
-    if use_source and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFinder())
+    skip_helper = use_source
+    if not use_source and c_helper_stale():
+        skip_helper = True
+        warnings.warn(
+            "processors/_models.c changed since it was built: the tagger builds its models in "
+            "Python, which is slower. Rebuild with `make setup` (or `uv pip install -e .`).",
+            StaleBuildWarning,
+            stacklevel=3,
+        )
+    if skip_helper and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourceFinder(source=use_source))
     return not use_source

@@ -27,8 +27,10 @@ slot_offset(PyObject *base, const char *name, Py_ssize_t *offset)
         return -1;
     }
     PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
-    if (member->type != T_OBJECT_EX || (member->flags & READONLY)) {
-        PyErr_Format(PyExc_TypeError, "%s.%s is not a writable object slot",
+    /* A plain __slots__ entry: an object, no flags (not read-only, not relative), in the instance. */
+    if (member->type != T_OBJECT_EX || member->flags != 0 || member->offset < (Py_ssize_t)sizeof(PyObject)
+        || member->offset + (Py_ssize_t)sizeof(PyObject *) > ((PyTypeObject *)base)->tp_basicsize) {
+        PyErr_Format(PyExc_TypeError, "%s.%s is not a plain object slot",
                      ((PyTypeObject *)base)->tp_name, name);
         return -1;
     }
@@ -46,7 +48,7 @@ setup(PyObject *module, PyObject *base)
         PyErr_SetString(PyExc_TypeError, "setup() takes pydantic.BaseModel");
         return NULL;
     }
-    if (((PyTypeObject *)base)->tp_dictoffset == 0) { /* -1 for a managed dict (3.11+) */
+    if (((PyTypeObject *)base)->tp_dictoffset == 0) { /* negative when managed (3.11: -64, 3.12+: -1) */
         PyErr_SetString(PyExc_TypeError, "the base model has no __dict__ slot");
         return NULL;
     }

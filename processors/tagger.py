@@ -401,8 +401,9 @@ class Tagger:
             self._values.append((entry.plain, entry.length, entry.cased, entry.readings, entry))
             patterns.append(form + " " if spaced else form)
         # ahocorasick-rs (the Rust aho-corasick crate ripgrep uses) returns all the matches of
-        # a text in one call, about twice as fast as iterating pyahocorasick's; the matches
-        # and their order are the same (overlapping, by end position).
+        # a text in one call, with no Python step per hit (when chosen, its search ran about
+        # twice as fast as iterating pyahocorasick's); the matches and their order are the same
+        # (overlapping, by end position).
         self._patterns = patterns
         # The cue words of unresolved places ride along (the patterns after the keys): one
         # pass over the text finds both.
@@ -432,7 +433,10 @@ class Tagger:
         return self._kb
 
     def keys(self) -> Iterable[str]:
-        """Every key of the automaton, in scan form (for benchmarks and debugging)."""
+        """Every knowledge-base key of the automaton, in scan form (for benchmarks and debugging).
+
+        The automaton also holds the cue words of unresolved places, after these.
+        """
         return list(self._patterns)
 
     # --- matching -------------------------------------------------------------

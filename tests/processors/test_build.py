@@ -66,3 +66,39 @@ def test_wirewatch_pure_forces_the_source(package: Path, monkeypatch: pytest.Mon
     _build(package)
     monkeypatch.setenv("WIREWATCH_PURE", "1")
     assert _compiled.choose_build() is False
+
+
+def _build_helper(package: Path, *, later: float) -> None:
+    (package / f"{_compiled.C_HELPER}.c").write_text("")
+    path = package / f"{_compiled.C_HELPER}{SUFFIX}"
+    path.write_text("")
+    stamp = time.time() + later
+    os.utime(path, (stamp, stamp))
+
+
+def test_the_source_build_leaves_the_c_helper_out(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _build(package)
+    _build_helper(package, later=10.0)
+    monkeypatch.setenv("WIREWATCH_PURE", "1")
+    assert _compiled.choose_build() is False
+    with pytest.raises(ModuleNotFoundError, match="not used"):
+        sys.meta_path[0].find_spec("processors._models", None)
+
+
+def test_a_fresh_c_helper_is_used(package: Path) -> None:
+    _build(package)
+    _build_helper(package, later=10.0)
+    assert _compiled.choose_build() is True
+    assert sys.meta_path == []
+
+
+def test_an_edit_to_the_c_helper_leaves_it_out_with_a_warning(package: Path) -> None:
+    _build(package)
+    _build_helper(package, later=-10.0)
+    assert _compiled.c_helper_stale()
+    with pytest.warns(StaleBuildWarning, match=r"processors/_models\.c .*make setup"):
+        assert _compiled.choose_build() is True  # the tagger itself is still the compiled one
+    finder = sys.meta_path[0]
+    with pytest.raises(ModuleNotFoundError):
+        finder.find_spec("processors._models", None)
+    assert finder.find_spec("processors.tagger", None) is None  # the extension loads as usual

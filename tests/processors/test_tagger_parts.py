@@ -159,7 +159,9 @@ class TestModelConstruction:
                 mention.start = 4
             moved = mention.model_copy(update={"start": 4})
             assert (moved.start, mention.start) == (4, 3)
-            assert set(Mention.model_fields) == module._MENTION_FIELDS  # the shared set is untouched
+            # A copy gets a fields set of its own; the one shared by the tagger's models is untouched.
+            assert moved.model_fields_set is not mention.model_fields_set
+            assert set(Mention.model_fields) == module._MENTION_FIELDS
 
     def test_the_c_constructor_refuses_what_is_not_a_model(self, build: ModuleType | str) -> None:
         construct = _module(build)._c_construct()
@@ -176,7 +178,8 @@ class TestModelConstruction:
 
 
 def test_the_c_constructor_runs_with_the_compiled_build() -> None:
-    # `make test` (hence CI) requires the compiled build, and processors/_models.c comes with it.
+    # `make test` (hence CI) requires the compiled build, and processors/_models.c comes with it;
+    # the source build (WIREWATCH_PURE=1, or a stale one) builds its models in Python.
     if os.environ.get("WIREWATCH_REQUIRE_COMPILED") == "1" or processors.COMPILED:
         from processors import _models  # noqa: PLC0415 - built by setup.py
 
