@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib.util
 import json
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 import aiomqtt
 
@@ -52,3 +56,16 @@ async def collect_alerts(client: aiomqtt.Client, *, want: int, timeout: float) -
     except TimeoutError:
         pass
     return got
+
+
+@functools.cache
+def tagger_source_module() -> ModuleType:
+    """``processors/tagger.py`` itself, imported beside the build that ``processors.tagger`` runs."""
+    path = REPO / "processors" / "tagger.py"
+    spec = importlib.util.spec_from_file_location("processors._tagger_source", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import os
 import re
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,6 +15,7 @@ import processors
 import processors.tagger as compiled_tagger
 from processors.text import normalize
 from schemas.models import Mention, Tag
+from tests.helpers import tagger_source_module
 
 # The regexes the word walks replaced (the reference for what a context word is).
 WORD_BEFORE = re.compile(r"[\w'.-]*")  # matched on the reversed text
@@ -27,24 +24,11 @@ WORD_AFTER = re.compile(r"[ \t]*([\w'-]*)")
 CHARS = st.sampled_from([*"aZé9_'.-, \t\n!?;:()\"«»–—", "ы", "Ж", "ї", "ß", "١", "²", "中", "\u00a0"])
 
 
-@functools.cache
-def _source() -> ModuleType:
-    """``processors/tagger.py`` itself, imported beside the compiled build."""
-    path = Path(processors.__file__).with_name("tagger.py")
-    spec = importlib.util.spec_from_file_location("processors._tagger_parts_source", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    return module
-
-
 BUILDS = [pytest.param(compiled_tagger, id="build"), pytest.param("source", id="source")]
 
 
 def _module(build: ModuleType | str) -> Any:
-    return _source() if build == "source" else build
+    return tagger_source_module() if build == "source" else build
 
 
 def _word_before_reference(text: str, pos: int) -> tuple[str, int]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from hypothesis import strategies as st
 import processors
 from processors import KnowledgeBase, KnowledgeBaseError, ProcessError, Tagger, Tags, enrich
 from schemas.models import EnrichedStory, Story
+from tests.helpers import tagger_source_module
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "nato-russia-border-scraped.txt"
 NOW = datetime(2024, 4, 18, 12, 0, tzinfo=UTC)
@@ -539,14 +538,7 @@ class TestRolesByDate:
 @functools.cache
 def _source_tagger() -> Tagger:
     """The tagger built from ``processors/tagger.py`` itself, beside the compiled one."""
-    path = Path(processors.__file__).with_name("tagger.py")
-    spec = importlib.util.spec_from_file_location("processors._tagger_source", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    source_tagger: Tagger = module.Tagger(KnowledgeBase.load())
+    source_tagger: Tagger = tagger_source_module().Tagger(KnowledgeBase.load())
     return source_tagger
 
 
