@@ -10,8 +10,8 @@ SUBSCRIPTIONS ?= deploy/subscriptions.example.json
 
 .PHONY: setup run test test-unit test-integration lint bench eval clean kb
 
-# setup.py compiles these three with mypyc, and processors/_models.c: an edit rebuilds them.
-$(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py processors/_models.c
+# setup.py compiles these with mypyc (one group): an edit rebuilds them.
+$(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py processors/tagging/*.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'
@@ -36,14 +36,15 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: setup ## speed: each prints a table and writes benchmarks/results/*.json
-	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+bench: setup ## speed: each prints a table and writes benchmarks/results/*.json (run as modules from the root)
+	for b in benchmarks/bench_*.py; do $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done
 
 eval: setup ## quality figures on ../shared/data (extraction F1, geo precision/recall)
-	$(BIN)/python benchmarks/eval_extract.py
-	$(BIN)/python benchmarks/eval_geo.py
+	$(BIN)/python -m benchmarks.eval_extract
+	$(BIN)/python -m benchmarks.eval_geo
 
-kb: setup ## rebuild the generated parts of the knowledge base
+kb: setup ## rebuild the generated parts of the knowledge base (installs the `kb` extra first)
+	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev,kb]'
 	$(BIN)/python -m processors.kb_build
 
 clean:

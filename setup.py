@@ -2,8 +2,7 @@
 
 Everything else lives in pyproject.toml. The tagger and its text normalization are plain,
 fully typed Python (``mypy --strict``); mypyc (mypy's own compiler, which also builds mypy
-and black) turns the same source into a C extension about 2x faster. One small C module,
-``processors/_models.c``, builds the tagger's pydantic models without validation. The source stays the
+and black) turns the same source into C extensions about 2x faster. The source stays the
 reference: ``WIREWATCH_PURE=1`` at install time skips the compilation, and
 ``processors/__init__`` falls back to the source when an extension is older than it.
 """
@@ -15,9 +14,26 @@ from typing import cast
 
 from setuptools import Extension, setup
 
-# Modules compiled, each on its own (``separate``): their shared libraries then sit inside
-# the package, where an editable install finds them.
-COMPILED = ["processors/text.py", "processors/kb.py", "processors/tagger.py"]
+# Modules compiled, all in one group: calls between them stay native C calls (each module
+# its own group, ``separate=True``, would make them calls through exported tables, and none
+# could be inlined). The group's code is one shared library, ``wirewatch_tagger__mypyc*.so``,
+# at the top of the tree (the repository root in an editable install, site-packages in a
+# wheel): mypyc derives each module's ``__file__`` from where it sits. Each module gets a
+# small shim extension beside its source. Keep in step with processors/_compiled.py
+# (COMPILED, GROUP), the Makefile and pyproject.toml ([tool.uv] cache-keys).
+COMPILED = [
+    "processors/text.py",
+    "processors/kb.py",
+    "processors/tagger.py",
+    "processors/tagging/words.py",
+    "processors/tagging/readings.py",
+    "processors/tagging/scan.py",
+    "processors/tagging/context.py",
+    "processors/tagging/places.py",
+    "processors/tagging/build.py",
+    "processors/tagging/unresolved.py",
+]
+GROUP = "wirewatch_tagger"
 
 
 def _extensions() -> list[Extension]:
@@ -25,10 +41,8 @@ def _extensions() -> list[Extension]:
         return []
     from mypyc.build import mypycify  # noqa: PLC0415 - a build-time dependency only
 
-    built = mypycify(["--follow-imports=silent", *COMPILED], opt_level="3", separate=True)
-    # Builds the tagger's Mention and Tag models without a Python call per slot (see the file).
-    models = Extension("processors._models", ["processors/_models.c"])
-    return [*cast("list[Extension]", list(built)), models]  # setuptools' Extension types
+    built = mypycify(["--follow-imports=silent", *COMPILED], opt_level="3", group_name=GROUP)
+    return cast("list[Extension]", list(built))  # setuptools' Extension types
 
 
 setup(ext_modules=_extensions())

@@ -1,57 +1,42 @@
-"""Alerting: subscription queries, the subscription index, alert state, channels and the HTTP API.
+"""Alerting: subscription queries, the index, alert state, the alert stage, delivery and the HTTP API.
 
-Pure parts (no I/O): :func:`compile_query`, :class:`SubscriptionIndex`, :class:`AlertState`.
-I/O parts: the channels (:mod:`alerts.channels`, :mod:`alerts.mqtt`), the store over the
-subscriptions topic, the API (:mod:`alerts.api`) and the services (:mod:`alerts.service`).
+Where things are:
+
+- pure (no I/O): the queries (:mod:`alerts.query`: parse, compile, evaluate, explain), the
+  subscription index (:mod:`alerts.index`), the alert state (:mod:`alerts.state`: threads and
+  mailboxes) and the stage's pipeline (:mod:`alerts.pipeline`: ``match_story``, ``route``,
+  :class:`AlertPipeline`);
+- I/O: the subscriptions topic (:mod:`alerts.store`), the alert stage's services
+  (:mod:`alerts.service`), delivery and its channels (:mod:`alerts.deliver`), the HTTP API
+  (:mod:`alerts.api`) and backtests (:mod:`alerts.backtest`).
 """
 
-from alerts.backtest import BacktestHit, backtest, backtest_topic, parse_since
-from alerts.channels import (
-    AppriseChannel,
-    Channel,
-    MemoryChannel,
-    SseHub,
-    WebhookChannel,
-    dead_letter_for,
-    sign,
-    verify_signature,
-)
 from alerts.errors import AlertError, DeliveryError, QueryError
 from alerts.index import SubscriptionIndex, SubscriptionMatch, TermStatistics, match_all_plain
-from alerts.mqtt import MqttChannel, alert_topic
+from alerts.pipeline import AlertPipeline, match_story, route
 from alerts.query import CompiledQuery, Match, PreparedStory, compile_query, prepare
-from alerts.state import AlertState, AlertStateError, alert_key
-from alerts.store import SubscriptionStore
+from alerts.state import AlertState, AlertStateError, Candidate, Mailboxes, Threads, alert_key
 
 __all__ = [
     "AlertError",
+    "AlertPipeline",
     "AlertState",
     "AlertStateError",
-    "AppriseChannel",
-    "BacktestHit",
-    "Channel",
+    "Candidate",
     "CompiledQuery",
     "DeliveryError",
+    "Mailboxes",
     "Match",
-    "MemoryChannel",
-    "MqttChannel",
     "PreparedStory",
     "QueryError",
-    "SseHub",
     "SubscriptionIndex",
     "SubscriptionMatch",
-    "SubscriptionStore",
     "TermStatistics",
-    "WebhookChannel",
+    "Threads",
     "alert_key",
-    "alert_topic",
-    "backtest",
-    "backtest_topic",
     "compile_query",
-    "dead_letter_for",
     "match_all_plain",
-    "parse_since",
+    "match_story",
     "prepare",
-    "sign",
-    "verify_signature",
+    "route",
 ]

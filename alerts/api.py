@@ -22,9 +22,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sse_starlette import EventSourceResponse
 
-from alerts.backtest import BacktestHit, InvalidSinceError, parse_since
-from alerts.channels.sse import SseHub
-from alerts.errors import QueryError
+from alerts.backtest import BacktestHit, parse_since
+from alerts.deliver.channels.sse import SseHub
+from alerts.errors import InvalidSinceError, QueryError
 from alerts.query import compile_query
 from alerts.store import SubscriptionStore
 from schemas.models import MatchedClause, Subscription, SubscriptionOptions
@@ -127,10 +127,34 @@ def create_api(
 ) -> FastAPI:
     """The API over ``store``; ``tokens`` maps bearer token → subscriber; ``admins`` may stream everyone's."""
     app = FastAPI(title="Wirewatch", summary="Subscriptions, live alerts and backtests", version="1")
+    who = _authenticator(tokens)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, Any]:
+        """Liveness, with a few counts."""
+        return {"status": "ok", "subscriptions": len(store), "sse_clients": sse.clients if sse else None}
+
+    _subscription_routes(app, store, who, new_id)
+    if sse is not None:
+        _stream_routes(app, sse, who, admins)
+    if backtest is not None:
+        # A backtest replays the whole enriched topic: a few at a time.
+        _backtest_routes(app, backtest, who, clock, asyncio.Semaphore(backtest_concurrency))
+    return app
+
+
+#: The dependency that turns a bearer token into the subscriber it names (401 otherwise).
+Authenticator = Callable[[HTTPAuthorizationCredentials | None], Awaitable[str]]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": QueryProblem, "description": "The query is invalid"},
+    401: {"description": "Missing or unknown bearer token"},
+}
+
+
+def _authenticator(tokens: Mapping[str, str]) -> Authenticator:
     bearer = HTTPBearer(auto_error=False, description="The subscriber's API token.")
     known = [(token.encode(), who) for token, who in tokens.items() if token]
-    # A backtest replays the whole enriched topic: a few at a time.
-    backtests = asyncio.Semaphore(backtest_concurrency)
 
     async def subscriber(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
         if credentials is not None:
@@ -144,7 +168,13 @@ def create_api(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    Subscriber = Annotated[str, Depends(subscriber)]  # noqa: N806 - a type alias, named like one
+    return subscriber
+
+
+def _subscription_routes(
+    app: FastAPI, store: SubscriptionStore, auth: Authenticator, new_id: Callable[[], str]
+) -> None:
+    Subscriber = Annotated[str, Depends(auth)]  # noqa: N806 - a type alias, named like one
 
     def own(sub_id: str, who: str) -> Subscription:
         sub = store.get(sub_id)
@@ -160,22 +190,14 @@ def create_api(
         except BusError as exc:
             raise _unavailable(exc) from exc
 
-    errors: dict[int | str, dict[str, Any]] = {
-        400: {"model": QueryProblem, "description": "The query is invalid"},
-        401: {"description": "Missing or unknown bearer token"},
-    }
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, Any]:
-        """Liveness, with a few counts."""
-        return {"status": "ok", "subscriptions": len(store), "sse_clients": sse.clients if sse else None}
-
-    @app.get("/subscriptions", tags=["subscriptions"], responses={401: errors[401]})
+    @app.get("/subscriptions", tags=["subscriptions"], responses={401: _ERRORS[401]})
     async def list_subscriptions(who: Subscriber) -> list[Subscription]:
         """The caller's subscriptions."""
         return store.by_subscriber(who)
 
-    @app.post("/subscriptions", status_code=status.HTTP_201_CREATED, tags=["subscriptions"], responses=errors)
+    @app.post(
+        "/subscriptions", status_code=status.HTTP_201_CREATED, tags=["subscriptions"], responses=_ERRORS
+    )
     async def create_subscription(body: SubscriptionIn, who: Subscriber, response: Response) -> Subscription:
         """Create a subscription; the server picks its id."""
         sub = await save(Subscription(id=new_id(), subscriber=who, query=body.query, options=body.options))
@@ -190,7 +212,7 @@ def create_api(
     @app.put(
         "/subscriptions/{sub_id}",
         tags=["subscriptions"],
-        responses={**errors, 404: {"description": _NOT_FOUND}},
+        responses={**_ERRORS, 404: {"description": _NOT_FOUND}},
     )
     async def replace_subscription(sub_id: str, body: SubscriptionIn, who: Subscriber) -> Subscription:
         """Replace the query and options of one of the caller's subscriptions."""
@@ -211,74 +233,79 @@ def create_api(
         except BusError as exc:
             raise _unavailable(exc) from exc
 
-    if sse is not None:
-        hub = sse
 
-        @app.get(
-            "/alerts/stream",
-            tags=["alerts"],
-            response_class=EventSourceResponse,
-            responses={
-                200: {"content": {"text/event-stream": {}}, "description": "Server-sent alert events"}
-            },
+def _stream_routes(app: FastAPI, hub: SseHub, auth: Authenticator, admins: frozenset[str]) -> None:
+    Subscriber = Annotated[str, Depends(auth)]  # noqa: N806 - a type alias, named like one
+
+    @app.get(
+        "/alerts/stream",
+        tags=["alerts"],
+        response_class=EventSourceResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent alert events"}},
+    )
+    async def stream_alerts(
+        who: Subscriber,
+        since: Annotated[int | None, Query(ge=0, description="Replay the alerts after this id")] = None,
+        last_event_id: Annotated[int | None, Header(ge=0)] = None,
+        scope: Annotated[Literal["own", "all"], Query(description="'all' is for ops (admins)")] = "own",
+    ) -> EventSourceResponse:
+        """Alerts as server-sent events: those after ``since`` (or ``Last-Event-ID``), then live ones.
+
+        Each ``alert`` event's ``id`` is the cursor to resume from and its data is the
+        alert JSON (``key`` is the idempotency key). A ``dropped`` event ends the stream
+        of a client that fell behind; a ``gap`` event says older alerts were forgotten.
+        """
+        if scope == "all" and who not in admins:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="scope=all is for admins")
+        cursor = since if since is not None else last_event_id
+        return EventSourceResponse(
+            hub.stream(subscriber=None if scope == "all" else who, since=cursor),
+            ping=15,
+            # A client that stops reading would otherwise hold its connection forever.
+            send_timeout=30,
         )
-        async def stream_alerts(
-            who: Subscriber,
-            since: Annotated[int | None, Query(ge=0, description="Replay the alerts after this id")] = None,
-            last_event_id: Annotated[int | None, Header(ge=0)] = None,
-            scope: Annotated[Literal["own", "all"], Query(description="'all' is for ops (admins)")] = "own",
-        ) -> EventSourceResponse:
-            """Alerts as server-sent events: those after ``since`` (or ``Last-Event-ID``), then live ones.
 
-            Each ``alert`` event's ``id`` is the cursor to resume from and its data is the
-            alert JSON (``key`` is the idempotency key). A ``dropped`` event ends the stream
-            of a client that fell behind; a ``gap`` event says older alerts were forgotten.
-            """
-            if scope == "all" and who not in admins:
-                raise HTTPException(status.HTTP_403_FORBIDDEN, detail="scope=all is for admins")
-            cursor = since if since is not None else last_event_id
-            return EventSourceResponse(
-                hub.stream(subscriber=None if scope == "all" else who, since=cursor),
-                ping=15,
-                # A client that stops reading would otherwise hold its connection forever.
-                send_timeout=30,
-            )
 
-    if backtest is not None:
-        run_backtest = backtest
+def _backtest_routes(
+    app: FastAPI,
+    run_backtest: BacktestFn,
+    auth: Authenticator,
+    clock: Callable[[], datetime],
+    backtests: asyncio.Semaphore,
+) -> None:
+    Subscriber = Annotated[str, Depends(auth)]  # noqa: N806 - a type alias, named like one
 
-        @app.post("/backtest", tags=["backtest"], responses=errors)
-        async def backtest_query(body: BacktestIn, who: Subscriber) -> BacktestOut:  # noqa: ARG001 - auth only
-            """What the query would have matched since ``since``, and why."""
-            now = clock()
-            try:
-                since = parse_since(body.since, now)
-                compile_query(body.query)
-            except QueryError as exc:
-                raise _query_problem(exc) from exc
-            except InvalidSinceError as exc:
-                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=exc.message) from exc
-            async with backtests:
-                hits = await run_backtest(body.query, since, now)
-            shown = hits[-body.limit :]
-            return BacktestOut(
-                query=body.query,
-                since=since,
-                until=now,
-                total=len(hits),
-                hits=[
-                    BacktestHitOut(
-                        story_id=h.story.id,
-                        version=h.story.version,
-                        title=h.story.title,
-                        url=h.story.url,
-                        source=h.story.source,
-                        published_at=h.story.published_at,
-                        cluster_id=h.story.cluster_id,
-                        explanation=h.explanation,
-                    )
-                    for h in shown
-                ],
-            )
+    @app.post("/backtest", tags=["backtest"], responses=_ERRORS)
+    async def backtest_query(body: BacktestIn, who: Subscriber) -> BacktestOut:  # noqa: ARG001 - auth only
+        """What the query would have matched since ``since``, and why."""
+        now = clock()
+        try:
+            since = parse_since(body.since, now)
+            compile_query(body.query)
+        except QueryError as exc:
+            raise _query_problem(exc) from exc
+        except InvalidSinceError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=exc.message) from exc
+        async with backtests:
+            hits = await run_backtest(body.query, since, now)
+        return BacktestOut(
+            query=body.query,
+            since=since,
+            until=now,
+            total=len(hits),
+            hits=[_hit_out(h) for h in hits[-body.limit :]],
+        )
 
-    return app
+
+def _hit_out(hit: BacktestHit) -> BacktestHitOut:
+    story = hit.story
+    return BacktestHitOut(
+        story_id=story.id,
+        version=story.version,
+        title=story.title,
+        url=story.url,
+        source=story.source,
+        published_at=story.published_at,
+        cluster_id=story.cluster_id,
+        explanation=hit.explanation,
+    )

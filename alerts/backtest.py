@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 
-from alerts.errors import AlertError
+from alerts.errors import InvalidSinceError
 from alerts.query import CompiledQuery, compile_query
-from alerts.store import read_to_end
 from schemas.models import EnrichedStory, MatchedClause
 from schemas.topics import Topics
+from wirewatch.state import read_to_end
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -30,10 +30,6 @@ log = structlog.get_logger(__name__)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-class InvalidSinceError(AlertError, ValueError):
-    """``since`` is neither a duration such as ``7d`` nor an ISO 8601 date."""
 
 
 class BacktestHit(NamedTuple):

@@ -1,12 +1,4 @@
-"""Errors of the alerting stage.
-
-::
-
-    WirewatchError
-    └── AlertError            something went wrong while matching or alerting
-        ├── QueryError        a subscription's query is invalid (with a caret at the error)
-        └── DeliveryError     a channel failed to deliver an alert after its retries
-"""
+"""Errors of the alerting stage (the whole tree is drawn in :mod:`wirewatch.errors`)."""
 
 from __future__ import annotations
 
@@ -44,6 +36,18 @@ class QueryError(AlertError):
             f"{message} at column {position + 1}\n{self.pointer}",
             subscription_id=subscription_id,
         )
+
+
+class AlertStateError(AlertError):
+    """Bad input to the alert state: a naive ``now``, a bad time zone, a corrupt changelog record."""
+
+
+class InvalidSinceError(AlertError, ValueError):
+    """A backtest's ``since`` is neither a duration such as ``7d`` nor an ISO 8601 date."""
+
+
+class SlowClientError(AlertError):
+    """An SSE client's queue was full: it is dropped and must reconnect from its last id."""
 
 
 class DeliveryError(AlertError):

@@ -1,86 +1,49 @@
-"""The subscriptions, kept in a compacted topic and mirrored in memory with their compiled queries.
+"""The subscriptions, kept in a compacted topic and mirrored in memory.
 
-The topic ``Topics(prefix).subscriptions`` is the source of truth: key = subscription
-id, value = Subscription JSON, ``None`` = deleted. Every process that needs the
-subscriptions (alert workers, the API) replays the topic to its end at start, then
-follows it. Writes go to the topic and are applied locally at once, so that the API
-reads its own writes. Until a write of this store is read back, older records of that
-key (and the earlier of two quick writes) are not applied again: a GET after two PUTs
-never shows the first one.
+The topic ``Topics(prefix).subscriptions`` is the source of truth: key = subscription id, value =
+Subscription JSON, ``None`` = deleted. Every process that needs the subscriptions (the alert
+stage, delivery, the API) follows it as a global table (:class:`wirewatch.state.GlobalTable`):
+replay to the end, then keep applying. Only the alert stage, which matches, gives the store a
+:class:`~alerts.index.SubscriptionIndex` to keep up to date; the others hold a plain map.
+
+Writes go to the topic and are applied locally at once, so that the API reads its own writes.
+Until a write of this store is read back, older records of that key (and the earlier of two quick
+writes) are not applied again: a GET after two PUTs never shows the first one.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import structlog
 
-from alerts.index import SubscriptionIndex
+from alerts.errors import AlertError
 from alerts.query import compile_query
 from schemas.models import Subscription
 from schemas.topics import Topics
+from wirewatch.state import GlobalTable, replay
 
 if TYPE_CHECKING:
     import asyncio
-    from collections.abc import AsyncIterator
+    from collections.abc import Mapping
 
-    from wirewatch.bus.base import Bus, Consumer, Record
+    from alerts.index import SubscriptionIndex
+    from wirewatch.bus.base import Bus
 
 log = structlog.get_logger(__name__)
 
 
-async def read_to_end(
-    consumer: Consumer,
-    *,
-    timeout_s: float = 0.5,
-    max_records: int = 500,
-    idle_polls: int = 2,
-    stall_timeout_s: float = 10.0,
-) -> AsyncIterator[list[Record]]:
-    """Yield batches until every assigned partition has been read to the end it had when called.
-
-    The last offsets of a compacted partition can be gone for good (an expired tombstone
-    removed by compaction), so they may never be read. A partition that has delivered
-    records is therefore done after ``idle_polls`` empty polls in a row (the consumer has
-    caught up with it); one that delivered nothing at all is given up after
-    ``stall_timeout_s`` without progress (its every record was compacted away, or the
-    bus is very slow), with a warning.
-    """
-    ends = await consumer.assignment_end_offsets()
-    remaining = {tp: end for tp, end in ends.items() if end > 0}
-    started: set[tuple[str, int]] = set()
-    idle = 0
-    last_progress = time.monotonic()
-    while remaining:
-        batch = await consumer.getmany(timeout_s=timeout_s, max_records=max_records)
-        for record in batch:
-            tp = (record.topic, record.partition)
-            started.add(tp)
-            if tp in remaining and record.offset + 1 >= remaining[tp]:
-                del remaining[tp]
-        if batch:
-            idle, last_progress = 0, time.monotonic()
-            yield batch
-            continue
-        idle += 1
-        if idle >= idle_polls:
-            for tp in started & remaining.keys():
-                del remaining[tp]
-        if remaining and time.monotonic() - last_progress > stall_timeout_s:
-            log.warning("partitions not read to their end; going on", partitions=sorted(remaining))
-            return
-
-
 class SubscriptionStore:
-    """Subscriptions by id, with their compiled queries and the index that finds them for a story."""
+    """Subscriptions by id (and, for the alert stage, the index that finds them for a story)."""
 
     def __init__(
         self,
         bus: Bus,
         *,
         topics: Topics | None = None,
+        index: SubscriptionIndex | None = None,
         poll_timeout_s: float = 0.5,
         stall_timeout_s: float = 10.0,
     ) -> None:
@@ -89,14 +52,27 @@ class SubscriptionStore:
         self._poll_timeout_s = poll_timeout_s
         self._stall_timeout_s = stall_timeout_s
         self._subs: dict[str, Subscription] = {}
+        self._view = MappingProxyType(self._subs)
         # Values this store published per key, oldest first, not read back from the topic yet.
         self._pending: dict[str, deque[bytes | None]] = {}
-        self.index = SubscriptionIndex()
+        self._index = index
 
     @property
     def topic(self) -> str:
         """The compacted topic the store mirrors."""
         return self._topic
+
+    @property
+    def index(self) -> SubscriptionIndex:
+        """The matching index (only a store made with one has it)."""
+        if self._index is None:
+            raise AlertError("this subscription store keeps no matching index", topic=self._topic)
+        return self._index
+
+    @property
+    def subscriptions(self) -> Mapping[str, Subscription]:
+        """Every subscription by id (a live, read-only view)."""
+        return self._view
 
     def get(self, sub_id: str) -> Subscription | None:
         """The subscription ``sub_id``, if it exists."""
@@ -151,60 +127,55 @@ class SubscriptionStore:
 
     async def rebuild(self) -> int:
         """Replay the topic from its beginning to its current end (a one-shot snapshot); return the count."""
-        async with self._bus.consumer([self._topic], group=None, from_beginning=True) as consumer:
-            async for batch in self._read_to_end(consumer):
-                self.apply_records(batch)
+        await replay(self._bus, self._topic, self, stall_timeout_s=self._stall_timeout_s)
         log.info("subscriptions rebuilt", topic=self._topic, subscriptions=len(self._subs))
         return len(self._subs)
 
+    def table(self, *, ready: asyncio.Event | None = None) -> GlobalTable[SubscriptionStore]:
+        """The store as a global table over its topic (``follow()`` it; ``ready`` once caught up)."""
+        return GlobalTable(
+            self._bus,
+            self._topic,
+            self,
+            ready=ready,
+            poll_timeout_s=self._poll_timeout_s,
+            stall_timeout_s=self._stall_timeout_s,
+        )
+
     async def follow(self, *, ready: asyncio.Event | None = None) -> None:
         """Replay the topic to its end, set ``ready``, then apply changes as they come, until cancelled."""
-        async with self._bus.consumer([self._topic], group=None, from_beginning=True) as consumer:
-            async for batch in self._read_to_end(consumer):
-                self.apply_records(batch)
-            log.info("subscriptions rebuilt", topic=self._topic, subscriptions=len(self._subs))
-            if ready is not None:
-                ready.set()
-            while True:
-                self.apply_records(await consumer.getmany(timeout_s=self._poll_timeout_s))
+        await self.table(ready=ready).follow()
 
-    def _read_to_end(self, consumer: Consumer) -> AsyncIterator[list[Record]]:
-        return read_to_end(consumer, timeout_s=self._poll_timeout_s, stall_timeout_s=self._stall_timeout_s)
+    def changes(self) -> list[tuple[str, bytes | None]]:
+        """Nothing: the store publishes its writes itself (``put``/``delete``)."""
+        return []
 
-    def apply_records(self, records: list[Record]) -> None:
-        """Apply records read from the topic, in order; a bad one is skipped with a warning."""
-        for record in records:
-            self.apply(record)
-
-    def apply(self, record: Record) -> None:
-        """Apply one record: a subscription, or a tombstone (``value is None``)."""
-        if record.key is None:
-            log.warning("subscription record without a key skipped", topic=record.topic, offset=record.offset)
+    def apply(self, key: str, value: bytes | None) -> None:
+        """Apply one record: a subscription, or a tombstone (``value is None``); a bad one is skipped."""
+        if self._superseded(key, value):
             return
-        sub_id = record.key.decode(errors="replace")
-        if self._superseded(sub_id, record.value):
+        if value is None:
+            self._remove(key)
             return
-        if record.value is None:
-            self._remove(sub_id)
-            return
-        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset, "id": sub_id}
         try:
-            sub = Subscription.from_bytes(record.value)
-            if sub.id != sub_id:
-                log.warning("subscription id differs from its key; skipped", body_id=sub.id, **where)
+            sub = Subscription.from_bytes(value)
+            if sub.id != key:
+                log.warning("subscription id differs from its key; skipped", body_id=sub.id, id=key)
                 return
             self._set(sub)
         except Exception as exc:
             # Whatever is wrong with one record must not stop the worker. The topic says this
             # subscription is now invalid: drop the old version too rather than keep alerting
             # on a query its owner replaced.
-            self._remove(sub_id)
-            log.warning("invalid subscription skipped", error=str(exc), **where)
+            self._remove(key)
+            log.warning("invalid subscription skipped", error=str(exc), id=key, topic=self._topic)
 
     def _set(self, sub: Subscription) -> None:
-        self.index.add(sub)  # compiles (shared per query string), replaces the old version; QueryError first
+        if self._index is not None:
+            self._index.add(sub)  # compiles (shared per query string), replaces the old version
         self._subs[sub.id] = sub
 
     def _remove(self, sub_id: str) -> None:
         self._subs.pop(sub_id, None)
-        self.index.remove(sub_id)
+        if self._index is not None:
+            self._index.remove(sub_id)

@@ -10,7 +10,9 @@ semantics (a batch is committed only after its produced messages were acknowledg
 
 Kafka comes from ``WIREWATCH_KAFKA_BOOTSTRAP`` or is started for the run (deploy/kafka.sh).
 
-    .venv/bin/python benchmarks/bench_bus.py [--messages 20000] [--size 2000]
+Run it from the repository root as a module (it imports the broker helpers from ``tests.brokers``):
+
+    .venv/bin/python -m benchmarks.bench_bus [--messages 20000] [--size 2000]
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import asyncio
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 import uuid
@@ -31,8 +32,6 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.console import Console
 from rich.table import Table
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.brokers import KafkaBroker
 from wirewatch.bus import EmbeddedBus, Record, TopicSpec

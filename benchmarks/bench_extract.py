@@ -5,7 +5,7 @@
 * Plain text: stories/s of ``ingest.parse`` on seed-derived wire texts vs a floor that only
   decodes, splits lines and hashes (what any parser must at least do).
 
-    .venv/bin/python benchmarks/bench_extract.py [--pages 200] [--texts 500] [--data PATH]
+    .venv/bin/python -m benchmarks.bench_extract [--pages 200] [--texts 500] [--data PATH]
 
 Prints a table and writes ``benchmarks/results/bench_extract.json``.
 """
@@ -18,7 +18,6 @@ import importlib.util
 import json
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,13 +27,12 @@ import trafilatura
 from rich.console import Console
 from rich.table import Table
 
+from ingest import IngestError, extract_html, parse
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from ingest import IngestError, extract_html, parse  # noqa: E402 - after the path setup
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "web-pages"
 SEED = ROOT.parent / "shared" / "seeds" / "nato-russia-border-scraped.txt"

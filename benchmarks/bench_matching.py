@@ -59,20 +59,21 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from typing_extensions import override
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from typing_extensions import override
 
 from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
 from alerts.query import CompiledQuery, PreparedStory, compile_query
 from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SEED = 20261128
 SYLLABLES = [a + b for a in "bdfgklmnprstvz" for b in "aeiou"] + ["an", "or", "el", "is", "um", "ar"]
@@ -196,6 +197,72 @@ def text_clause(rng: random.Random, vocab: Vocab) -> str:
     return f'"{" ".join(words)}"' if len(words) > 1 else rng.choice(["", "text:", "title:"]) + words[0]
 
 
+def _single_tag(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return tag_clause(rng, vocab)
+
+
+def _tag_and_tag(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"{tag_clause(rng, vocab)} AND {tag_clause(rng, vocab)}"
+
+
+def _tag_and_country(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"{tag_clause(rng, vocab)} AND country:{rng.choice(vocab.countries)}"
+
+
+def _actor_group_and_topic(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    actors = [quoted(t.name) for t in vocab.pick(rng, "actors", rng.randint(2, 3))]
+    return f"actor:({' OR '.join(actors)}) AND topic:{quoted(vocab.pick(rng, 'topics')[0].name)}"
+
+
+def _tag_and_lang(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"{tag_clause(rng, vocab)} lang:{rng.choice(LANGS)}"
+
+
+def _text_and_tag(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"{text_clause(rng, vocab)} AND {tag_clause(rng, vocab)}"
+
+
+def _text_alone(rng: random.Random, vocab: Vocab, mix: str) -> str:
+    if mix == "scaled":
+        # A bare word's audience does not shrink as the user base grows: pair it with a tag.
+        return f"{text_clause(rng, vocab)} AND {tag_clause(rng, vocab)}"
+    return text_clause(rng, vocab)
+
+
+def _actor_places_not_topic(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"{tag_clause(rng, vocab, 'actors')} AND ({tag_clause(rng, vocab, 'places')} OR {tag_clause(rng, vocab, 'places')}) -{tag_clause(rng, vocab, 'topics')}"
+
+
+def _country_and_topic(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"country:{rng.choice(vocab.countries)} AND topic:{quoted(vocab.pick(rng, 'topics')[0].name)}"
+
+
+def _wildcard_and_tag(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    if rng.random() < 0.5:
+        return f"actor:{vocab.pick(rng, 'actors')[0].name.split()[0][:4].lower()}* AND {tag_clause(rng, vocab, 'topics')}"
+    return f"{vocab.words[rng.randint(100, 5000)][:4]}* AND {tag_clause(rng, vocab)}"
+
+
+def _source_and_tag(rng: random.Random, vocab: Vocab, _mix: str) -> str:
+    return f"source:{rng.choice(SOURCES)} AND {tag_clause(rng, vocab)}"
+
+
+# The query shapes and their shares: a draw r in [0, 1) picks the first shape whose bound
+# exceeds it (10% single tag, 35% tag AND tag, ...); the rest is source AND tag.
+QUERY_SHAPES: list[tuple[float, Callable[[random.Random, Vocab, str], str]]] = [
+    (0.10, _single_tag),
+    (0.45, _tag_and_tag),
+    (0.55, _tag_and_country),
+    (0.61, _actor_group_and_topic),
+    (0.66, _tag_and_lang),
+    (0.76, _text_and_tag),
+    (0.82, _text_alone),
+    (0.90, _actor_places_not_topic),
+    (0.95, _country_and_topic),
+    (0.975, _wildcard_and_tag),
+]
+
+
 def make_query(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> str:
     r = rng.random()
     if mix == "narrow":
@@ -204,33 +271,8 @@ def make_query(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> 
         r = rng.choice([0.2, 0.3, 0.4, 0.5, 0.7, 0.85])
     if n % 100_000 == 99_999:
         return f"text:*{vocab.words[rng.randint(100, 5000)][-4:]}"  # unindexable: checked always
-    if r < 0.10:
-        return tag_clause(rng, vocab)
-    if r < 0.45:
-        return f"{tag_clause(rng, vocab)} AND {tag_clause(rng, vocab)}"
-    if r < 0.55:
-        return f"{tag_clause(rng, vocab)} AND country:{rng.choice(vocab.countries)}"
-    if r < 0.61:
-        actors = [quoted(t.name) for t in vocab.pick(rng, "actors", rng.randint(2, 3))]
-        return f"actor:({' OR '.join(actors)}) AND topic:{quoted(vocab.pick(rng, 'topics')[0].name)}"
-    if r < 0.66:
-        return f"{tag_clause(rng, vocab)} lang:{rng.choice(LANGS)}"
-    if r < 0.76:
-        return f"{text_clause(rng, vocab)} AND {tag_clause(rng, vocab)}"
-    if r < 0.82:
-        if mix == "scaled":
-            # A bare word's audience does not shrink as the user base grows: pair it with a tag.
-            return f"{text_clause(rng, vocab)} AND {tag_clause(rng, vocab)}"
-        return text_clause(rng, vocab)
-    if r < 0.90:
-        return f"{tag_clause(rng, vocab, 'actors')} AND ({tag_clause(rng, vocab, 'places')} OR {tag_clause(rng, vocab, 'places')}) -{tag_clause(rng, vocab, 'topics')}"
-    if r < 0.95:
-        return f"country:{rng.choice(vocab.countries)} AND topic:{quoted(vocab.pick(rng, 'topics')[0].name)}"
-    if r < 0.975:
-        if rng.random() < 0.5:
-            return f"actor:{vocab.pick(rng, 'actors')[0].name.split()[0][:4].lower()}* AND {tag_clause(rng, vocab, 'topics')}"
-        return f"{vocab.words[rng.randint(100, 5000)][:4]}* AND {tag_clause(rng, vocab)}"
-    return f"source:{rng.choice(SOURCES)} AND {tag_clause(rng, vocab)}"
+    build = next((shape for bound, shape in QUERY_SHAPES if r < bound), _source_and_tag)
+    return build(rng, vocab, mix)
 
 
 def make_subscriptions(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> list[Subscription]:
@@ -296,24 +338,11 @@ def run_size(
     gen_s = time.perf_counter() - t0
     console.log(f"N={n:,}: {gen_s:.1f}s to build the Subscription objects; indexing…")
 
-    # What the alert service learns from the first stories it sees (settings.alerts.term_sample):
-    # how often stories carry each key, so that each AND is filed under its rarest clause. The
-    # sample is other stories than the measured ones, from the same generator.
-    stats: TermStatistics | None = None
-    if sample:
-        stats = TermStatistics()
-        for story in sample:
-            stats.observe(story)
+    stats = learn_terms(sample)
     gc.collect()
     rss0 = rss_bytes()
     t0 = time.perf_counter()
-    compiled: dict[str, CompiledQuery] = {}
-    index = SubscriptionIndex(stats)
-    for sub in subs:
-        c = compiled.get(sub.query)
-        if c is None:
-            c = compiled[sub.query] = compile_query(sub.query)
-        index.add(sub, c)
+    index, compiled = build_index(subs, stats)
     build_s = time.perf_counter() - t0
     gc.collect()
     index_bytes = rss_bytes() - rss0
@@ -322,11 +351,95 @@ def run_size(
     gc.freeze()
     console.log(f"N={n:,}: built in {build_s:.1f}s ({index.distinct_queries:,} distinct queries); matching…")
 
-    # CPU time of this process (the machine is shared: wall time includes other people's work).
-    # Per story, side by side: match() alone (explanations stay lazy), then match() and
-    # reading every match's explanation, as the alert service does (the headline figure).
-    # The machine is shared: the stories go through `passes` times, and each figure keeps the
-    # pass with the least CPU time (as timeit keeps its best run).
+    timing = time_index(index, stories, passes)
+    latencies = timing.latencies
+    index_s = sum(latencies)
+    lazy_s = sum(timing.lazy_latencies)
+    pairs = [(sub, compiled[sub.query]) for sub in subs]
+    plain_times = time_plain(pairs, index, stories, plain_budget_s, n)
+
+    prepare_s = min(_time_prepare(stories[:200]), index_s / len(stories))
+    result = {
+        "mix": mix,
+        "subscriptions": n,
+        "term_sample_stories": len(sample),
+        "passes": passes,
+        "distinct_queries": index.distinct_queries,
+        "always_checked": index.always_checked,
+        "index_keys": index.keys,
+        "build_seconds": round(build_s, 2),
+        "build_us_per_sub": round(build_s / n * 1e6, 1),
+        "subscription_objects_seconds": round(gen_s, 2),
+        "index_rss_mib": round(index_bytes / 2**20, 1),
+        "index_bytes_per_sub": round(index_bytes / n),
+        "stories_index": len(stories),
+        "index_stories_per_cpu_s": round(len(stories) / index_s),
+        "index_stories_per_cpu_s_explanations_unread": round(len(stories) / lazy_s),
+        "index_stories_per_wall_s_incl_diagnostics": round(2 * len(stories) / timing.wall_s),
+        "index_cpu_ms_mean": round(index_s / len(stories) * 1e3, 3),
+        "index_cpu_ms_p50": round(statistics.median(latencies) * 1e3, 3),
+        "index_cpu_ms_p99": round(sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1e3, 3),
+        "prepare_ms": round(prepare_s * 1e3, 3),
+        "candidates_per_story": round(statistics.mean(timing.candidates), 1),
+        "matches_per_story": round(statistics.mean(timing.matched), 1),
+        "stories_plain": len(plain_times),
+        "plain_stories_per_cpu_s": round(len(plain_times) / sum(plain_times), 2),
+        "speedup": round((len(stories) / index_s) / (len(plain_times) / sum(plain_times)), 1),
+    }
+    gc.unfreeze()
+    del index, pairs, compiled, subs
+    gc.collect()
+    return result
+
+
+def learn_terms(sample: list[EnrichedStory]) -> TermStatistics | None:
+    """What the alert service learns from the first stories it sees (settings.alerts.term_sample).
+
+    How often stories carry each key, so that each AND is filed under its rarest clause. The
+    sample is other stories than the measured ones, from the same generator.
+    """
+    if not sample:
+        return None
+    stats = TermStatistics()
+    for story in sample:
+        stats.observe(story)
+    return stats
+
+
+def build_index(
+    subs: list[Subscription], stats: TermStatistics | None
+) -> tuple[SubscriptionIndex, dict[str, CompiledQuery]]:
+    """The index of ``subs``, and their compiled queries by query string (each compiled once)."""
+    compiled: dict[str, CompiledQuery] = {}
+    index = SubscriptionIndex(stats)
+    for sub in subs:
+        c = compiled.get(sub.query)
+        if c is None:
+            c = compiled[sub.query] = compile_query(sub.query)
+        index.add(sub, c)
+    return index, compiled
+
+
+@dataclass
+class IndexTiming:
+    """CPU seconds per story of the best pass, and what the first pass found."""
+
+    latencies: list[float]  # match() and reading every explanation
+    lazy_latencies: list[float]  # match() alone
+    candidates: list[int]  # queries verified per story
+    matched: list[int]  # subscriptions matched per story
+    wall_s: float  # wall time of one pass (both timings, and the diagnostics of the first)
+
+
+def time_index(index: SubscriptionIndex, stories: list[EnrichedStory], passes: int) -> IndexTiming:
+    """Time ``index.match()`` per story, with and without reading the explanations.
+
+    CPU time of this process (the machine is shared: wall time includes other people's work).
+    Per story, side by side: match() alone (explanations stay lazy), then match() and
+    reading every match's explanation, as the alert service does (the headline figure).
+    The machine is shared: the stories go through ``passes`` times, and each figure keeps the
+    pass with the least CPU time (as timeit keeps its best run).
+    """
     best: tuple[list[float], list[float]] | None = None
     candidates: list[int] = []
     matched: list[int] = []
@@ -351,13 +464,21 @@ def run_size(
         else:
             best = (min(best[0], latencies, key=sum), min(best[1], lazy_latencies, key=sum))
     assert best is not None
-    latencies, lazy_latencies = best
-    index_s = sum(latencies)
-    lazy_s = sum(lazy_latencies)
-    index_wall_s = (time.perf_counter() - wall0) / passes
+    wall_s = (time.perf_counter() - wall0) / passes
+    return IndexTiming(best[0], best[1], candidates, matched, wall_s)
 
-    # The reference: every query against the story; as many stories as fit in the budget.
-    pairs = [(sub, compiled[sub.query]) for sub in subs]
+
+def time_plain(
+    pairs: list[tuple[Subscription, CompiledQuery]],
+    index: SubscriptionIndex,
+    stories: list[EnrichedStory],
+    budget_s: float,
+    n: int,
+) -> list[float]:
+    """The reference: every query against the story; as many stories as fit in the budget.
+
+    Its matches must equal the index's (the benchmark stops otherwise).
+    """
     plain_times: list[float] = []
     for story in stories:
         s0 = time.process_time()
@@ -365,41 +486,9 @@ def run_size(
         plain_times.append(time.process_time() - s0)
         if expected != index.match(story):
             raise SystemExit(f"index and plain disagree on {story.id} at N={n}")
-        if sum(plain_times) > plain_budget_s:
+        if sum(plain_times) > budget_s:
             break
-
-    prepare_s = min(_time_prepare(stories[:200]), index_s / len(stories))
-    result = {
-        "mix": mix,
-        "subscriptions": n,
-        "term_sample_stories": len(sample),
-        "passes": passes,
-        "distinct_queries": index.distinct_queries,
-        "always_checked": index.always_checked,
-        "index_keys": index.keys,
-        "build_seconds": round(build_s, 2),
-        "build_us_per_sub": round(build_s / n * 1e6, 1),
-        "subscription_objects_seconds": round(gen_s, 2),
-        "index_rss_mib": round(index_bytes / 2**20, 1),
-        "index_bytes_per_sub": round(index_bytes / n),
-        "stories_index": len(stories),
-        "index_stories_per_cpu_s": round(len(stories) / index_s),
-        "index_stories_per_cpu_s_explanations_unread": round(len(stories) / lazy_s),
-        "index_stories_per_wall_s_incl_diagnostics": round(2 * len(stories) / index_wall_s),
-        "index_cpu_ms_mean": round(index_s / len(stories) * 1e3, 3),
-        "index_cpu_ms_p50": round(statistics.median(latencies) * 1e3, 3),
-        "index_cpu_ms_p99": round(sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1e3, 3),
-        "prepare_ms": round(prepare_s * 1e3, 3),
-        "candidates_per_story": round(statistics.mean(candidates), 1),
-        "matches_per_story": round(statistics.mean(matched), 1),
-        "stories_plain": len(plain_times),
-        "plain_stories_per_cpu_s": round(len(plain_times) / sum(plain_times), 2),
-        "speedup": round((len(stories) / index_s) / (len(plain_times) / sum(plain_times)), 1),
-    }
-    gc.unfreeze()
-    del index, pairs, compiled, subs
-    gc.collect()
-    return result
+    return plain_times
 
 
 def _time_prepare(stories: list[EnrichedStory]) -> float:

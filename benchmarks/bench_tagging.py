@@ -106,29 +106,14 @@ def _real_stories() -> list[Story]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stories", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=5)  # best of 5, interleaved: the machine is shared
-    args = parser.parse_args()
-
-    t0 = time.perf_counter()
-    kb = KnowledgeBase.load()
-    t1 = time.perf_counter()
-    tagger = Tagger(kb)
-    t2 = time.perf_counter()
+def _measure(tagger: Tagger, stories: list[Story], repeats: int) -> tuple[dict[str, dict[str, float]], int]:
+    """Stories/s and MB/s of the tagger and of the raw scans, interleaved, best of ``repeats``."""
     raw = ahocorasick.Automaton()
     for i, key in enumerate(tagger.keys()):
         raw.add_word(key, i)
     raw.make_automaton()
-    keys = list(tagger.keys())
-    raw_rs = ahocorasick_rs.AhoCorasick(keys)
-
-    stories = make_stories(args.stories)
+    raw_rs = ahocorasick_rs.AhoCorasick(list(tagger.keys()))
     mb = sum(len((s.title + s.body).encode()) for s in stories) / 1e6
-
-    for s in stories[:50]:
-        tagger.tag(s)  # warm-up
 
     def run_tagger() -> None:
         for s in stories:
@@ -145,18 +130,19 @@ def main() -> None:
             for text in (s.title, s.body):
                 raw_rs.find_matches_as_indexes(scan_form(normalize(text).text), overlapping=True)
 
+    for s in stories[:50]:
+        tagger.tag(s)  # warm-up
     # As `wirewatch process` does once its state is built: the long-lived KB leaves the
     # collector's generations, so a collection never walks it.
     gc.collect()
     gc.freeze()
-    # The machine is shared: interleave the two and keep each one's best of `repeats`.
+    # The machine is shared: interleave the three and keep each one's best of `repeats`.
     tag_s = raw_s = rs_s = float("inf")
-    for _ in range(args.repeats):
+    for _ in range(repeats):
         tag_s = min(tag_s, _timed(run_tagger))
         raw_s = min(raw_s, _timed(run_raw))
         rs_s = min(rs_s, _timed(run_raw_rs))
     hits = sum(1 for s in stories for t in (s.title, s.body) for _ in raw.iter(scan_form(normalize(t).text)))
-
     rows = {
         "tagger (full KB)": {"stories_per_s": len(stories) / tag_s, "mb_per_s": mb / tag_s},
         "raw pyahocorasick scan (same keys)": {"stories_per_s": len(stories) / raw_s, "mb_per_s": mb / raw_s},
@@ -165,19 +151,42 @@ def main() -> None:
             "mb_per_s": mb / rs_s,
         },
     }
+    real = _real_row(tagger, repeats)
+    if real is not None:
+        rows["tagger on TR-News articles (~2 KB, real)"] = real
+    return rows, hits
+
+
+def _real_row(tagger: Tagger, repeats: int) -> dict[str, float] | None:
+    """The tagger on TR-News articles, when ../shared is there."""
     real = _real_stories()
-    if real:
-        real_mb = sum(len(s.body.encode()) for s in real) / 1e6
+    if not real:
+        return None
+    real_mb = sum(len(s.body.encode()) for s in real) / 1e6
 
-        def run_real() -> None:
-            for s in real:
-                tagger.tag(s)
+    def run_real() -> None:
+        for s in real:
+            tagger.tag(s)
 
-        real_s = min(_timed(run_real) for _ in range(max(3, args.repeats)))
-        rows["tagger on TR-News articles (~2 KB, real)"] = {
-            "stories_per_s": len(real) / real_s,
-            "mb_per_s": real_mb / real_s,
-        }
+    real_s = min(_timed(run_real) for _ in range(max(3, repeats)))
+    return {"stories_per_s": len(real) / real_s, "mb_per_s": real_mb / real_s}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stories", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=5)  # best of 5, interleaved: the machine is shared
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    kb = KnowledgeBase.load()
+    t1 = time.perf_counter()
+    tagger = Tagger(kb)
+    t2 = time.perf_counter()
+    stories = make_stories(args.stories)
+    mb = sum(len((s.title + s.body).encode()) for s in stories) / 1e6
+    rows, hits = _measure(tagger, stories, args.repeats)
+
     table = Table(title=f"Tagging {len(stories)} stories of ~4 KB ({mb:.1f} MB), one core")
     table.add_column("what")
     table.add_column("stories/s", justify="right")

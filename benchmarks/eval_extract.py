@@ -6,7 +6,7 @@ snippets and gold title/date/author). Snippet metric as in trafilatura's own eva
 Title/date/author accuracy is measured on the pages that have gold for that field. Our main
 text is the Story's title and body (the headline lives in ``title``; the gold counts it as text).
 
-    .venv/bin/python benchmarks/eval_extract.py [--limit N] [--data PATH]
+    .venv/bin/python -m benchmarks.eval_extract [--limit N] [--data PATH]
 
 Prints a table and writes ``benchmarks/results/extract_eval.json``.
 """
@@ -17,7 +17,6 @@ import argparse
 import importlib.util
 import json
 import re
-import sys
 import time
 import unicodedata
 from datetime import UTC, datetime
@@ -28,14 +27,13 @@ import trafilatura
 from rich.console import Console
 from rich.table import Table
 
+from ingest import IngestError, extract_html
+from schemas import DateSource
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from ingest import IngestError, extract_html  # noqa: E402 - after the path setup
-from schemas import DateSource  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "web-pages"
 RESULTS = ROOT / "benchmarks" / "results" / "extract_eval.json"

@@ -1,10 +1,21 @@
 """Ingestion: parse wire copy, pages, feeds and agency formats into normalized Stories.
 
-Pure half (this package's parsers): bytes in, Stories out, errors with reasons. The async
-sources that fetch the bytes live in ``ingest.sources``.
+The stage's pure pipeline is :func:`parse` (bytes in, Stories out, errors with reasons; the
+parsers live in ``ingest.parsers``); its core is :class:`Ingestor` (``ingest.ingestor``: parse,
+drop exact duplicates, hold embargoes, dead-letter bad input, emit to a :class:`StorySink`). The
+async sources that fetch the bytes live in ``ingest.sources``; the service that wires them to the
+bus in ``ingest.service``.
 """
 
-from ingest.errors import ChromeDataError, IngestError, InputTooLargeError, ParseError, UnsupportedFormatError
+from ingest.errors import (
+    ChromeDataError,
+    FetchError,
+    IngestError,
+    InputTooLargeError,
+    ParseError,
+    UnsupportedFormatError,
+)
+from ingest.ingestor import Ingestor, IngestOutcome, ParseFn
 from ingest.normalize import canonical_url, content_hash, detect_language, story_id
 from ingest.parsers import (
     FORMATS,
@@ -16,14 +27,22 @@ from ingest.parsers import (
     parse,
     parse_feed,
 )
+from ingest.sink import Clock, MemorySink, StorySink
 
 __all__ = [
     "FORMATS",
     "ChromeDataError",
+    "Clock",
     "FeedEntry",
+    "FetchError",
     "IngestError",
+    "IngestOutcome",
+    "Ingestor",
     "InputTooLargeError",
+    "MemorySink",
     "ParseError",
+    "ParseFn",
+    "StorySink",
     "UnsupportedFormatError",
     "canonical_url",
     "content_hash",

@@ -1,14 +1,4 @@
-"""Errors of the ingest stage.
-
-::
-
-    wirewatch.errors.MessageError
-    └── IngestError                    one input could not be ingested (goes to the DLQ)
-        ├── ParseError                 the bytes could not be turned into a story (origin, reason)
-        │   └── UnsupportedFormatError the format is unknown or not handled
-        ├── InputTooLargeError         the input is larger than the limit (also a LimitExceededError)
-        └── ChromeDataError            the chrome patterns data file is invalid (also a ConfigError)
-"""
+"""Errors of the ingest stage (the whole tree is drawn in :mod:`wirewatch.errors`)."""
 
 from __future__ import annotations
 
@@ -42,6 +32,15 @@ class InputTooLargeError(IngestError, LimitExceededError):
         self.size = size
         self.limit = limit
         self.origin = origin
+
+
+class FetchError(IngestError):
+    """A URL could not be fetched: network error, timeout, bad status or too many redirects."""
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message, url=url, status=status)
+        self.url = url
+        self.status = status
 
 
 class ChromeDataError(IngestError, ConfigError):

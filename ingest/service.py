@@ -14,13 +14,12 @@ from pathlib import Path
 import structlog
 import uvicorn
 
-from ingest import parse
+from ingest import Ingestor, parse
 from ingest.config import SourcesConfig
 from ingest.sources import (
     DropFolder,
     FeedPoller,
     HttpLimits,
-    Ingestor,
     StdinSource,
     WebPageFetcher,
     create_ingest_app,

@@ -1,13 +1,14 @@
-"""Enrichment: the knowledge base, the pure taggers that read stories against it, and clustering."""
+"""Enrichment: the knowledge base, the pure tagger, clustering, and the stage's pipeline (``Enricher``)."""
 
 from processors._compiled import StaleBuildWarning, choose_build
 
 COMPILED = choose_build()  # before the imports below: they load the build it chose
 
 # ruff: noqa: E402 - the build is chosen before these imports on purpose
-from processors.cluster import ClusterDecision, Clusterer, ClusterSignature, SignatureError
-from processors.errors import KnowledgeBaseError, ProcessError
+from processors.cluster import ClusterDecision, Clusterer, ClusterSignature
+from processors.errors import KnowledgeBaseError, ProcessError, SignatureError
 from processors.kb import Entity, KnowledgeBase
+from processors.pipeline import Enricher
 from processors.tagger import Tagger, Tags, enrich
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "ClusterDecision",
     "ClusterSignature",
     "Clusterer",
+    "Enricher",
     "Entity",
     "KnowledgeBase",
     "KnowledgeBaseError",

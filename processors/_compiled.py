@@ -1,11 +1,12 @@
 """Which build of the tagger runs: the mypyc extensions, or their Python source.
 
-``setup.py`` compiles ``text``, ``kb`` and ``tagger`` with mypyc. An extension module wins
-over a ``.py`` beside it, so after an edit a stale build would run silently instead of the
-code just written. This finder loads the source instead when any extension is older than
-its source (all three together: compiled modules call each other natively) or when
-``WIREWATCH_PURE=1``, and says so with a ``StaleBuildWarning``. The source build does not use
-``processors._models`` either; nor does a build whose ``_models.c`` changed since (with a warning).
+``setup.py`` compiles ``text``, ``kb``, ``tagger`` and the steps of ``tagging`` with mypyc,
+as one group: one shared library (``wirewatch_tagger__mypyc``, beside the package) and a
+small shim extension beside each module's source. An extension module wins over a ``.py``
+beside it, so after an edit a stale build would run silently instead of the code just
+written. This finder loads the source instead when any module's build is older than its
+source (all of them together: compiled modules call each other natively) or when
+``WIREWATCH_PURE=1``, and says so with a ``StaleBuildWarning``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-COMPILED = ("text", "kb", "tagger")
-# processors/_models.c, built beside them: used with the compiled build only, and only when fresh.
-C_HELPER = "_models"
+# The modules setup.py compiles (names below the package), and the group they form.
+COMPILED = (
+    "text",
+    "kb",
+    "tagger",
+    "tagging.words",
+    "tagging.readings",
+    "tagging.scan",
+    "tagging.context",
+    "tagging.places",
+    "tagging.build",
+    "tagging.unresolved",
+)
+# The group's shared library, GROUP__mypyc<suffix>, sits above the package: mypyc derives
+# each module's __file__ from its place (setup.py).
+GROUP = "wirewatch_tagger"
 _HERE = Path(__file__).resolve().parent
 
 
@@ -30,15 +44,25 @@ class StaleBuildWarning(UserWarning):
     """The compiled tagger is older than its source: the source runs (slower) until rebuilt."""
 
 
-def _built_at(name: str) -> float | None:
-    """When ``name``'s extension was built: its own library or its mypyc body, the newer."""
-    times = [
-        path.stat().st_mtime
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES
-        for path in (_HERE / f"{name}{suffix}", _HERE / f"{name}__mypyc{suffix}")
-        if path.exists()
-    ]
+def source_path(name: str) -> Path:
+    """The ``.py`` of compiled module ``name`` ("tagging.scan": ``tagging/scan.py``)."""
+    return _HERE.joinpath(*name.split(".")).with_suffix(".py")
+
+
+def _newest(paths: list[Path]) -> float | None:
+    times = [path.stat().st_mtime for path in paths if path.exists()]
     return max(times, default=None)
+
+
+def _built_at(name: str) -> float | None:
+    """When ``name`` was built: its shim or the group's library, the newer (None: not both)."""
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    *package, module = name.split(".")
+    shim = _newest([_HERE.joinpath(*package, module + suffix) for suffix in suffixes])
+    library = _newest([_HERE.parent / f"{GROUP}__mypyc{suffix}" for suffix in suffixes])
+    if shim is None or library is None:
+        return None
+    return max(shim, library)
 
 
 def compiled_state() -> dict[str, str]:
@@ -48,28 +72,15 @@ def compiled_state() -> dict[str, str]:
         built = _built_at(name)
         if built is None:
             state[name] = "source"
-        elif (_HERE / f"{name}.py").stat().st_mtime > built:
+        elif source_path(name).stat().st_mtime > built:
             state[name] = "stale"
         else:
             state[name] = "compiled"
     return state
 
 
-def c_helper_stale() -> bool:
-    """Whether ``processors/_models.c`` changed since its extension was built."""
-    built = _built_at(C_HELPER)
-    source = _HERE / f"{C_HELPER}.c"
-    return built is not None and source.exists() and source.stat().st_mtime > built
-
-
 class _SourceFinder(importlib.abc.MetaPathFinder):
-    """Finds the compiled modules as their ``.py`` files, and refuses ``processors._models``.
-
-    Without ``processors._models`` the tagger builds its models in Python.
-    """
-
-    def __init__(self, *, source: bool) -> None:
-        self.source = source
+    """Finds the compiled modules as their ``.py`` files."""
 
     def find_spec(
         self,
@@ -78,14 +89,10 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
         del path, target
-        package, _, name = fullname.rpartition(".")
-        if package != __package__:
+        package, dot, name = fullname.partition(".")
+        if package != __package__ or not dot or name not in COMPILED:
             return None
-        if name == C_HELPER:
-            raise ModuleNotFoundError(f"{fullname} is not used by this build of the tagger", name=fullname)
-        if not self.source or name not in COMPILED:
-            return None
-        return importlib.util.spec_from_file_location(fullname, _HERE / f"{name}.py")
+        return importlib.util.spec_from_file_location(fullname, source_path(name))
 
 
 def choose_build() -> bool:
@@ -95,7 +102,7 @@ def choose_build() -> bool:
         use_source = True
     elif "stale" in state.values():
         use_source = True
-        stale = ", ".join(f"processors/{n}.py" for n, s in state.items() if s == "stale")
+        stale = ", ".join(f"processors/{n.replace('.', '/')}.py" for n, s in state.items() if s == "stale")
         warnings.warn(
             f"{stale} changed since the tagger was compiled: running the Python source, "
             "which is slower. Rebuild with `make setup` (or `uv pip install -e .`).",
@@ -104,15 +111,6 @@ def choose_build() -> bool:
         )
     else:
         use_source = False
-    skip_helper = use_source
-    if not use_source and c_helper_stale():
-        skip_helper = True
-        warnings.warn(
-            "processors/_models.c changed since it was built: the tagger builds its models in "
-            "Python, which is slower. Rebuild with `make setup` (or `uv pip install -e .`).",
-            StaleBuildWarning,
-            stacklevel=3,
-        )
-    if skip_helper and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFinder(source=use_source))
+    if use_source and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SourceFinder())
     return not use_source

@@ -46,8 +46,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from processors.errors import ProcessError
-from wirewatch.errors import MessageError
+from processors.errors import SignatureError
 
 if TYPE_CHECKING:
     from schemas.models import Story
@@ -86,10 +85,6 @@ _TRAILER: Final = re.compile(
     r"\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by[^()]*\)\s*$", re.IGNORECASE
 )
 _WORD: Final = re.compile(r"\w+")
-
-
-class SignatureError(ProcessError, MessageError):
-    """A replicated signature or entry cannot be read or does not fit this Clusterer (one bad message)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
 """The process stage as a service: stories.raw → tag + cluster → stories.enriched.
 
-I/O lives here; tagging and clustering stay pure. Every copy of the service
-follows the compacted ``signatures`` changelog so that copies of one story that
-land on different partitions still meet (see :mod:`processors.cluster`).
+I/O lives here; the work is :class:`processors.pipeline.Enricher`, pure. Every copy of the service
+follows the compacted ``internal.signatures`` changelog as a global table
+(:class:`wirewatch.state.GlobalTable`) so that copies of one story that land on different
+partitions still meet (see :mod:`processors.cluster`); a batch's signatures are written after its
+enriched stories were acknowledged.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from processors import Tagger, enrich
-from processors.cluster import Clusterer, SignatureError, decode_entry
+from processors.pipeline import Enricher
 from schemas import Story, Topics
 from wirewatch.bus.base import Bus, Record
-from wirewatch.runner import Clock, Stage, follow, publish_message, trace_id_of, utcnow
+from wirewatch.runner import Clock, Stage, publish_message, trace_id_of, utcnow
+from wirewatch.state import GlobalTable
 
 log = structlog.get_logger("wirewatch.process")
 
@@ -30,10 +32,13 @@ class ProcessService:
 
     bus: Bus
     topics: Topics
-    tagger: Tagger
-    clusterer: Clusterer = field(default_factory=Clusterer)
+    enricher: Enricher
     clock: Clock = utcnow
     handled: int = 0
+    signatures: GlobalTable[Enricher] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.signatures = GlobalTable(self.bus, self.topics.signatures, self.enricher)
 
     async def handle(self, record: Record) -> None:
         """Handle one raw story (idempotent: the same story gets the same cluster and tags)."""
@@ -41,16 +46,12 @@ class ProcessService:
             return  # a tombstone on stories.raw means nothing to us
         story = Story.from_bytes(record.value)
         structlog.contextvars.bind_contextvars(story_id=story.id)
-        tags = self.tagger.tag(story)
-        decision = self.clusterer.assign(story)
-        enriched = enrich(story, tags, cluster_id=decision.cluster_id)
-        trace = trace_id_of(record)
+        enriched = self.enricher.enrich(story)
         await publish_message(
-            self.bus, self.topics.enriched, enriched, key=enriched.cluster_id, trace_id=trace
+            self.bus, self.topics.enriched, enriched, key=enriched.cluster_id, trace_id=trace_id_of(record)
         )
-        await self.bus.publish(self.topics.signatures, decision.entry(), key=story.id.encode())
         self.handled += 1
-        log.info(
+        log.debug(
             "story enriched",
             cluster_id=enriched.cluster_id,
             countries=list(enriched.countries),
@@ -58,24 +59,9 @@ class ProcessService:
             regions=[t.id for t in enriched.regions],
         )
 
-    def apply_signature(self, record: Record) -> None:
-        """Apply a signature published by any processor copy (including this one)."""
-        if record.key is None:
-            return
-        story_id = record.key.decode()
-        if record.value is None:
-            self.clusterer.forget(story_id)
-            return
-        try:
-            cluster_id, signature = decode_entry(record.value)
-            self.clusterer.remember(story_id, signature, cluster_id)
-        except SignatureError as exc:
-            log.warning("bad signature entry skipped", story_id=story_id, error=str(exc))
-
-    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
-        """Rebuild cluster state from the changelog, then process until ``stop``."""
-        ready = asyncio.Event()
-        stage = Stage(
+    def stage(self) -> Stage:
+        """The stage loop."""
+        return Stage(
             name="process",
             bus=self.bus,
             source=self.topics.raw,
@@ -83,12 +69,17 @@ class ProcessService:
             handler=self.handle,
             dlq=self.topics.dlq,
             clock=self.clock,
+            state=(self.signatures,),
         )
+
+    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Rebuild cluster state from the changelog, then process until ``stop``."""
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(follow(self.bus, self.topics.signatures, self.apply_signature, stop, ready=ready))
-            await ready.wait()
-            log.info("cluster state rebuilt", entries=len(self.clusterer))
+            follower = tg.create_task(self.signatures.follow(), name="process-signatures")
+            await self.signatures.ready.wait()
+            log.info("cluster state rebuilt", entries=len(self.enricher))
             # The knowledge base and automaton are long-lived (~180k keys): keep the collector
             # from walking them on every full collection.
             gc.freeze()
-            tg.create_task(stage.run(stop, started=started), name="process-stage")
+            await self.stage().run(stop, started=started)
+            follower.cancel()

@@ -20,7 +20,7 @@ from schemas.models import (
     TextField,
     Throttle,
 )
-from schemas.topics import DEFAULT_PREFIX, Topics
+from schemas.topics import DEFAULT_PREFIX, TopicDecl, Topics
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -42,5 +42,6 @@ __all__ = [
     "Tag",
     "TextField",
     "Throttle",
+    "TopicDecl",
     "Topics",
 ]

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib.util
 import json
 import socket
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import aiomqtt
+import uvicorn
 
 from schemas import Alert, Subscription
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -34,6 +43,73 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: FastAPI) -> AsyncIterator[str]:
+    """Run ``app`` with uvicorn on a free port of 127.0.0.1 for the block; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="none", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    with sock:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(server.serve(sockets=[sock]), name="uvicorn")
+            async with asyncio.timeout(5):
+                while not server.started:
+                    await asyncio.sleep(0.01)
+            try:
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                server.should_exit = True
+
+
+@dataclass(frozen=True)
+class WebhookHit:
+    """One POST a ``webhook_receiver`` got: its headers, its body and the status it answered."""
+
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+
+@dataclass
+class WebhookReceiver:
+    """Where a ``webhook_receiver`` listens, and every POST it got so far, in order."""
+
+    url: str
+    hits: list[WebhookHit] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def webhook_receiver(*, fail_times: float = 0, fail_status: int = 500) -> Iterator[WebhookReceiver]:
+    """A real HTTP server on 127.0.0.1 for the block: answers ``fail_status`` ``fail_times`` times, then 200.
+
+    ``fail_times=math.inf`` fails every request. Every POST is recorded in ``hits``.
+    """
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                status = fail_status if len(receiver.hits) < fail_times else 200
+                receiver.hits.append(WebhookHit(dict(self.headers), body, status))
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver = WebhookReceiver(f"http://127.0.0.1:{server.server_port}/hook")
+    threading.Thread(target=server.serve_forever, name="webhook-receiver", daemon=True).start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def write_subscriptions(path: Path, subs: Sequence[Subscription]) -> Path:
@@ -59,13 +135,35 @@ async def collect_alerts(client: aiomqtt.Client, *, want: int, timeout: float) -
 
 
 @functools.cache
-def tagger_source_module() -> ModuleType:
-    """``processors/tagger.py`` itself, imported beside the build that ``processors.tagger`` runs."""
-    path = REPO / "processors" / "tagger.py"
-    spec = importlib.util.spec_from_file_location("processors._tagger_source", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    return module
+def tagger_source_module(name: str = "tagger") -> ModuleType:
+    """The Python source of ``processors.<name>``, a module of the compiled group, beside the build.
+
+    The compiled modules (``processors._compiled.COMPILED``: the tagger, its steps in
+    ``processors.tagging``, ``text`` and ``kb``) import each other, so the whole group is
+    imported from its ``.py`` files at once, under its own names, then moved aside (to
+    ``processors._source.<name>``) and the build put back: ``processors.*`` stays the build,
+    and the source modules see only each other. Build the source tagger with the source
+    ``KnowledgeBase`` (``tagger_source_module().KnowledgeBase``): the enums differ.
+    """
+    from processors import _compiled  # noqa: PLC0415 - the package must be set up first
+
+    alias = "processors._source"
+    if f"{alias}.tagger" not in sys.modules:
+        names = [f"processors.{n}" for n in _compiled.COMPILED]
+        build = {n: sys.modules.pop(n) for n in names if n in sys.modules}
+        finder = _compiled._SourceFinder()
+        sys.meta_path.insert(0, finder)
+        try:
+            for full in names:
+                importlib.import_module(full)  # dataclasses look their module up while it executes
+        finally:
+            sys.meta_path.remove(finder)
+            for full in names:
+                module = sys.modules.pop(full, None)
+                if module is not None:
+                    sys.modules[f"{alias}.{full.removeprefix('processors.')}"] = module
+            sys.modules.update(build)
+            for full, module in build.items():  # the import set the source on the parent package
+                parent, _, child = full.rpartition(".")
+                setattr(sys.modules[parent], child, module)
+    return sys.modules[f"{alias}.{name}"]

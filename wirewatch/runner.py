@@ -8,9 +8,12 @@ The policy, decided once here:
 - Any other exception means *this message* is bad (invalid JSON, a failed
   validation, a bug on odd input): it goes to the dead-letter topic with its
   reason, and the loop carries on.
-- Offsets are committed only after every record of the batch was handled and
-  everything it produced (including dead letters) was acknowledged by the bus:
-  at-least-once. Handlers are idempotent, so a replay after a crash is harmless.
+- Offsets are committed only after every record of the batch was handled,
+  everything it produced (including dead letters) was acknowledged by the bus, and
+  the state it changed was written (:mod:`wirewatch.state`): at-least-once. Handlers
+  are idempotent, so a replay after a crash is harmless.
+- Each message is logged in a context of its own (stage, topic, partition, offset,
+  key, and whatever the handler binds), cleared after it: nothing leaks into the next.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -31,12 +34,17 @@ from wirewatch.bus.base import (
     HEADER_SCHEMA_VERSION,
     HEADER_TRACE_ID,
     Bus,
+    Consumer,
     Headers,
     Record,
     deferred_acks,
 )
 from wirewatch.errors import BusError
+from wirewatch.logging import message_context
 from wirewatch.metrics import DEAD_LETTERS, HANDLE_SECONDS, MESSAGES
+
+if TYPE_CHECKING:
+    from wirewatch.state import StateTable
 
 log = structlog.get_logger("wirewatch.runner")
 
@@ -47,6 +55,13 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The wall clock, in UTC: the one place services read it (pure code gets ``now`` passed in)."""
     return datetime.now(UTC)
+
+
+def record_time(record: Record, clock: Clock) -> datetime:
+    """When a record was written (its timestamp), else the clock: decisions that replay the same."""
+    if record.timestamp_ms > 0:
+        return datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
+    return clock()
 
 
 def headers_for(message: Message, *, trace_id: str | None = None) -> Headers:
@@ -88,7 +103,14 @@ class StageStats:
 
 @dataclass
 class Stage:
-    """One stage: read ``source`` as ``group``, run ``handler`` per record, commit after the batch."""
+    """One stage: read ``source`` as ``group``, run ``handler`` per record, commit after the batch.
+
+    ``state`` holds the stage's changelog-backed tables (:mod:`wirewatch.state`): before a batch is
+    handled they restore the partitions the consumer was newly given, and after its outputs were
+    acknowledged they write what it changed — only then is the batch committed. ``tick`` runs at
+    most every ``tick_interval_s`` (timers: digests, expiry), inside the batch, so what it
+    publishes and changes is acknowledged and written before the commit too.
+    """
 
     name: str
     bus: Bus
@@ -100,7 +122,10 @@ class Stage:
     batch_size: int = 100
     poll_timeout_s: float = 0.5
     stats: StageStats = field(default_factory=StageStats)
-    on_idle: Callable[[], Awaitable[None]] | None = None
+    state: Sequence[StateTable] = ()
+    tick: Callable[[], Awaitable[None]] | None = None
+    tick_interval_s: float = 1.0
+    _last_tick: float = float("-inf")
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set; raises only on infrastructure errors."""
@@ -110,21 +135,42 @@ class Stage:
             log.info("stage started", stage=self.name, topic=self.source, group=self.group)
             while not stop.is_set():
                 records = await consumer.getmany(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
-                # Publish without waiting per message; every acknowledgement is in before the commit.
-                async with deferred_acks():
-                    for record in records:
-                        await self.handle_one(record)
+                records = await self._owned(consumer, records)
+                await self.handle_batch(records)
                 if records:
                     await consumer.commit(records)
                     self.stats.batches += 1
-                elif self.on_idle is not None:
-                    await self.on_idle()
             log.info("stage stopped", stage=self.name, handled=self.stats.handled)
+
+    async def _owned(self, consumer: Consumer, records: list[Record]) -> list[Record]:
+        """Bring the state in line with the assignment; keep the records whose state is here."""
+        if not self.state:
+            return records
+        assigned = frozenset(p for t, p in consumer.assignment() if t == self.source)
+        for table in self.state:
+            await table.assign(assigned)
+        # A record of a partition taken away meanwhile is its new owner's (it was not committed).
+        return [r for r in records if all(t.holds(r.partition) for t in self.state)]
+
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        """Handle the records (and a due tick), wait for what they produced, then write the state."""
+        # Publish without waiting per message; every acknowledgement is in before the state is written.
+        async with deferred_acks():
+            for record in records:
+                await self.handle_one(record)
+            now = time.monotonic()
+            if self.tick is not None and now - self._last_tick >= self.tick_interval_s:
+                self._last_tick = now
+                await self.tick()
+        if self.state:
+            async with deferred_acks():
+                for table in self.state:
+                    await table.write()
 
     async def handle_one(self, record: Record) -> None:
         """Handle one record; a bad message is dead-lettered, an infrastructure error propagates."""
         key = record.key.decode(errors="replace") if record.key else None
-        with structlog.contextvars.bound_contextvars(
+        with message_context(
             stage=self.name, topic=record.topic, partition=record.partition, offset=record.offset, key=key
         ):
             started = time.perf_counter()
@@ -158,41 +204,6 @@ class Stage:
         self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
         DEAD_LETTERS.labels(self.name, name).inc()
         log.warning("dead-lettered", reason=letter.reason, error_type=name)
-
-
-async def follow(
-    bus: Bus,
-    topic: str,
-    apply: Callable[[Record], None],
-    stop: asyncio.Event,
-    *,
-    ready: asyncio.Event | None = None,
-) -> None:
-    """Apply ``topic`` from the beginning, set ``ready`` once caught up, then keep applying until ``stop``.
-
-    No consumer group: every copy of a stage sees every record. Stages rebuild their
-    state from compacted changelogs this way before they take work.
-    """
-    async with bus.consumer([topic], group=None) as consumer:
-        ends = await consumer.assignment_end_offsets()
-        seen: dict[tuple[str, int], int] = {}
-        empty_reads = 0
-        while not stop.is_set():
-            records = await consumer.getmany(timeout_s=0.2, max_records=1000)
-            for record in records:
-                apply(record)
-                seen[record.topic, record.partition] = record.offset + 1
-            empty_reads = 0 if records else empty_reads + 1
-            caught_up = all(seen.get(tp, 0) >= end for tp, end in ends.items())
-            # Compaction may have removed the last offsets: a few empty reads also mean "caught up".
-            if ready is not None and not ready.is_set() and (caught_up or empty_reads >= 3):
-                ready.set()
-
-
-async def replay(bus: Bus, topic: str, apply: Callable[[Record], None]) -> None:
-    """Apply ``topic`` from the beginning to its current end, then return (a one-shot rebuild)."""
-    done = asyncio.Event()
-    await follow(bus, topic, apply, done, ready=done)
 
 
 async def run_until(stop: asyncio.Event, work: Coroutine[Any, Any, object]) -> None:

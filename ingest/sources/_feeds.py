@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Literal
 import structlog
 
 from ingest import IngestError, InputTooLargeError, merge_fetched, needs_fetch
-from ingest.sources._http import FetchError, HttpLimits, bounded_get
+from ingest.errors import FetchError
+from ingest.sources._http import HttpLimits, bounded_get
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ingest.config import FeedSource
-    from ingest.sources._ingestor import Ingestor
+    from ingest.ingestor import Ingestor
     from schemas import Story
 
 __all__ = ["Backoff", "FeedPoller", "FeedState"]

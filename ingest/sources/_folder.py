@@ -24,10 +24,10 @@ import structlog
 from watchfiles import Change, awatch
 
 from ingest import InputTooLargeError
-from ingest.sources._ingestor import IngestOutcome
+from ingest.ingestor import IngestOutcome
 
 if TYPE_CHECKING:
-    from ingest.sources._ingestor import Ingestor
+    from ingest.ingestor import Ingestor
 
 __all__ = ["DropFolder", "is_candidate_name"]
 

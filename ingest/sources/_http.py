@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ingest import IngestError, InputTooLargeError
+from ingest.errors import FetchError, InputTooLargeError
 
 if TYPE_CHECKING:
     from ingest.config import Limits
@@ -25,15 +25,6 @@ __all__ = ["USER_AGENT", "FetchError", "HttpLimits", "Response", "bounded_get", 
 USER_AGENT = "Wirewatch/0.1 (+https://github.com/wirewatch)"
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class FetchError(IngestError):
-    """A URL could not be fetched: network error, timeout, bad status or too many redirects."""
-
-    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
-        super().__init__(message, url=url, status=status)
-        self.url = url
-        self.status = status
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from ingest import InputTooLargeError
 
 if TYPE_CHECKING:
-    from ingest.sources._ingestor import Ingestor
+    from ingest.ingestor import Ingestor
 
 __all__ = ["create_ingest_app"]
 

@@ -12,7 +12,7 @@ import structlog
 from ingest import InputTooLargeError
 
 if TYPE_CHECKING:
-    from ingest.sources._ingestor import Ingestor
+    from ingest.ingestor import Ingestor
 
 __all__ = ["LineReader", "StdinSource", "open_stdin_reader"]
 

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 import structlog
 
 from ingest import IngestError
+from ingest.ingestor import IngestOutcome
 from ingest.sources._http import HttpLimits, Response, bounded_get
-from ingest.sources._ingestor import IngestOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import httpx
 
-    from ingest.sources._ingestor import Ingestor
+    from ingest.ingestor import Ingestor
 
 __all__ = ["WebPageFetcher"]
 

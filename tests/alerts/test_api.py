@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from alerts.api import create_api
-from alerts.backtest import InvalidSinceError, backtest, parse_since, topic_backtester
-from alerts.errors import QueryError
+from alerts.backtest import backtest, parse_since, topic_backtester
+from alerts.errors import InvalidSinceError, QueryError
 from alerts.query import compile_query
 from alerts.store import SubscriptionStore
-from schemas.models import EnrichedStory, Subscription, Tag
+from schemas.models import EnrichedStory, Subscription
 from schemas.topics import Topics
+from tests.factories import make_enriched, make_tag
+from tests.helpers import serve_app
 from wirewatch.bus.base import TopicSpec
 from wirewatch.bus.memory import MemoryBus
 
@@ -29,28 +27,8 @@ TOKENS = {"tok-alice": "alice", "tok-bob": "bob", "tok-ops": "ops"}
 BAD_QUERY = "actor:NATO AND (country:UA"
 
 
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn on a free port of 127.0.0.1 for the duration of the block."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="none", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    with sock:
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(server.serve(sockets=[sock]), name="uvicorn")
-            async with asyncio.timeout(5):
-                while not server.started:
-                    await asyncio.sleep(0.01)
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                server.should_exit = True
-
-
 def story(story_id: str, actor: str, age: timedelta) -> EnrichedStory:
-    return EnrichedStory(
+    return make_enriched(
         id=story_id,
         title=f"{actor} says something",
         body="Body.",
@@ -59,8 +37,7 @@ def story(story_id: str, actor: str, age: timedelta) -> EnrichedStory:
         content_hash=story_id,
         published_at=NOW - age,
         ingested_at=NOW - age,
-        cluster_id=f"c-{story_id}",
-        actors=(Tag(id=actor, name=actor, type="organization"),),
+        actors=(make_tag(actor),),
     )
 
 
@@ -93,7 +70,7 @@ async def running_api(name: str) -> AsyncIterator[Api]:
         admins=frozenset({"ops"}),
         clock=lambda: NOW,
     )
-    async with serve(app) as url:
+    async with serve_app(app) as url:
         yield Api(bus, topics, store, url)
 
 

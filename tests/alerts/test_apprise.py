@@ -8,52 +8,38 @@ import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from alerts.channels import AppriseChannel, dead_letter_for, render
+from alerts.deliver.channels import AppriseChannel, dead_letter_for, render
 from alerts.errors import DeliveryError
-from schemas.models import Alert, AlertKind, MatchedClause, Mention, Subscription, SubscriptionOptions
+from schemas.models import Alert, AlertKind, Subscription
+from tests.factories import NOW, make_alert, make_clause, make_mention, make_subscription
 
 # Apprise's plugin loader imports the stdlib's deprecated imghdr on Python 3.11 (not our code).
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
 
-NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+QUAKE_TITLE = "Earthquake hits Kyiv region"
 
 
-def make_alert(kind: AlertKind = AlertKind.NEW) -> Alert:
-    return Alert(
-        key="sub-1:cluster-9:new",
+def quake_alert(kind: AlertKind = AlertKind.NEW) -> Alert:
+    return make_alert(
         kind=kind,
-        subscription_id="sub-1",
-        subscriber="alice",
-        story_id="story-1",
-        cluster_id="cluster-9",
-        title="Earthquake hits Kyiv region",
+        title=QUAKE_TITLE,
         url="https://example.test/quake",
         query="topic:earthquake AND country:UA",
         explanation=(
-            MatchedClause(
-                clause="country:UA",
-                field="country",
-                value="UA",
-                tag_id="UA",
-                tag_name="Ukraine",
-                mentions=(Mention(field="title", start=20, end=24, text="Kyiv"),),
+            make_clause(
+                "country:UA", tag_name="Ukraine", mentions=(make_mention("Kyiv", within=QUAKE_TITLE),)
             ),
         ),
-        created_at=NOW,
     )
 
 
-def make_subscription(*urls: str) -> Subscription:
-    return Subscription(
-        id="sub-1",
-        subscriber="alice",
-        query="topic:earthquake AND country:UA",
-        options=SubscriptionOptions(channels=("apprise",), apprise_urls=urls),
+def apprise_subscription(*urls: str) -> Subscription:
+    return make_subscription(
+        query="topic:earthquake AND country:UA", channels=("apprise",), apprise_urls=urls
     )
 
 
@@ -109,9 +95,9 @@ def fast_channel(attempts: int = 3) -> AppriseChannel:
 
 class TestAppriseChannel:
     async def test_alert_arrives_at_every_url(self) -> None:
-        alert = make_alert()
+        alert = quake_alert()
         async with json_receiver() as recv:
-            await fast_channel().send(alert, make_subscription(recv.url("/a"), recv.url("/b")))
+            await fast_channel().send(alert, apprise_subscription(recv.url("/a"), recv.url("/b")))
         assert set(recv.posts) == {"/a", "/b"}
         for posts in recv.posts.values():
             assert len(posts) == 1
@@ -123,15 +109,15 @@ class TestAppriseChannel:
 
     async def test_a_retry_only_goes_to_the_target_that_failed(self) -> None:
         async with json_receiver(b=2) as recv:
-            await fast_channel().send(make_alert(), make_subscription(recv.url("/a"), recv.url("/b")))
+            await fast_channel().send(quake_alert(), apprise_subscription(recv.url("/a"), recv.url("/b")))
         assert dict(recv.hits) == {"/a": 1, "/b": 3}
         assert len(recv.posts["/a"]) == len(recv.posts["/b"]) == 1
 
     async def test_always_failing_raises_delivery_error(self) -> None:
-        alert = make_alert()
+        alert = quake_alert()
         async with json_receiver(a=99) as recv:
             with pytest.raises(DeliveryError) as info:
-                await fast_channel(attempts=2).send(alert, make_subscription(recv.url("/a")))
+                await fast_channel(attempts=2).send(alert, apprise_subscription(recv.url("/a")))
         assert recv.hits["/a"] == 2
         assert (info.value.channel, info.value.target, info.value.attempts) == ("apprise", "json://…", 2)
         dead = dead_letter_for(alert, info.value, NOW)
@@ -140,17 +126,17 @@ class TestAppriseChannel:
 
     async def test_an_unknown_url_is_refused_without_sending(self) -> None:
         with pytest.raises(DeliveryError, match="does not understand") as info:
-            await fast_channel().send(make_alert(), make_subscription("nosuchscheme://token@host"))
+            await fast_channel().send(quake_alert(), apprise_subscription("nosuchscheme://token@host"))
         assert info.value.attempts == 0
         assert "token" not in str(info.value)
 
     async def test_no_urls_is_a_delivery_error(self) -> None:
         with pytest.raises(DeliveryError, match="no apprise_urls"):
-            await fast_channel().send(make_alert(), make_subscription())
+            await fast_channel().send(quake_alert(), apprise_subscription())
 
 
 def test_render_marks_updates_and_lists_why() -> None:
-    title, body = render(make_alert(AlertKind.UPDATE))
+    title, body = render(quake_alert(AlertKind.UPDATE))
     assert title == "[update] Earthquake hits Kyiv region"
     assert body.splitlines() == [
         "Earthquake hits Kyiv region",

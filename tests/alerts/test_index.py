@@ -2,57 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
 
 import pytest
 
 from alerts.errors import QueryError
 from alerts.index import SubscriptionIndex, SubscriptionMatch, TermStatistics, match_all_plain
 from alerts.query import compile_query
-from schemas.models import EnrichedStory, Mention, Subscription, SubscriptionOptions, Tag
+from schemas.models import EnrichedStory
+from tests.factories import make_enriched, make_mention, make_subscription, make_tag
 
 TITLE = "NATO warns of build-up on Russia–Ukraine border"
 
 
-def make_story(**changes: object) -> EnrichedStory:
-    fields: dict[str, object] = {
-        "id": "s1",
-        "title": TITLE,
-        "body": "Troops gathered near Kharkiv.\n\nGazprom declined to comment.",
-        "source": "Reuters",
-        "language": "en",
-        "content_hash": "h",
-        "ingested_at": datetime(2026, 11, 28, tzinfo=UTC),
-        "cluster_id": "c1",
-        "countries": ("RU", "UA"),
-        "actors": (
-            Tag(
-                id="Q7184",
-                name="NATO",
-                type="organization",
-                confidence=0.9,
-                mentions=(Mention(field="title", start=0, end=4, text="NATO"),),
-            ),
-        ),
-        "regions": (
-            Tag(id="russia-ukraine-border", name="Russia–Ukraine border", type="region", confidence=0.7),
-        ),
-        "places": (Tag(id="706483", name="Kharkiv", type="city", country="UA"),),
-    }
-    fields.update(changes)
-    return EnrichedStory.model_validate(fields)
-
-
-STORY = make_story()
-
-
-def sub(sub_id: str, query: str, min_confidence: float = 0.0) -> Subscription:
-    return Subscription(
-        id=sub_id,
-        subscriber="analyst",
-        query=query,
-        options=SubscriptionOptions(min_confidence=min_confidence),
-    )
+enriched = functools.partial(
+    make_enriched,
+    id="s1",
+    title=TITLE,
+    body="Troops gathered near Kharkiv.\n\nGazprom declined to comment.",
+    source="Reuters",
+    language="en",
+    cluster_id="c1",
+    countries=("RU", "UA"),
+    actors=(make_tag("NATO", id="Q7184", confidence=0.9, mentions=(make_mention("NATO"),)),),
+    regions=(make_tag("Russia–Ukraine border", id="russia-ukraine-border", type="region", confidence=0.7),),
+    places=(make_tag("Kharkiv", id="706483", type="city", country="UA"),),
+)
+STORY = enriched()
 
 
 def ids(matches: list[SubscriptionMatch]) -> list[str]:
@@ -60,14 +36,14 @@ def ids(matches: list[SubscriptionMatch]) -> list[str]:
 
 
 SUBS = [
-    sub("border", 'actor:NATO AND region:"Russia–Ukraine border"'),
-    sub("nato-strict", "actor:NATO", min_confidence=0.95),
-    sub("eu", "actor:EU"),
-    sub("gas", "gaz* AND country:ua"),
-    sub("any-g", "*prom"),  # checked against every story
-    sub("kharkiv-not-moscow", "kharkiv -moscow"),
-    sub("a-title", "title:kharkiv"),
-    sub("b-either", "place:Kyiv OR place:Kharkiv"),
+    make_subscription("border", query='actor:NATO AND region:"Russia–Ukraine border"'),
+    make_subscription("nato-strict", query="actor:NATO", min_confidence=0.95),
+    make_subscription("eu", query="actor:EU"),
+    make_subscription("gas", query="gaz* AND country:ua"),
+    make_subscription("any-g", query="*prom"),  # checked against every story
+    make_subscription("kharkiv-not-moscow", query="kharkiv -moscow"),
+    make_subscription("a-title", query="title:kharkiv"),
+    make_subscription("b-either", query="place:Kyiv OR place:Kharkiv"),
 ]
 
 
@@ -85,23 +61,32 @@ class TestIndex:
         ]
         assert border.explanation[0].mentions[0].text == "NATO"
 
-    def test_agrees_with_plain(self) -> None:
+    @pytest.mark.parametrize(
+        ("story", "expected"),
+        [
+            (STORY, ["any-g", "b-either", "border", "gas", "kharkiv-not-moscow"]),
+            (enriched(actors=(), title="Quiet day"), ["any-g", "b-either", "gas", "kharkiv-not-moscow"]),
+            (enriched(language="de", body="x"), ["b-either", "border"]),
+        ],
+    )
+    def test_agrees_with_plain(self, story: EnrichedStory, expected: list[str]) -> None:
         index = SubscriptionIndex()
         for s in SUBS:
             index.add(s)
-        plain = [(s, compile_query(s.query)) for s in SUBS]
-        for story in (STORY, make_story(actors=(), title="Quiet day"), make_story(language="de", body="x")):
-            assert index.match(story) == match_all_plain(plain, story)
+        plain = match_all_plain([(s, compile_query(s.query)) for s in SUBS], story)
+        # The expected ids keep the comparison from passing on two empty lists.
+        assert ids(plain) == expected
+        assert index.match(story) == plain
 
     def test_add_remove_replace(self) -> None:
         index = SubscriptionIndex()
-        index.add(sub("x", "actor:NATO"))
+        index.add(make_subscription("x", query="actor:NATO"))
         assert len(index) == 1
         assert "x" in index
         assert ids(index.match(STORY)) == ["x"]
-        index.add(sub("x", "actor:EU"))  # same id: replaces
+        index.add(make_subscription("x", query="actor:EU"))  # same id: replaces
         assert len(index) == 1
-        assert index.get("x") == sub("x", "actor:EU")
+        assert index.get("x") == make_subscription("x", query="actor:EU")
         assert index.match(STORY) == []
         assert index.keys == 1
         assert index.remove("x") is True
@@ -112,28 +97,28 @@ class TestIndex:
 
     def test_re_adding_the_same_subscription(self) -> None:
         index = SubscriptionIndex()
-        index.add(sub("x", "actor:NATO"))
-        index.add(sub("x", "actor:NATO"))
-        index.add(sub("x", "actor:NATO", min_confidence=0.95))
+        index.add(make_subscription("x", query="actor:NATO"))
+        index.add(make_subscription("x", query="actor:NATO"))
+        index.add(make_subscription("x", query="actor:NATO", min_confidence=0.95))
         assert (len(index), index.distinct_queries) == (1, 1)
         assert index.match(STORY) == []
-        index.add(sub("x", "actor:NATO", min_confidence=0.5))
+        index.add(make_subscription("x", query="actor:NATO", min_confidence=0.5))
         assert ids(index.match(STORY)) == ["x"]
 
     def test_always_checked_add_remove(self) -> None:
         index = SubscriptionIndex()
-        index.add(sub("w", "*prom"))
+        index.add(make_subscription("w", query="*prom"))
         assert index.always_checked == 1
         assert ids(index.match(STORY)) == ["w"]
-        index.add(sub("w", "gazprom"))
+        index.add(make_subscription("w", query="gazprom"))
         assert index.always_checked == 0
         assert ids(index.match(STORY)) == ["w"]
 
     def test_bad_query_keeps_the_old_subscription(self) -> None:
         index = SubscriptionIndex()
-        index.add(sub("x", "actor:NATO"))
+        index.add(make_subscription("x", query="actor:NATO"))
         with pytest.raises(QueryError) as info:
-            index.add(sub("x", "actor:NATO AND nope:1"))
+            index.add(make_subscription("x", query="actor:NATO AND nope:1"))
         assert info.value.subscription_id == "x"
         assert info.value.position == 15
         assert "subscription_id=x" in str(info.value)
@@ -142,11 +127,11 @@ class TestIndex:
     def test_identical_queries_share_one_compiled_query(self) -> None:
         index = SubscriptionIndex()
         for i in range(5):
-            index.add(sub(f"s{i}", "actor:NATO"))
-        index.add(sub("other", "actor:EU"))
+            index.add(make_subscription(f"s{i}", query="actor:NATO"))
+        index.add(make_subscription("other", query="actor:EU"))
         assert index.distinct_queries == 2
         index.remove("s0")
-        index.add(sub("s1", "actor:EU"))
+        index.add(make_subscription("s1", query="actor:EU"))
         assert index.distinct_queries == 2
         for i in range(2, 5):
             index.remove(f"s{i}")
@@ -155,23 +140,23 @@ class TestIndex:
 
     def test_min_confidence_per_subscription(self) -> None:
         index = SubscriptionIndex()
-        index.add(sub("loose", "actor:NATO", 0.5))
-        index.add(sub("strict", "actor:NATO", 0.95))
+        index.add(make_subscription("loose", query="actor:NATO", min_confidence=0.5))
+        index.add(make_subscription("strict", query="actor:NATO", min_confidence=0.95))
         assert ids(index.match(STORY)) == ["loose"]
 
     def test_presearch_skips_unrelated_subscriptions(self) -> None:
         index = SubscriptionIndex()
         for i in range(100):
-            index.add(sub(f"u{i}", f"actor:unrelated{i} OR topic:t{i}"))
-        index.add(sub("hit", "actor:NATO"))
+            index.add(make_subscription(f"u{i}", query=f"actor:unrelated{i} OR topic:t{i}"))
+        index.add(make_subscription("hit", query="actor:NATO"))
         assert index.candidates(STORY) == 1
 
     def test_second_clause_filters_candidates(self) -> None:
         # An AND query is verified only if the story carries a key of two of its clauses.
         index = SubscriptionIndex()
-        index.add(sub("miss", "actor:NATO AND place:Moscow"))
-        index.add(sub("hit", "actor:NATO AND place:Kharkiv"))
-        index.add(sub("or", "actor:NATO AND (place:Moscow OR country:UA)"))
+        index.add(make_subscription("miss", query="actor:NATO AND place:Moscow"))
+        index.add(make_subscription("hit", query="actor:NATO AND place:Kharkiv"))
+        index.add(make_subscription("or", query="actor:NATO AND (place:Moscow OR country:UA)"))
         assert index.candidates(STORY) == 2
         assert ids(index.match(STORY)) == ["hit", "or"]
         index.remove("hit")
@@ -188,14 +173,14 @@ class TestIndex:
     def test_second_keys_are_counted_per_query(self) -> None:
         # The story spells out only the values some query uses as a second key.
         index = SubscriptionIndex()
-        index.add(sub("a", "actor:NATO AND place:Kharkiv"))
-        index.add(sub("b", "gazprom AND place:Kharkiv"))
+        index.add(make_subscription("a", query="actor:NATO AND place:Kharkiv"))
+        index.add(make_subscription("b", query="gazprom AND place:Kharkiv"))
         assert ids(index.match(STORY)) == ["a", "b"]
         index.remove("a")
         assert ids(index.match(STORY)) == ["b"]
         index.remove("b")
         assert index.keys == 0
-        index.add(sub("c", "actor:NATO AND troops"))
+        index.add(make_subscription("c", query="actor:NATO AND troops"))
         assert ids(index.match(STORY)) == ["c"]
 
 
@@ -207,7 +192,7 @@ class TestTermStatistics:
     def seen(n: int = 10) -> TermStatistics:
         stats = TermStatistics()
         for i in range(n):
-            stats.observe(make_story(id=f"seen{i}"))
+            stats.observe(enriched(id=f"seen{i}"))
         return stats
 
     def test_frequencies_are_shares_of_stories_smoothed_toward_the_prior(self) -> None:
@@ -222,18 +207,18 @@ class TestTermStatistics:
         # A story with NATO and Kharkiv but no "sanctions" cannot match: with statistics the
         # query is filed under "sanctions" and this story never even makes it a candidate.
         static = SubscriptionIndex()
-        static.add(sub("q", self.QUERY))
+        static.add(make_subscription("q", query=self.QUERY))
         assert static.candidates(STORY) == 1  # filed under actor:nato, filtered by place:kharkiv
         learned = SubscriptionIndex(self.seen())
-        learned.add(sub("q", self.QUERY))
+        learned.add(make_subscription("q", query=self.QUERY))
         assert learned.candidates(STORY) == 0
-        hit = make_story(body="New sanctions near Kharkiv.")
+        hit = enriched(body="New sanctions near Kharkiv.")
         assert ids(static.match(hit)) == ids(learned.match(hit)) == ["q"]
 
     def test_statistics_learned_later_refile_queries_a_few_at_a_time(self) -> None:
         index = SubscriptionIndex()
         for i in range(5):
-            index.add(sub(f"q{i}", f"{self.QUERY} AND topic:t{i // 2}"))
+            index.add(make_subscription(f"q{i}", query=f"{self.QUERY} AND topic:t{i // 2}"))
         assert index.candidates(STORY) == 3  # three distinct queries
         assert index.use_statistics(self.seen()) == 3
         assert index.refile(2) == 1
@@ -241,7 +226,7 @@ class TestTermStatistics:
         assert index.refile() == 0
         assert index.candidates(STORY) == 0
         assert index.keys == 1  # the two queries left are both filed under text:sanctions
-        hit = make_story(body="New sanctions near Kharkiv.", topics=(Tag(id="t1", name="t1", type="topic"),))
+        hit = enriched(body="New sanctions near Kharkiv.", topics=(make_tag("t1", type="topic"),))
         assert ids(index.match(hit)) == ["q2", "q3"]
 
 
@@ -249,8 +234,8 @@ class TestLazyExplanations:
     def test_explanation_built_once_and_shared_by_a_query(self) -> None:
         index = SubscriptionIndex()
         for i in range(3):
-            index.add(sub(f"s{i}", "actor:NATO AND kharkiv"))
-        index.add(sub("strict", "actor:NATO AND kharkiv", min_confidence=0.5))
+            index.add(make_subscription(f"s{i}", query="actor:NATO AND kharkiv"))
+        index.add(make_subscription("strict", query="actor:NATO AND kharkiv", min_confidence=0.5))
         found = index.match(STORY)
         assert ids(found) == ["s0", "s1", "s2", "strict"]
         first = found[0].explanation
@@ -264,22 +249,22 @@ class TestLazyExplanations:
 
     def test_match_is_a_value(self) -> None:
         index = SubscriptionIndex()
-        index.add(sub("x", "title:nato"))
+        index.add(make_subscription("x", query="title:nato"))
         (found,) = index.match(STORY)
-        eager = SubscriptionMatch(sub("x", "title:nato"), found.explanation)
+        eager = SubscriptionMatch(make_subscription("x", query="title:nato"), found.explanation)
         assert found == eager
         assert hash(found) == hash(eager)
-        assert found != SubscriptionMatch(sub("x", "title:nato"), ())
+        assert found != SubscriptionMatch(make_subscription("x", query="title:nato"), ())
         assert "title:nato" in repr(found)
 
     def test_leading_wildcards_match_whole_tokens(self) -> None:
         # Checked against every story with one scan of its tokens.
         index = SubscriptionIndex()
-        index.add(sub("prom", "*prom"))
-        index.add(sub("mid", "*zpro*"))
-        index.add(sub("part", "*pro"))  # "gazprom" does not end in "pro"
-        index.add(sub("one", "?roops"))
-        index.add(sub("title", "title:*ato"))
+        index.add(make_subscription("prom", query="*prom"))
+        index.add(make_subscription("mid", query="*zpro*"))
+        index.add(make_subscription("part", query="*pro"))  # "gazprom" does not end in "pro"
+        index.add(make_subscription("one", query="?roops"))
+        index.add(make_subscription("title", query="title:*ato"))
         assert ids(index.match(STORY)) == ["mid", "one", "prom", "title"]
         (prom,) = (m for m in index.match(STORY) if m.subscription.id == "prom")
         assert [m.text for m in prom.explanation[0].mentions] == ["Gazprom"]
@@ -287,15 +272,15 @@ class TestLazyExplanations:
     def test_group_grows_and_shrinks_with_confidences(self) -> None:
         # One subscription per query is stored bare; more are grouped by min_confidence.
         index = SubscriptionIndex()
-        index.add(sub("a", "actor:NATO"))
-        index.add(sub("b", "actor:NATO", 0.95))
-        index.add(sub("c", "actor:NATO", 0.5))
+        index.add(make_subscription("a", query="actor:NATO"))
+        index.add(make_subscription("b", query="actor:NATO", min_confidence=0.95))
+        index.add(make_subscription("c", query="actor:NATO", min_confidence=0.5))
         assert (index.distinct_queries, ids(index.match(STORY))) == (1, ["a", "c"])
         index.remove("a")
         assert ids(index.match(STORY)) == ["c"]
         index.remove("c")
         assert ids(index.match(STORY)) == []
-        index.add(sub("b", "actor:NATO"))  # replaces the strict one
+        index.add(make_subscription("b", query="actor:NATO"))  # replaces the strict one
         assert ids(index.match(STORY)) == ["b"]
         index.remove("b")
         assert (len(index), index.distinct_queries, index.keys) == (0, 0, 0)

@@ -6,7 +6,6 @@ trees, then written as Lucene strings with random case, dashes and wildcards).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, event, given, settings
@@ -15,7 +14,8 @@ from hypothesis import strategies as st
 from alerts.errors import QueryError
 from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
 from alerts.query import CompiledQuery, PreparedStory, compile_query
-from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
+from schemas.models import EnrichedStory, Subscription, Tag
+from tests.factories import make_enriched, make_subscription, make_tag
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,15 +74,9 @@ def tags(draw: st.DrawFn, attr: str) -> tuple[Tag, ...]:
     out = []
     for tag_id, name, aliases in chosen:
         kind, country = PLACE_META.get(tag_id, ("region" if attr == "regions" else "organization", None))
+        confidence = draw(st.sampled_from([0.2, 0.5, 0.9, 1.0]))
         out.append(
-            Tag(
-                id=tag_id,
-                name=name,
-                aliases=aliases,
-                type=kind,
-                country=country,
-                confidence=draw(st.sampled_from([0.2, 0.5, 0.9, 1.0])),
-            )
+            make_tag(name, id=tag_id, aliases=aliases, type=kind, country=country, confidence=confidence)
         )
     return tuple(out)
 
@@ -104,15 +98,13 @@ def text(draw: st.DrawFn, max_words: int) -> str:
 
 @st.composite
 def stories(draw: st.DrawFn) -> EnrichedStory:
-    return EnrichedStory(
+    return make_enriched(
         id="s",
         title=draw(text(8)),
         standfirst=draw(st.none() | text(4)),
         body=draw(text(30)),
         source=draw(st.sampled_from(["Reuters", "AFP", "tass-wire"])),
         language=draw(st.sampled_from(["en", "fr", None])),
-        content_hash="h",
-        ingested_at=datetime(2026, 11, 28, tzinfo=UTC),
         cluster_id="c",
         countries=tuple(sorted(draw(st.sets(st.sampled_from(COUNTRIES), max_size=3)))),
         actors=draw(tags("actors")),
@@ -190,8 +182,7 @@ def _subscriptions(qs: list[str], confidences: list[float]) -> list[tuple[Subscr
             if "none of its terms" not in exc.reason:
                 raise
             continue
-        options = SubscriptionOptions(min_confidence=conf)
-        subs.append((Subscription(id=f"sub{i:03d}", subscriber="a", query=q, options=options), compiled))
+        subs.append((make_subscription(f"sub{i:03d}", query=q, min_confidence=conf), compiled))
     return subs
 
 
@@ -239,8 +230,10 @@ def test_index_equals_plain(  # noqa: PLR0917 - hypothesis passes every strategy
         assert [m.subscription.id for m in got] == [m.subscription.id for m in expected]
         assert [m.explanation for m in got] == [m.explanation for m in expected]
         assert got == expected
-        # and every matching, indexed query's story carries one of its required terms
-        for found in match_all_plain(kept, prepared):
-            compiled = compile_query(found.subscription.query)
-            if compiled.required_terms is not None:
-                assert compiled.required_terms & prepared.keys
+        # The presearch's promise, for every query kept: it is checked against every story
+        # exactly when it has no key set to be filed under, and a story it holds on carries
+        # a key of each of its key sets.
+        for sub, compiled in kept:
+            assert compiled.always_check is (compiled.key_options == ())
+            unreached = [keys for keys in compiled.key_options if not keys & prepared.keys]
+            assert not compiled.holds(prepared, sub.options.min_confidence) or unreached == []

@@ -1,15 +1,16 @@
-"""Query semantics, errors and explanations (alerts/query.py)."""
+"""Query semantics, errors and explanations (the alerts.query package)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
 
 import pytest
 
 from alerts.errors import AlertError, QueryError
+from alerts.index import SubscriptionIndex
 from alerts.query import MAX_CLAUSES, MAX_QUERY_LENGTH, PreparedStory, compile_query
 from alerts.text import norm_value, tokens
-from schemas.models import EnrichedStory, Mention, Tag, TextField
+from tests.factories import make_enriched, make_mention, make_subscription, make_tag
 from wirewatch.errors import WirewatchError
 
 TITLE = "NATO warns of build-up on Russia–Ukraine border"
@@ -17,76 +18,60 @@ STANDFIRST = "Alliance ministers meet in Brussels"
 BODY = "Troops gathered near Kharkiv, officials said.\n\nGazprom declined to comment on gas flows."
 
 
-def _mention(field: TextField, text: str, needle: str) -> Mention:
-    start = text.index(needle)
-    return Mention(field=field, start=start, end=start + len(needle), text=needle)
-
-
-NATO = Tag(
+NATO = make_tag(
+    "NATO",
     id="Q7184",
-    name="NATO",
-    type="organization",
     aliases=("North Atlantic Treaty Organization", "OTAN"),
     confidence=0.9,
-    mentions=(_mention("title", TITLE, "NATO"),),
+    mentions=(make_mention("NATO", field="title", within=TITLE),),
 )
-GAZPROM = Tag(
-    id="Q102673",
-    name="Gazprom",
-    type="organization",
-    confidence=0.4,
-    mentions=(_mention("body", BODY, "Gazprom"),),
+GAZPROM = make_tag(
+    "Gazprom", id="Q102673", confidence=0.4, mentions=(make_mention("Gazprom", field="body", within=BODY),)
 )
-BORDER = Tag(
+BORDER = make_tag(
+    "Russia–Ukraine border",
     id="russia-ukraine-border",
-    name="Russia–Ukraine border",
     type="region",
     confidence=0.7,
-    mentions=(_mention("title", TITLE, "Russia–Ukraine border"),),
+    mentions=(make_mention("Russia–Ukraine border", field="title", within=TITLE),),
 )
-UKRAINE = Tag(id="UA", name="Ukraine", type="country", country="UA", aliases=("Ukraina",), confidence=0.8)
-KHARKIV = Tag(
+UKRAINE = make_tag("Ukraine", id="UA", type="country", country="UA", aliases=("Ukraina",), confidence=0.8)
+KHARKIV = make_tag(
+    "Kharkiv",
     id="706483",
-    name="Kharkiv",
     type="city",
     country="UA",
     aliases=("Kharkov",),
     confidence=0.95,
-    mentions=(_mention("body", BODY, "Kharkiv"),),
+    mentions=(make_mention("Kharkiv", field="body", within=BODY),),
 )
-BRUSSELS = Tag(
+BRUSSELS = make_tag(
+    "Brussels",
     id="2800866",
-    name="Brussels",
     type="city",
     country="BE",
     confidence=0.3,
-    mentions=(_mention("standfirst", STANDFIRST, "Brussels"),),
+    mentions=(make_mention("Brussels", field="standfirst", within=STANDFIRST),),
 )
-ENERGY = Tag(id="energy", name="Energy", type="topic", aliases=("oil_and_gas",), confidence=0.6)
+ENERGY = make_tag("Energy", id="energy", type="topic", aliases=("oil_and_gas",), confidence=0.6)
 
 
-def make_story(**changes: object) -> EnrichedStory:
-    fields: dict[str, object] = {
-        "id": "s1",
-        "title": TITLE,
-        "standfirst": STANDFIRST,
-        "body": BODY,
-        "source": "Reuters World",
-        "language": "en",
-        "content_hash": "h",
-        "ingested_at": datetime(2026, 11, 28, tzinfo=UTC),
-        "cluster_id": "c1",
-        "countries": ("BE", "RU", "UA"),
-        "actors": (NATO, GAZPROM),
-        "regions": (BORDER,),
-        "places": (UKRAINE, KHARKIV, BRUSSELS),
-        "topics": (ENERGY,),
-    }
-    fields.update(changes)
-    return EnrichedStory.model_validate(fields)
-
-
-STORY = make_story()
+enriched = functools.partial(
+    make_enriched,
+    id="s1",
+    title=TITLE,
+    standfirst=STANDFIRST,
+    body=BODY,
+    source="Reuters World",
+    language="en",
+    cluster_id="c1",
+    countries=("BE", "RU", "UA"),
+    actors=(NATO, GAZPROM),
+    regions=(BORDER,),
+    places=(UKRAINE, KHARKIV, BRUSSELS),
+    topics=(ENERGY,),
+)
+STORY = enriched()
 
 
 # (query, matches at min_confidence 0)
@@ -204,7 +189,7 @@ def test_min_confidence(query: str, min_confidence: float, expected: bool) -> No
 
 
 def test_story_without_standfirst_or_language() -> None:
-    story = make_story(standfirst=None, language=None, title="")
+    story = enriched(standfirst=None, language=None, title="")
     assert compile_query("brussels").match(story) is None
     assert compile_query("kharkiv").match(story) is not None
     assert compile_query("title:kharkiv").match(story) is None
@@ -263,10 +248,11 @@ def test_explanations(query: str, expected: Expected) -> None:
     assert found is not None
     got = [(c.clause, c.field, c.value, c.tag_id, [m.text for m in c.mentions]) for c in found.explanation]
     assert got == expected
-    for clause in found.explanation:
-        for m in clause.mentions:
-            # Mentions point into the story: text == getattr(story, field)[start:end]
-            assert getattr(STORY, m.field)[m.start : m.end] == m.text
+    # Mentions point into the story: getattr(story, field)[start:end] is the mention's text.
+    mentions = [m for c in found.explanation for m in c.mentions]
+    assert [getattr(STORY, m.field)[m.start : m.end] for m in mentions] == [
+        text for *_, texts in expected for text in texts
+    ]
 
 
 def test_explanation_names_tag() -> None:
@@ -362,12 +348,46 @@ def test_required_terms(query: str, expected: set[str] | None) -> None:
     assert compiled.always_check is (expected is None)
 
 
-@pytest.mark.parametrize(("query", "_expected"), SEMANTICS)
-def test_required_terms_are_in_matching_story(query: str, _expected: bool) -> None:
-    # The index's promise: a matching story carries one of the required terms.
+# The SEMANTICS queries the index cannot file under a key (a wildcard with fewer than
+# PREFIX_LEN literal leading characters): it checks them against every story instead.
+UNINDEXED = ["kh*v", "*prom", "actor:*prom", "place:k?arkiv", "country:u?", "text:zz*", "country:fr*"]
+MATCHING_INDEXED = [q for q, expected in SEMANTICS if expected and q not in UNINDEXED]
+
+
+def test_unindexed_cases_are_semantics_cases() -> None:
+    # Keeps the split above in step with SEMANTICS (a query listed as unindexed that is not
+    # would fail the test of unindexed queries; the reverse fails the required terms test).
+    assert set(UNINDEXED) <= {q for q, _ in SEMANTICS}
+
+
+@pytest.mark.parametrize("query", MATCHING_INDEXED)
+def test_required_terms_are_in_matching_story(query: str) -> None:
+    # The index's promise: a matching story carries one of the required terms, and one key
+    # of every key set the query may be filed under instead (by learned term statistics).
     compiled = compile_query(query)
-    if compiled.match(STORY) is not None and compiled.required_terms is not None:
-        assert compiled.required_terms & PreparedStory(STORY).keys
+    prepared = PreparedStory(STORY)
+    assert compiled.test(prepared)
+    assert compiled.required_terms is not None
+    assert compiled.required_terms & prepared.keys
+    assert compiled.key_options
+    assert [options for options in compiled.key_options if not options & prepared.keys] == []
+
+
+@pytest.mark.parametrize("query", UNINDEXED)
+def test_unindexed_queries_are_checked_against_every_story(query: str) -> None:
+    compiled = compile_query(query)
+    assert (compiled.required_terms, compiled.key_options, compiled.always_check) == (None, (), True)
+    index = SubscriptionIndex()
+    index.add(make_subscription("q", query=query))
+    assert (index.always_checked, index.keys, index.candidates(STORY)) == (1, 0, 1)
+
+
+@pytest.mark.parametrize(("query", "expected"), SEMANTICS)
+def test_index_matches_exactly_what_the_query_matches(query: str, expected: bool) -> None:
+    # Both ways: the presearch loses no matching story, and verification lets no other through.
+    index = SubscriptionIndex()
+    index.add(make_subscription("q", query=query))
+    assert [m.subscription.id for m in index.match(STORY)] == (["q"] if expected else [])
 
 
 # (query, also_required: a second AND clause's keys, used by the index as a filter)

@@ -3,50 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import functools
 
-from alerts.channels import MemoryChannel
-from alerts.service import AlertService, DeliverService
+from alerts.deliver import DeliverService
+from alerts.deliver.channels import MemoryChannel
+from alerts.index import SubscriptionIndex
+from alerts.service import AlertService
 from alerts.store import SubscriptionStore
-from schemas import (
-    Alert,
-    AlertKind,
-    DeadLetter,
-    EnrichedStory,
-    Subscription,
-    SubscriptionOptions,
-    Tag,
-    Topics,
-)
+from schemas import Alert, DeadLetter, EnrichedStory, Topics
+from tests.factories import make_alert, make_enriched, make_subscription, make_tag
 from wirewatch.bus import MemoryBus, topic_specs
 from wirewatch.runner import publish_message
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-
-def alert(key: str, sub: str = "s1", subscriber: str = "alice") -> Alert:
-    return Alert(
-        key=key,
-        kind=AlertKind.NEW,
-        subscription_id=sub,
-        subscriber=subscriber,
-        story_id="story-1",
-        cluster_id="c-1",
-        title="NATO",
-        query="actor:NATO",
-        created_at=NOW,
-    )
+alert = functools.partial(make_alert, subscription_id="s1")  # an alert of the subscription setup() stores
 
 
 async def setup(channels: tuple[str, ...] = ("memory",)) -> tuple[MemoryBus, Topics, SubscriptionStore]:
     bus, topics = MemoryBus(), Topics("t")
     await bus.ensure_topics(topic_specs(topics, partitions=1))
     store = SubscriptionStore(bus, topics=topics)
-    await store.put(
-        Subscription(
-            id="s1", subscriber="alice", query="actor:NATO", options=SubscriptionOptions(channels=channels)
-        )
-    )
+    await store.put(make_subscription("s1", channels=channels))
     return bus, topics, store
 
 
@@ -64,22 +40,22 @@ class TestDeliver:
     async def test_each_alert_once_and_a_replay_is_not_delivered_again(self) -> None:
         bus, topics, store = await setup()
         for key in ("k1", "k2", "k1"):  # k1 twice: a replay of the alert stage after a crash
-            await publish_message(bus, topics.alerts, alert(key), key="s1")
+            await publish_message(bus, topics.alerts, alert(key=key), key="s1")
         channel = MemoryChannel()
         await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), bus, 2)
         assert channel.keys == ["k1", "k2"]
 
         # a restarted delivery stage rebuilds what it delivered from the changelog
-        await publish_message(bus, topics.alerts, alert("k2"), key="s1")
-        await publish_message(bus, topics.alerts, alert("k3"), key="s1")
+        await publish_message(bus, topics.alerts, alert(key="k2"), key="s1")
+        await publish_message(bus, topics.alerts, alert(key="k3"), key="s1")
         fresh = MemoryChannel()
         await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=fresh), bus, 3)
         assert fresh.keys == ["k3"]
 
     async def test_a_channel_that_gives_up_dead_letters_and_the_next_alert_goes_on(self) -> None:
         bus, topics, store = await setup()
-        await publish_message(bus, topics.alerts, alert("k1"), key="s1")
-        await publish_message(bus, topics.alerts, alert("k2"), key="s1")
+        await publish_message(bus, topics.alerts, alert(key="k1"), key="s1")
+        await publish_message(bus, topics.alerts, alert(key="k2"), key="s1")
         channel = MemoryChannel(fail_times=1)
         await run_until_handled(DeliverService(bus=bus, topics=topics, store=store, channel=channel), bus, 2)
         assert channel.keys == ["k2"]
@@ -90,7 +66,7 @@ class TestDeliver:
 
     async def test_only_the_channels_a_subscription_asks_for(self) -> None:
         bus, topics, store = await setup(channels=("webhook",))
-        await publish_message(bus, topics.alerts, alert("k1"), key="s1")
+        await publish_message(bus, topics.alerts, alert(key="k1"), key="s1")
         mqtt_like = MemoryChannel(name="memory")
         service = DeliverService(bus=bus, topics=topics, store=store, channel=mqtt_like)
         stop = asyncio.Event()
@@ -102,38 +78,40 @@ class TestDeliver:
 
 
 def enriched(i: int, body: str) -> EnrichedStory:
-    return EnrichedStory(
+    return make_enriched(
         id=f"story-{i}",
         title=f"Story {i}",
         body=body,
-        source="wire",
-        content_hash=f"h{i}",
-        ingested_at=NOW,
         cluster_id=f"c{i}",
-        actors=(Tag(id="Q7184", name="NATO", type="organization"),),
-        places=(Tag(id="706483", name="Kharkiv", type="city", country="UA"),),
+        actors=(make_tag("NATO", id="Q7184"),),
+        places=(make_tag("Kharkiv", id="706483", type="city", country="UA"),),
     )
+
+
+async def run_until_alerted(service: AlertService, bus: MemoryBus, n: int) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    async with asyncio.timeout(10):
+        while len(bus.records(service.topics.alerts)) < n:
+            await asyncio.sleep(0.01)
+    stop.set()
+    await task
 
 
 class TestAlertLearnsTermStatistics:
     async def test_queries_are_refiled_by_the_stories_seen_and_alerts_stay_the_same(self) -> None:
         bus, topics = MemoryBus(), Topics("t")
         await bus.ensure_topics(topic_specs(topics, partitions=1))
-        store = SubscriptionStore(bus, topics=topics)
+        store = SubscriptionStore(bus, topics=topics, index=SubscriptionIndex())
         query = "actor:NATO AND place:Kharkiv AND sanctions"
         for i in range(4):
-            await store.put(Subscription(id=f"s{i}", subscriber="alice", query=f"{query} AND title:{i}"))
+            await store.put(make_subscription(f"s{i}", query=f"{query} AND title:{i}"))
         bodies = ["Troops near Kharkiv.", "NATO met.", "New sanctions near Kharkiv.", "More sanctions."]
         for i, body in enumerate(bodies):
             await publish_message(bus, topics.enriched, enriched(i, body), key=f"c{i}")
-        service = AlertService(bus=bus, topics=topics, store=store, term_sample=2, refile_batch=2)
-        stop = asyncio.Event()
-        task = asyncio.create_task(service.run(stop))
-        async with asyncio.timeout(10):
-            while len(bus.records(topics.alerts)) < 2:
-                await asyncio.sleep(0.01)
-        stop.set()
-        await task
+        await run_until_alerted(
+            AlertService(bus=bus, topics=topics, store=store, term_sample=2, refile_batch=2), bus, 2
+        )
         alerts = [Alert.from_bytes(r.value or b"") for r in bus.records(topics.alerts)]
         assert sorted((a.subscription_id, a.story_id) for a in alerts) == [
             ("s2", "story-2"),
@@ -150,18 +128,11 @@ class TestAlertLearnsTermStatistics:
     async def test_a_term_sample_of_zero_keeps_the_static_filing(self) -> None:
         bus, topics = MemoryBus(), Topics("t")
         await bus.ensure_topics(topic_specs(topics, partitions=1))
-        store = SubscriptionStore(bus, topics=topics)
-        await store.put(Subscription(id="s0", subscriber="alice", query="actor:NATO AND sanctions"))
+        store = SubscriptionStore(bus, topics=topics, index=SubscriptionIndex())
+        await store.put(make_subscription("s0", query="actor:NATO AND sanctions"))
         for i, body in enumerate(["NATO met.", "New sanctions."]):
             await publish_message(bus, topics.enriched, enriched(i, body), key=f"c{i}")
-        service = AlertService(bus=bus, topics=topics, store=store, term_sample=0)
-        stop = asyncio.Event()
-        task = asyncio.create_task(service.run(stop))
-        async with asyncio.timeout(10):
-            while len(bus.records(topics.alerts)) < 1:
-                await asyncio.sleep(0.01)
-        stop.set()
-        await task
+        await run_until_alerted(AlertService(bus=bus, topics=topics, store=store, term_sample=0), bus, 1)
         assert [Alert.from_bytes(r.value or b"").story_id for r in bus.records(topics.alerts)] == ["story-1"]
         assert store.index.statistics is None
         assert store.index.queued_for_refiling == 0

@@ -5,37 +5,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 from sse_starlette import ServerSentEvent
 
 from alerts.api import create_api
-from alerts.channels import SseHub
+from alerts.deliver.channels import SseHub
 from alerts.store import SubscriptionStore
-from schemas.models import Alert, Subscription
+from schemas.models import Alert
+from tests.factories import make_alert, make_subscription
+from tests.helpers import serve_app
 from wirewatch.bus.memory import MemoryBus
 
-NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 TOKENS = {"tok-alice": "alice", "tok-bob": "bob", "tok-ops": "ops"}
 
 
 def alert(n: int, subscriber: str = "alice") -> Alert:
-    return Alert(
+    return make_alert(
         key=f"{subscriber}-key-{n}",
-        kind="new",
         subscription_id=f"sub-{subscriber}",
         subscriber=subscriber,
         story_id=f"story-{n}",
         cluster_id=f"cluster-{n}",
         title=f"Story {n}",
-        query="actor:NATO",
-        created_at=NOW,
     )
 
 
@@ -169,28 +163,8 @@ class TestHub:
 
     async def test_the_hub_is_a_channel(self) -> None:
         hub = SseHub(first_id=1)
-        await hub.send(alert(1), Subscription(id="sub-alice", subscriber="alice", query="actor:NATO"))
+        await hub.send(alert(1), make_subscription("sub-alice"))
         assert [e.alert.key for e in hub.replay(0, subscriber="alice")] == ["alice-key-1"]
-
-
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn on a free port of 127.0.0.1 for the duration of the block."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="none", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    with sock:
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(server.serve(sockets=[sock]), name="uvicorn")
-            async with asyncio.timeout(5):
-                while not server.started:
-                    await asyncio.sleep(0.01)
-            try:
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                server.should_exit = True
 
 
 async def read_events(lines: AsyncIterator[str], n: int) -> list[dict[str, str]]:
@@ -216,7 +190,7 @@ async def read_events(lines: AsyncIterator[str], n: int) -> list[dict[str, str]]
 @contextlib.asynccontextmanager
 async def api_with_hub(hub: SseHub) -> AsyncIterator[str]:
     store = SubscriptionStore(MemoryBus())
-    async with serve(create_api(store, TOKENS, sse=hub, admins=frozenset({"ops"}))) as url:
+    async with serve_app(create_api(store, TOKENS, sse=hub, admins=frozenset({"ops"}))) as url:
         yield url
         hub.close()
 

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.state import AlertState, AlertStateError, alert_key
+from alerts.state import AlertState, AlertStateError, Candidate, Mailboxes, Threads, alert_key
 from schemas.models import (
     Alert,
     AlertKind,
     EnrichedStory,
-    MatchedClause,
     PubStatus,
     QuietHours,
     Subscription,
-    SubscriptionOptions,
     Throttle,
 )
+from tests.factories import make_clause, make_enriched, make_subscription
 
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
-WHY = (MatchedClause(clause="topic:earthquake", field="topic", value="earthquake"),)
+WHY = (make_clause("topic:earthquake", tag_id=None, tag_name=None),)
 
 
 def at(seconds: float) -> datetime:
@@ -38,16 +36,13 @@ def enriched(
     pubstatus: PubStatus = PubStatus.USABLE,
     title: str | None = None,
 ) -> EnrichedStory:
-    title = title or f"Earthquake story {story_id} v{version}"
-    return EnrichedStory(
+    return make_enriched(
         id=story_id,
         version=version,
         pubstatus=pubstatus,
-        title=title,
+        title=title or f"Earthquake story {story_id} v{version}",
         body="Body.",
-        source="test",
         url=f"https://example.test/{story_id}",
-        content_hash=hashlib.sha256(title.encode()).hexdigest(),
         ingested_at=T0,
         published_at=T0,
         cluster_id=cluster_id,
@@ -55,12 +50,7 @@ def enriched(
 
 
 def sub(sub_id: str = "s1", **options: object) -> Subscription:
-    return Subscription(
-        id=sub_id,
-        subscriber=f"analyst-{sub_id}",
-        query="topic:earthquake",
-        options=SubscriptionOptions.model_validate(options),
-    )
+    return make_subscription(sub_id, subscriber=f"analyst-{sub_id}", query="topic:earthquake", **options)
 
 
 def kinds(alerts: list[Alert]) -> list[AlertKind]:
@@ -417,7 +407,7 @@ class TestChangelog:
         state.decide(subscription=s, story=enriched("r:1"), explanation=WHY, now=at(0))
         state.changes()
         state.expire(now=at(3601))
-        assert sorted(state.changes()) == [("m|s1", None), ("t|s1|c-quake", None)]
+        assert sorted(state.changes()) == [("d|s1|c-quake", None), ("m|s1", None), ("t|s1|c-quake", None)]
         assert kinds(state.decide(subscription=s, story=enriched("ap:1"), explanation=WHY, now=at(3602))) == [
             AlertKind.NEW
         ]
@@ -506,3 +496,26 @@ def test_crash_anywhere_rebuilds_the_same_decisions(
         replay.apply(key, value)
     for e, t in zip(events[:cut], times[:cut], strict=True):
         assert {key for key, _ in step(replay, e, t)} <= sent
+
+
+class TestHalves:
+    """The match half (Threads) and the delivery half (Mailboxes), each on its own worker."""
+
+    def test_a_replayed_candidate_sends_nothing_and_spends_no_throttle_slot(self) -> None:
+        s = sub(throttle=Throttle(max_alerts=2, window_seconds=3600))
+        threads, boxes = Threads(), Mailboxes()
+        first = threads.decide(subscription=s, story=enriched("r:1", "c-1"), explanation=WHY, now=at(0))
+        assert first is not None
+        assert kinds(boxes.route(first, s)) == [AlertKind.NEW]
+        # The match worker crashed before writing its state: it decides the same story again.
+        again = Threads().decide(subscription=s, story=enriched("r:1", "c-1"), explanation=WHY, now=at(0))
+        assert again == first
+        assert boxes.route(again, s) == []
+        second = threads.decide(subscription=s, story=enriched("x:1", "c-2"), explanation=WHY, now=at(1))
+        assert second is not None
+        assert kinds(boxes.route(second, s)) == [AlertKind.NEW]  # the replay did not use the 2nd slot
+
+    def test_candidates_cross_the_wire_unchanged(self) -> None:
+        c = Threads().decide(subscription=sub(), story=enriched("r:1"), explanation=WHY, now=at(0))
+        assert c is not None
+        assert Candidate.from_bytes(c.to_bytes()) == c

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.text import tokens
+from alerts.text import fold, tokens
 
 _WORD = re.compile(r"\w+")
 
@@ -19,6 +19,7 @@ def test_ascii_tokens_are_the_word_runs_lowercased(text: str) -> None:
 
 @given(st.text(max_size=80))
 def test_any_text_tokens_are_folded_word_runs(text: str) -> None:
+    # One token per word run: the run NFKC-normalized and casefolded (fold), never empty.
     found = tokens(text)
-    assert len(found) == len(_WORD.findall(text))  # one token per word run, never empty
-    assert all(t and t == t.lower() for t in found if t.isascii())
+    assert found == [fold(run) for run in _WORD.findall(text)]
+    assert "" not in found

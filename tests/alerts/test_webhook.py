@@ -1,20 +1,18 @@
-"""Webhook channel against a real HTTP receiver on 127.0.0.1 (a small asyncio server)."""
+"""Webhook channel against a scripted receiver (``httpx.MockTransport``: the client is what we test)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.channels import (
+from alerts.deliver.channels import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -24,44 +22,25 @@ from alerts.channels import (
     verify_signature,
 )
 from alerts.errors import DeliveryError
-from schemas.models import Alert, MatchedClause, Mention, Subscription, SubscriptionOptions
+from schemas.models import Alert, Subscription
+from tests.factories import NOW, make_alert, make_clause, make_mention, make_subscription
+from tests.helpers import free_port
 
 SECRET = b"s3cret-of-alice"
-NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+HOOK = "https://hooks.example.test/hook?token=abc"
 
 
-def make_alert(key: str = "sub-1:cluster-9:new") -> Alert:
-    return Alert(
+def nato_alert(key: str = "sub-1:cluster-9:new") -> Alert:
+    return make_alert(
         key=key,
-        kind="new",
-        subscription_id="sub-1",
-        subscriber="alice",
-        story_id="story-1",
-        cluster_id="cluster-9",
-        title="NATO ministers meet in Brussels",
         url="https://example.test/story-1",
         query="actor:NATO AND country:BE",
-        explanation=(
-            MatchedClause(
-                clause="actor:NATO",
-                field="actor",
-                value="NATO",
-                tag_id="Q7184",
-                tag_name="NATO",
-                mentions=(Mention(field="title", start=0, end=4, text="NATO"),),
-            ),
-        ),
-        created_at=NOW,
+        explanation=(make_clause("actor:NATO", tag_id="Q7184", mentions=(make_mention("NATO"),)),),
     )
 
 
-def make_subscription(url: str) -> Subscription:
-    return Subscription(
-        id="sub-1",
-        subscriber="alice",
-        query="actor:NATO AND country:BE",
-        options=SubscriptionOptions(channels=("webhook",), webhook_url=url),
-    )
+def webhook_subscription(url: str) -> Subscription:
+    return make_subscription(query="actor:NATO AND country:BE", channels=("webhook",), webhook_url=url)
 
 
 @dataclass
@@ -72,58 +51,39 @@ class Received:
     status: int
 
 
+# A reply: an HTTP status, or a transport error class raised instead of answering (a timed-out try).
+Reply = int | type[httpx.TransportError]
+
+
 @dataclass
 class Receiver:
     """Answers each request with the next scripted reply; the last one repeats."""
 
-    replies: list[tuple[int, float]]  # (status, seconds to stall before answering)
+    replies: list[Reply]
     extra_headers: dict[str, str] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
-    port: int = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook?token=abc"
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        reply = self.replies[min(len(self.requests), len(self.replies) - 1)]
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status = reply if isinstance(reply, int) else 0
+        self.requests.append(Received(request.url.raw_path.decode(), headers, request.content, status))
+        if not isinstance(reply, int):
+            raise reply("scripted", request=request)
+        return httpx.Response(reply, headers=self.extra_headers, content=b"ok")
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request_line = await reader.readline()
-            if not request_line:
-                return
-            _, target, _ = request_line.decode().split(" ", 2)
-            headers: dict[str, str] = {}
-            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                name, _, value = line.decode().partition(":")
-                headers[name.strip().lower()] = value.strip()
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            status, stall = self.replies[min(len(self.requests), len(self.replies) - 1)]
-            self.requests.append(Received(target, headers, body, status))
-            if stall:
-                await asyncio.sleep(stall)
-            extra = "".join(f"{k}: {v}\r\n" for k, v in self.extra_headers.items())
-            writer.write(
-                f"HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n{extra}\r\nok".encode()
-            )
-            await writer.drain()
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+
+def receiver(*replies: Reply, **extra_headers: str) -> Receiver:
+    return Receiver(list(replies), dict(extra_headers))
 
 
 @contextlib.asynccontextmanager
-async def receiver(*replies: int | tuple[int, float], **extra_headers: str) -> AsyncIterator[Receiver]:
-    recv = Receiver([r if isinstance(r, tuple) else (r, 0.0) for r in replies], dict(extra_headers))
-    server = await asyncio.start_server(recv.handle, "127.0.0.1", 0)
-    recv.port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield recv
-        server.close()
-
-
-@contextlib.asynccontextmanager
-async def channel(*, attempts: int = 3, timeout_s: float = 10.0) -> AsyncIterator[WebhookChannel]:
-    async with httpx.AsyncClient() as client:
+async def channel(
+    recv: Receiver | None, *, attempts: int = 3, timeout_s: float = 10.0
+) -> AsyncIterator[WebhookChannel]:
+    """The channel over a client answered by ``recv`` (None: a real client, real sockets)."""
+    transport = None if recv is None else httpx.MockTransport(recv.handle)
+    async with httpx.AsyncClient(transport=transport) as client:
         yield WebhookChannel(
             client,
             secret_for={"alice": SECRET}.__getitem__,
@@ -150,9 +110,10 @@ def assert_signed(req: Received, alert: Alert) -> None:
 
 class TestDelivery:
     async def test_fails_twice_then_succeeds_exactly_one_accepted_delivery(self) -> None:
-        alert = make_alert()
-        async with receiver(503, 500, 200) as recv, channel() as webhook:
-            await webhook.send(alert, make_subscription(recv.url))
+        alert = nato_alert()
+        recv = receiver(503, 500, 200)
+        async with channel(recv) as webhook:
+            await webhook.send(alert, webhook_subscription(HOOK))
         assert [r.status for r in recv.requests] == [503, 500, 200]
         assert {r.headers[IDEMPOTENCY_HEADER.lower()] for r in recv.requests} == {alert.key}
         assert len({r.body for r in recv.requests}) == 1
@@ -161,9 +122,10 @@ class TestDelivery:
             assert_signed(req, alert)
 
     async def test_each_try_is_signed_at_its_own_time(self) -> None:
-        alert = make_alert()
+        alert = nato_alert()
         clock = iter([1_000.0, 1_010.5, 1_020.9]).__next__
-        async with receiver(500, 500, 200) as recv, httpx.AsyncClient() as client:
+        recv = receiver(500, 500, 200)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(recv.handle)) as client:
             webhook = WebhookChannel(
                 client,
                 secret_for=lambda _: SECRET,
@@ -172,7 +134,7 @@ class TestDelivery:
                 wait_jitter_s=0.0,
                 clock=clock,
             )
-            await webhook.send(alert, make_subscription(recv.url))
+            await webhook.send(alert, webhook_subscription(HOOK))
         stamps = [r.headers[TIMESTAMP_HEADER.lower()] for r in recv.requests]
         assert stamps == ["1000", "1010", "1020"]
         for req, ts in zip(recv.requests, (1_000, 1_010, 1_020), strict=True):
@@ -180,14 +142,15 @@ class TestDelivery:
         assert len({r.headers[SIGNATURE_HEADER.lower()] for r in recv.requests}) == 3
 
     async def test_always_failing_raises_delivery_error_and_makes_a_dead_letter(self) -> None:
-        alert = make_alert()
-        async with receiver(503) as recv, channel(attempts=3) as webhook:
+        alert = nato_alert()
+        recv = receiver(503)
+        async with channel(recv, attempts=3) as webhook:
             with pytest.raises(DeliveryError) as info:
-                await webhook.send(alert, make_subscription(recv.url))
+                await webhook.send(alert, webhook_subscription(HOOK))
         assert len(recv.requests) == 3
         err = info.value
         assert (err.channel, err.attempts) == ("webhook", 3)
-        assert err.target == f"http://127.0.0.1:{recv.port}/hook"  # the token in the query is not leaked
+        assert err.target == "https://hooks.example.test/hook"  # the token in the query is not leaked
         dead = dead_letter_for(alert, err, NOW, topic="wirewatch.alerts")
         assert (dead.stage, dead.key, dead.topic, dead.error_type) == (
             "deliver",
@@ -201,45 +164,49 @@ class TestDelivery:
 
     @pytest.mark.parametrize("status", [400, 401, 404, 410, 422])
     async def test_4xx_is_not_retried(self, status: int) -> None:
-        async with receiver(status, 200) as recv, channel() as webhook:
+        recv = receiver(status, 200)
+        async with channel(recv) as webhook:
             with pytest.raises(DeliveryError) as info:
-                await webhook.send(make_alert(), make_subscription(recv.url))
+                await webhook.send(nato_alert(), webhook_subscription(HOOK))
         assert len(recv.requests) == 1
         assert info.value.attempts == 1
         assert str(status) in str(info.value)
 
     @pytest.mark.parametrize("status", [408, 429])
     async def test_408_and_429_are_retried(self, status: int) -> None:
-        async with receiver(status, 200, **{"Retry-After": "0"}) as recv, channel() as webhook:
-            await webhook.send(make_alert(), make_subscription(recv.url))
+        recv = receiver(status, 200, **{"Retry-After": "0"})
+        async with channel(recv) as webhook:
+            await webhook.send(nato_alert(), webhook_subscription(HOOK))
         assert [r.status for r in recv.requests] == [status, 200]
 
     async def test_a_timed_out_try_is_retried_with_the_same_key(self) -> None:
-        alert = make_alert()
-        async with receiver((200, 2.0), 200) as recv, channel(timeout_s=0.2) as webhook:
-            await webhook.send(alert, make_subscription(recv.url))
+        alert = nato_alert()
+        recv = receiver(httpx.ReadTimeout, 200)  # httpx enforces timeout_s; here the first try times out
+        async with channel(recv, timeout_s=0.2) as webhook:
+            await webhook.send(alert, webhook_subscription(HOOK))
         assert len(recv.requests) == 2
         assert {r.headers[IDEMPOTENCY_HEADER.lower()] for r in recv.requests} == {alert.key}
 
     async def test_unreachable_target_raises_after_the_tries(self) -> None:
-        async with receiver(200) as recv:
-            url = recv.url
-        async with channel(attempts=2) as webhook:  # the receiver is gone: connection refused
+        # A real socket: nobody listens on the port, so each try is refused.
+        async with channel(None, attempts=2) as webhook:
             with pytest.raises(DeliveryError) as info:
-                await webhook.send(make_alert(), make_subscription(url))
+                await webhook.send(nato_alert(), webhook_subscription(f"http://127.0.0.1:{free_port()}/x"))
         assert info.value.attempts == 2
 
     async def test_unknown_subscriber_secret_is_a_delivery_error_without_a_request(self) -> None:
-        sub = make_subscription("http://127.0.0.1:9/x").model_copy(update={"subscriber": "mallory"})
-        async with channel() as webhook:
+        sub = webhook_subscription(HOOK).model_copy(update={"subscriber": "mallory"})
+        recv = receiver(200)
+        async with channel(recv) as webhook:
             with pytest.raises(DeliveryError, match="no webhook secret"):
-                await webhook.send(make_alert(), sub)
+                await webhook.send(nato_alert(), sub)
+        assert recv.requests == []
 
     async def test_no_webhook_url_is_a_delivery_error(self) -> None:
-        sub = Subscription(id="sub-1", subscriber="alice", query="actor:NATO")
-        async with channel() as webhook:
+        recv = receiver(200)
+        async with channel(recv) as webhook:
             with pytest.raises(DeliveryError, match="no webhook_url"):
-                await webhook.send(make_alert(), sub)
+                await webhook.send(nato_alert(), make_subscription())
 
 
 class TestVerifySignature:

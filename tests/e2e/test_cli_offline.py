@@ -1,20 +1,38 @@
-"""The offline commands on the seed story, as an analyst runs them."""
+"""The offline commands on the seed story, as an analyst runs them.
+
+The commands run in this process (``typer.testing.CliRunner`` on ``wirewatch.cli.app``), so the
+knowledge base is loaded once per session; one test runs the installed console script itself.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from schemas import Alert, EnrichedStory, Story, Subscription
+from typer.testing import CliRunner
+
+from schemas import Alert, EnrichedStory, Story
+from tests.factories import make_subscription
 from tests.helpers import NATO_BORDER_QUERY, SEED, write_subscriptions
+from wirewatch.cli import app
+
+SEED_TITLE = "NATO insists that Russia has not withdrawn troops from the border with Ukraine"
 
 
-def wirewatch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args], capture_output=True, text=True, timeout=300, check=False
-    )
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def wirewatch(*args: str) -> Outcome:
+    """``wirewatch ARGS`` in this process: exit code, stdout and stderr apart."""
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return Outcome(result.exit_code, result.stdout, result.stderr)
 
 
 def names(tags: tuple) -> set[str]:  # type: ignore[type-arg]
@@ -62,7 +80,7 @@ class TestExtract:
         out = wirewatch("extract", str(SEED))
         assert out.returncode == 0, out.stderr
         story = Story.model_validate_json(out.stdout.splitlines()[0])
-        assert story.title == "NATO insists that Russia has not withdrawn troops from the border with Ukraine"
+        assert story.title == SEED_TITLE
         for chrome in (
             "Buy now",
             "Related Articles",
@@ -81,13 +99,13 @@ class TestMatch:
         subs = write_subscriptions(
             tmp_path / "subs.json",
             [
-                Subscription(id="nato-border", subscriber="analyst", query=NATO_BORDER_QUERY),
-                Subscription(
-                    id="nato-border-dashes",
+                make_subscription("nato-border", subscriber="analyst", query=NATO_BORDER_QUERY),
+                make_subscription(
+                    "nato-border-dashes",
                     subscriber="analyst",
                     query='actor:nato AND region:"russia-ukraine BORDER"',
                 ),
-                Subscription(id="sahel", subscriber="analyst", query="region:Sahel"),
+                make_subscription("sahel", subscriber="analyst", query="region:Sahel"),
             ],
         )
         out = wirewatch("match", "--subscriptions", str(subs), str(SEED))
@@ -97,3 +115,14 @@ class TestMatch:
         for a in alerts:
             assert a.kind == "new"
             assert {c.field for c in a.explanation} >= {"actor", "region"}
+
+
+class TestConsoleScript:
+    def test_the_installed_wirewatch_command_extracts_the_seed(self) -> None:
+        # The console script beside this interpreter (``pip install -e .`` put it there).
+        script = Path(sys.executable).with_name("wirewatch")
+        out = subprocess.run(
+            [str(script), "extract", str(SEED)], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert out.returncode == 0, out.stderr
+        assert Story.model_validate_json(out.stdout.splitlines()[0]).title == SEED_TITLE

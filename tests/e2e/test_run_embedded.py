@@ -20,6 +20,28 @@ from wirewatch.bus import EmbeddedBus
 WIREWATCH = [sys.executable, "-m", "wirewatch"]
 
 
+# A NATO / Russia–Ukraine border story of the duplicate test's own: far enough from the seed (and the
+# seed's variants the other tests drop) to open a cluster of its own whatever ran before.
+FIELD_HOSPITALS = b"""NATO counts new Russian field hospitals near the border with Ukraine
+
+Satellite pictures reviewed by alliance analysts show fuel depots, field hospitals and pontoon bridges \
+going up along the Russia-Ukraine border, a NATO spokesperson told reporters in Brussels on Friday.
+
+The spokesperson said the build-up around Belgorod and Kursk had grown for three weeks and that allied \
+air patrols over Poland and Romania would be doubled until the columns pull back.
+"""
+FIELD_HOSPITALS_REWRITTEN = FIELD_HOSPITALS + (
+    b"\nThe Kremlin called the report provocative and said the exercises would end on schedule.\n"
+)
+
+
+async def wait_for_file(path: Path, *, timeout: float) -> None:
+    """Wait until ``path`` exists (the drop folder moves a file to ``processed/`` once ingested)."""
+    async with asyncio.timeout(timeout):
+        while not await asyncio.to_thread(path.exists):
+            await asyncio.sleep(0.05)
+
+
 def _ready(log: bytes) -> bool:
     """Every stage said it started, and the drop folder is watched."""
     return log.count(b'"stage started"') >= 3 and b"drop_folder_started" in log
@@ -94,25 +116,27 @@ class TestRunEmbedded:
         assert proc.returncode is None
 
     async def test_an_exact_duplicate_alerts_once(
-        self, running: tuple[Path, int, asyncio.subprocess.Process], tmp_path: Path
+        self, running: tuple[Path, int, asyncio.subprocess.Process]
     ) -> None:
+        # Its own story, unlike the seed the other tests drop: this test must not depend on their
+        # order (run alone, the seed "again" was the first copy and alerted as new).
         data, port, _ = running
+        inbox = data / "inbox"
         async with aiomqtt.Client("127.0.0.1", port, identifier="analyst-2") as client:
             await client.subscribe("wirewatch/alerts/#", qos=1)
-            # the seed again, after the first test dropped it: an exact duplicate, dropped at ingest
-            (data / "inbox" / "again.txt").write_bytes(seed_text())
-            again = await collect_alerts(client, want=1, timeout=3)
+            (inbox / "hospitals.txt").write_bytes(FIELD_HOSPITALS)
+            first = await collect_alerts(client, want=1, timeout=10)
+            assert [a.kind for _, a in first] == ["new"], first
+            # the same bytes under another name: an exact duplicate, dropped at ingest
+            (inbox / "hospitals-again.txt").write_bytes(FIELD_HOSPITALS)
+            await wait_for_file(inbox / "processed" / "hospitals-again.txt", timeout=10)
+            again = await collect_alerts(client, want=1, timeout=2)
             # a rewritten copy with one more paragraph joins the cluster: an update, not a new alert
-            rewritten = seed_text().replace(
-                b"Related Articles",
-                b"NATO diplomats said on Thursday the alliance would keep its troops on alert "
-                b"along the eastern flank while talks continue.\n\nRelated Articles",
-            )
-            (data / "inbox" / "update.txt").write_bytes(rewritten)
+            (inbox / "hospitals-update.txt").write_bytes(FIELD_HOSPITALS_REWRITTEN)
             update = await collect_alerts(client, want=1, timeout=10)
         assert again == []
-        assert len(update) == 1
-        assert update[0][1].kind == "update"
+        assert [a.kind for _, a in update] == ["update"], update
+        assert update[0][1].cluster_id == first[0][1].cluster_id
 
 
 class TestBadInputOnTheEmbeddedDefault:

@@ -7,20 +7,12 @@ import pytest
 
 from ingest.dedup import ExactDeduplicator
 from schemas import PubStatus, Story
-
-NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+from tests.factories import make_story
 
 
 def story(**fields: Any) -> Story:
-    base: dict[str, Any] = {
-        "id": "urn:agency:1",
-        "title": "Quake hits coast",
-        "body": "A strong quake hit the coast.",
-        "source": "agency",
-        "content_hash": "h1",
-        "ingested_at": NOW,
-    }
-    return Story.model_validate(base | fields)
+    """An agency item; the same text under another id has the same content hash."""
+    return make_story(**({"id": "urn:agency:1", "source": "agency", "content_hash": "h1"} | fields))
 
 
 class TestExactDeduplicator:

@@ -1,4 +1,8 @@
-"""The async sources against real sockets on 127.0.0.1 (no httpx mocks).
+"""The async sources: HTTP clients against a scripted site (``httpx.MockTransport``), servers on real sockets.
+
+The feed poller and the page fetcher are clients: a scripted site behind ``httpx.MockTransport``
+answers them (statuses, ETags, redirects, bodies with and without Content-Length). What serves
+HTTP itself (the ingest endpoint under uvicorn) and a refused connection use real sockets.
 
 Most tests inject a small deterministic parser (``fake_parse``) so that they test the sources, not
 the parsers; ``TestWithRealParser`` runs the real ``ingest.parse`` end to end.
@@ -10,20 +14,18 @@ import asyncio
 import json
 import os
 import re
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import feedparser
 import httpx
 import pytest
 import uvicorn
 
-from ingest import InputTooLargeError, ParseError
+from ingest import Ingestor, InputTooLargeError, MemorySink, ParseError
 from ingest.config import FeedSource, load_sources
 from ingest.normalize import make_story
 from ingest.sources import (
@@ -32,8 +34,6 @@ from ingest.sources import (
     DropFolder,
     FeedPoller,
     HttpLimits,
-    Ingestor,
-    MemorySink,
     StdinSource,
     WebPageFetcher,
     create_ingest_app,
@@ -42,6 +42,7 @@ from ingest.sources import (
     open_stdin_reader,
 )
 from schemas import DeadLetter, PubStatus, Story
+from tests.helpers import free_port
 from wirewatch.errors import ConfigError
 
 NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
@@ -137,7 +138,7 @@ def make_ingestor(sink: MemorySink, *, clock: Clock | None = None, max_bytes: in
     return Ingestor(sink=sink, now=clock or Clock(), parser=fake_parse, max_bytes=max_bytes)
 
 
-# --- a scripted HTTP server on 127.0.0.1 ------------------------------------------------------
+# --- a scripted web site (httpx.MockTransport) -------------------------------------------------
 
 
 @dataclass
@@ -158,58 +159,48 @@ Route = Callable[[Seen], Reply]
 
 
 class ScriptedServer:
-    """A threaded http.server whose routes are functions of the request; it logs every request."""
+    """A scripted web site behind ``httpx.MockTransport``: routes are functions of the request; it logs every request."""
+
+    base = "http://wire.example.test"
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()})
-                outer.requests.append(seen)
-                route = outer.routes.get(self.path)
-                reply = route(seen) if route else Reply(404, b"not found")
-                self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                if reply.content_length:
-                    self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                if reply.body and reply.status != 304:
-                    self.wfile.write(reply.body)
-
-            def log_message(self, fmt: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        seen = Seen(request.url.raw_path.decode(), {k.lower(): v for k, v in request.headers.items()})
+        self.requests.append(seen)
+        route = self.routes.get(seen.path)
+        reply = route(seen) if route else Reply(404, b"not found")
+        body = b"" if reply.status == 304 else reply.body
+        if reply.content_length:
+            return httpx.Response(reply.status, headers=reply.headers, content=body)
+        return httpx.Response(reply.status, headers=reply.headers, content=_chunks(body))
 
     def hits(self, path: str) -> list[Seen]:
         return [r for r in self.requests if r.path == path]
 
 
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as srv:
-        yield srv
+async def _chunks(body: bytes, size: int = 8192) -> AsyncIterator[bytes]:
+    """A body streamed without Content-Length."""
+    for i in range(0, len(body), size):
+        yield body[i : i + size]
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_http_client(HttpLimits(connect_timeout_s=5, read_timeout_s=5)) as c:
+def server() -> ScriptedServer:
+    return ScriptedServer()
+
+
+@pytest.fixture
+async def client(server: ScriptedServer) -> AsyncIterator[httpx.AsyncClient]:
+    """What ``make_http_client`` builds (User-Agent, timeouts, no automatic redirects), over the site."""
+    async with httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT},
+        timeout=HttpLimits(connect_timeout_s=5, read_timeout_s=5).timeout,
+        follow_redirects=False,
+        transport=httpx.MockTransport(server.handle),
+    ) as c:
         yield c
 
 
@@ -352,11 +343,12 @@ class TestFeedPoller:
         assert [r.source for r in sink.rejects] == [f"{server.base}/gone"]
         assert "HTTP 404" in sink.rejects[0].reason
 
-    async def test_unreachable_feed_is_a_failure_not_a_dead_letter(self, client: httpx.AsyncClient) -> None:
+    async def test_unreachable_feed_is_a_failure_not_a_dead_letter(self) -> None:
         sink = MemorySink()
-        feed = FeedSource(url="http://127.0.0.1:9/feed.xml")  # discard port: connection refused
-        poller = FeedPoller(feeds=[feed], client=client, ingestor=make_ingestor(sink))
-        assert await poller.poll_once(feed) == "failed"
+        feed = FeedSource(url=f"http://127.0.0.1:{free_port()}/feed.xml")  # a real socket: refused
+        async with make_http_client(HttpLimits(connect_timeout_s=5, read_timeout_s=5)) as client:
+            poller = FeedPoller(feeds=[feed], client=client, ingestor=make_ingestor(sink))
+            assert await poller.poll_once(feed) == "failed"
         assert poller.state(feed).failures == 1
         assert sink.rejects == []
 

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.sources import Ingestor, MemorySink
+from ingest import Ingestor, MemorySink
 
 NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
+import math
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import aiomqtt
 import pytest
 from pydantic import SecretStr
 
-from schemas import AlertKind, DeadLetter, Subscription, SubscriptionOptions
+from schemas import AlertKind, DeadLetter
 from tests.brokers import MqttBrokerInfo
-from tests.helpers import NATO_BORDER_QUERY, collect_alerts, write_subscriptions
+from tests.factories import make_subscription
+from tests.helpers import (
+    NATO_BORDER_QUERY,
+    WebhookReceiver,
+    collect_alerts,
+    webhook_receiver,
+    write_subscriptions,
+)
 from tests.integration.test_pipeline_kafka import kafka_settings, pipeline, read_all
 from wirewatch.bus.kafka import KafkaBus
 from wirewatch.settings import AlertSettings
@@ -76,27 +82,10 @@ RETRACTION = ninjs(
 
 
 @pytest.fixture
-def failing_webhook() -> Iterator[tuple[str, list[bytes]]]:
-    """A receiver on 127.0.0.1 that always answers 500."""
-    hits: list[bytes] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            hits.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(500)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", hits
-    finally:
-        server.shutdown()
-        server.server_close()
+def failing_webhook() -> Iterator[WebhookReceiver]:
+    """A receiver that always answers 500."""
+    with webhook_receiver(fail_times=math.inf, fail_status=500) as hook:
+        yield hook
 
 
 class TestDevelopingStory:
@@ -106,18 +95,14 @@ class TestDevelopingStory:
         mosquitto: MqttBrokerInfo,
         topic_prefix: str,
         tmp_path: Path,
-        failing_webhook: tuple[str, list[bytes]],
+        failing_webhook: WebhookReceiver,
     ) -> None:
-        hook_url, hook_hits = failing_webhook
         subs = write_subscriptions(
             tmp_path / "subs.json",
             [
-                Subscription(id="nato-border", subscriber="alice", query=NATO_BORDER_QUERY),
-                Subscription(
-                    id="bob-hook",
-                    subscriber="bob",
-                    query="actor:NATO",
-                    options=SubscriptionOptions(channels=("webhook",), webhook_url=hook_url),
+                make_subscription("nato-border", query=NATO_BORDER_QUERY),
+                make_subscription(
+                    "bob-hook", subscriber="bob", channels=("webhook",), webhook_url=failing_webhook.url
                 ),
             ],
         )
@@ -153,4 +138,4 @@ class TestDevelopingStory:
         # bob's webhook never answers: it was tried, then the alert went to the DLQ with the reason
         letters = [DeadLetter.from_bytes(r.value or b"") for r in dead]
         assert any(dl.stage == "deliver" and "webhook" in (dl.source or "") for dl in letters), letters
-        assert len(hook_hits) >= 2
+        assert len(failing_webhook.hits) >= 2

@@ -4,10 +4,8 @@ succeeds gets exactly one delivery, signed."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -15,12 +13,12 @@ import pytest
 from pydantic import SecretStr
 
 from alerts.api import create_api
-from alerts.channels import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from alerts.deliver.channels import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from alerts.store import SubscriptionStore
-from schemas import Alert, AlertKind, Subscription, SubscriptionOptions
-from tests.alerts.test_api import serve
+from schemas import Alert, AlertKind, Subscription
 from tests.brokers import MqttBrokerInfo
-from tests.helpers import seed_text, write_subscriptions
+from tests.factories import make_subscription
+from tests.helpers import WebhookReceiver, seed_text, serve_app, webhook_receiver, write_subscriptions
 from tests.integration.test_pipeline_kafka import kafka_settings, pipeline, read_all
 from wirewatch.bus import topic_specs
 from wirewatch.bus.kafka import KafkaBus
@@ -32,28 +30,10 @@ SECRET = b"bob-webhook-secret"
 
 
 @pytest.fixture
-def flaky_webhook() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes, int]]]]:
-    """A receiver on 127.0.0.1 that answers 503 twice, then 200 (and records every attempt)."""
-    attempts: list[tuple[dict[str, str], bytes, int]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = 503 if len(attempts) < 2 else 200
-            attempts.append((dict(self.headers), body, status))
-            self.send_response(status)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", attempts
-    finally:
-        server.shutdown()
-        server.server_close()
+def flaky_webhook() -> Iterator[WebhookReceiver]:
+    """A receiver that answers 503 twice, then 200."""
+    with webhook_receiver(fail_times=2, fail_status=503) as hook:
+        yield hook
 
 
 class TestApiOnKafka:
@@ -65,7 +45,7 @@ class TestApiOnKafka:
             await bus.ensure_topics(topic_specs(settings.topics, partitions=1))
             store = SubscriptionStore(bus, topics=settings.topics)
             app = create_api(store, {"tok-alice": "alice", "tok-bob": "bob"})
-            async with serve(app) as base, httpx.AsyncClient(base_url=base) as http:
+            async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as http:
                 alice = {"Authorization": "Bearer tok-alice"}
                 bob = {"Authorization": "Bearer tok-bob"}
                 made = await http.post("/subscriptions", json={"query": "actor:NATO"}, headers=alice)
@@ -91,17 +71,14 @@ class TestWebhookThroughThePipeline:
         mosquitto: MqttBrokerInfo,
         topic_prefix: str,
         tmp_path: Path,
-        flaky_webhook: tuple[str, list[tuple[dict[str, str], bytes, int]]],
+        flaky_webhook: WebhookReceiver,
     ) -> None:
-        url, attempts = flaky_webhook
+        attempts = flaky_webhook.hits
         subs = write_subscriptions(
             tmp_path / "subs.json",
             [
-                Subscription(
-                    id="bob-hook",
-                    subscriber="bob",
-                    query="actor:NATO",
-                    options=SubscriptionOptions(channels=("webhook",), webhook_url=url),
+                make_subscription(
+                    "bob-hook", subscriber="bob", channels=("webhook",), webhook_url=flaky_webhook.url
                 )
             ],
         )
@@ -117,16 +94,16 @@ class TestWebhookThroughThePipeline:
         async with pipeline(settings, ("ingest", "process", "alert", "deliver")):
             (settings.inbox / "seed.txt").write_bytes(seed_text())
             deadline = time.monotonic() + 60
-            while not any(status == 200 for _, _, status in attempts) and time.monotonic() < deadline:
+            while not any(hit.status == 200 for hit in attempts) and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
             await asyncio.sleep(2)  # nothing else may arrive after the success
-        statuses = [status for _, _, status in attempts]
+        statuses = [hit.status for hit in attempts]
         assert statuses == [503, 503, 200]
-        keys = {headers[IDEMPOTENCY_HEADER] for headers, _, _ in attempts}
+        keys = {hit.headers[IDEMPOTENCY_HEADER] for hit in attempts}
         assert len(keys) == 1  # every try carried the same idempotency key
-        headers, body, _ = attempts[-1]
+        last = attempts[-1]
         assert verify_signature(
-            SECRET, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER], time.time()
+            SECRET, last.headers[TIMESTAMP_HEADER], last.body, last.headers[SIGNATURE_HEADER], time.time()
         )
-        alert = Alert.model_validate_json(body)
+        alert = Alert.model_validate_json(last.body)
         assert (alert.kind, alert.subscription_id, alert.key) == (AlertKind.NEW, "bob-hook", keys.pop())

@@ -11,8 +11,9 @@ from typing import Any
 import aiomqtt
 import pytest
 
-from schemas import DeadLetter, EnrichedStory, Story, Subscription
+from schemas import DeadLetter, EnrichedStory
 from tests.brokers import MqttBrokerInfo
+from tests.factories import make_story, make_subscription
 from tests.helpers import NATO_BORDER_QUERY, collect_alerts, seed_text, write_subscriptions
 from wirewatch.bus import Record, TopicSpec
 from wirewatch.bus.kafka import KafkaBus
@@ -87,8 +88,8 @@ class TestStoryToAnalyst:
         subs = write_subscriptions(
             tmp_path / "subs.json",
             [
-                Subscription(id="nato-border", subscriber="alice", query=NATO_BORDER_QUERY),
-                Subscription(id="bob-nato", subscriber="bob", query="actor:NATO"),
+                make_subscription("nato-border", query=NATO_BORDER_QUERY),
+                make_subscription("bob-nato", subscriber="bob"),
             ],
         )
         settings = kafka_settings(
@@ -128,16 +129,7 @@ class TestDeadLetters:
         async with KafkaBus(settings.kafka) as bus, pipeline(settings, ("process",)):
             await bus.publish(settings.topics.raw, b"{not json", key=b"bad-1")
             await bus.publish(settings.topics.raw, b'{"title": "no body"}', key=b"bad-2")
-            good = Story.from_bytes(
-                Story(
-                    id="good-1",
-                    title="NATO ministers meet in Brussels",
-                    body="NATO defence ministers met in Brussels on Thursday.",
-                    source="test",
-                    content_hash="x",
-                    ingested_at="2026-11-28T10:00:00Z",
-                ).to_bytes()
-            )
+            good = make_story(id="good-1", body="NATO defence ministers met in Brussels on Thursday.")
             await bus.publish(settings.topics.raw, good.to_bytes(), key=b"good-1")
             dead = await read_all(bus, settings.topics.dlq, 2)
             enriched = await read_all(bus, settings.topics.enriched, 1)

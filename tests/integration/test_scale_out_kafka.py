@@ -4,17 +4,18 @@ story that land on different workers still get one cluster (the signatures chang
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from processors import KnowledgeBase, Tagger
+from processors.pipeline import Enricher
 from processors.service import ProcessService
-from schemas import EnrichedStory, Story
+from schemas import EnrichedStory
+from tests.factories import make_story
 from tests.integration.test_pipeline_kafka import kafka_settings, read_all
 from wirewatch.bus import topic_specs
 from wirewatch.bus.kafka import KafkaBus
+from wirewatch.cli.offline import load_tagger
 
 pytestmark = pytest.mark.integration
 
@@ -24,16 +25,16 @@ BODY = (
     "and Kursk, he told defence ministers in Brussels, and more forces are on the way."
 )
 
-
-def story(story_id: str, title: str, body: str) -> Story:
-    return Story(
-        id=story_id,
-        title=title,
-        body=body,
-        source="test",
-        content_hash=story_id,
-        ingested_at=datetime(2026, 11, 28, 9, tzinfo=UTC),
-    )
+# four wires' copies of one story
+COPIES = [
+    make_story(id=story_id, title=title, body=body)
+    for story_id, title, body in [
+        ("wire-a-1", "NATO sees no Russian pullback", f"BRUSSELS (Wire A) - {BODY}"),
+        ("wire-b-22", "NATO: Russian troops stay near Ukraine", f"BRUSSELS (Wire B) - {BODY} Talks go on."),
+        ("wire-c-333", "No Russian withdrawal, NATO says", f"BRUSSELS (Wire C) — {BODY} Allies agree."),
+        ("wire-d-4444", "Stoltenberg: Russia keeps troops at border", f"BRUSSELS (Wire D) - {BODY}"),
+    ]
+]
 
 
 class TestTwoWorkers:
@@ -42,10 +43,10 @@ class TestTwoWorkers:
     ) -> None:
         settings = kafka_settings(kafka_bootstrap, topic_prefix, Path())
         topics = settings.topics
-        tagger = await asyncio.to_thread(lambda: Tagger(KnowledgeBase.load()))
+        tagger = await asyncio.to_thread(load_tagger)
         async with KafkaBus(settings.kafka) as bus:
             await bus.ensure_topics(topic_specs(topics, partitions=2))
-            workers = [ProcessService(bus=bus, topics=topics, tagger=tagger) for _ in range(2)]
+            workers = [ProcessService(bus=bus, topics=topics, enricher=Enricher(tagger)) for _ in range(2)]
             stop = asyncio.Event()
             started = [asyncio.Event(), asyncio.Event()]
             tasks = [
@@ -56,26 +57,8 @@ class TestTwoWorkers:
                     await asyncio.gather(*(s.wait() for s in started))
                     # both members joined: each owns one partition of stories.raw
                     await asyncio.sleep(8)
-                copies = [
-                    story("wire-a-1", "NATO sees no Russian pullback", f"BRUSSELS (Wire A) - {BODY}"),
-                    story(
-                        "wire-b-22",
-                        "NATO: Russian troops stay near Ukraine",
-                        f"BRUSSELS (Wire B) - {BODY} Talks go on.",
-                    ),
-                    story(
-                        "wire-c-333",
-                        "No Russian withdrawal, NATO says",
-                        f"BRUSSELS (Wire C) — {BODY} Allies agree.",
-                    ),
-                    story(
-                        "wire-d-4444",
-                        "Stoltenberg: Russia keeps troops at border",
-                        f"BRUSSELS (Wire D) - {BODY}",
-                    ),
-                ]
                 enriched: list[EnrichedStory] = []
-                for copy in copies:
+                for copy in COPIES:
                     await bus.publish(topics.raw, copy.to_bytes(), key=copy.id.encode())
                     records = await read_all(bus, topics.enriched, len(enriched) + 1, timeout=30)
                     enriched = [EnrichedStory.from_bytes(r.value or b"") for r in records]
@@ -84,6 +67,6 @@ class TestTwoWorkers:
                 stop.set()
                 await asyncio.gather(*tasks)
         assert all(w.handled >= 1 for w in workers), [w.handled for w in workers]  # the group shared the work
-        assert sum(w.handled for w in workers) == len(copies)
-        assert all(len(w.clusterer) >= len(copies) for w in workers)  # both followed every signature
+        assert sum(w.handled for w in workers) == len(COPIES)
+        assert all(len(w.enricher) >= len(COPIES) for w in workers)  # both followed every signature
         assert len({e.cluster_id for e in enriched}) == 1, [(e.id, e.cluster_id) for e in enriched]

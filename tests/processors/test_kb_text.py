@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from processors import KnowledgeBase
 from processors.kb import Case, Kind, Relation, case_rule
-from processors.kb_build import oblast_english_names, ru_noun_forms, ru_oblast_forms, uk_noun_forms
+from processors.kb_build.forms import oblast_english_names, ru_noun_forms, ru_oblast_forms, uk_noun_forms
 from processors.text import normalize, normalize_key
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import importlib
 import re
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import processors
-import processors.tagger as compiled_tagger
 from processors.text import normalize
 from schemas.models import Mention, Tag
 from tests.helpers import tagger_source_module
@@ -24,11 +22,15 @@ WORD_AFTER = re.compile(r"[ \t]*([\w'-]*)")
 CHARS = st.sampled_from([*"aZé9_'.-, \t\n!?;:()\"«»–—", "ы", "Ж", "ї", "ß", "١", "²", "中", "\u00a0"])
 
 
-BUILDS = [pytest.param(compiled_tagger, id="build"), pytest.param("source", id="source")]
+# The build that runs (compiled, unless WIREWATCH_PURE=1 or stale), and the source beside it.
+BUILDS = ["build", "source"]
 
 
-def _module(build: ModuleType | str) -> Any:
-    return tagger_source_module() if build == "source" else build
+def _module(build: str, name: str) -> Any:
+    """``processors.<name>`` of the build, or its source (see ``tagger_source_module``)."""
+    if build == "source":
+        return tagger_source_module(name)
+    return importlib.import_module(f"processors.{name}")
 
 
 def _word_before_reference(text: str, pos: int) -> tuple[str, int]:
@@ -49,31 +51,29 @@ def _word_after_reference(text: str, pos: int) -> tuple[str, int]:
 class TestContextWords:
     @given(st.text(CHARS, max_size=80), st.data())
     @settings(max_examples=300, deadline=None)
-    def test_word_before_is_the_regex_one(
-        self, build: ModuleType | str, text: str, data: st.DataObject
-    ) -> None:
+    def test_word_before_is_the_regex_one(self, build: str, text: str, data: st.DataObject) -> None:
         norm = normalize(text)
         pos = data.draw(st.integers(0, len(norm.text)))
-        assert _module(build)._word_before(norm, pos) == _word_before_reference(norm.text, pos)
+        word_before = _module(build, "tagging.context").word_before
+        assert word_before(norm, pos) == _word_before_reference(norm.text, pos)
 
     @given(st.text(CHARS, max_size=80), st.data())
     @settings(max_examples=300, deadline=None)
-    def test_word_after_is_the_regex_one(
-        self, build: ModuleType | str, text: str, data: st.DataObject
-    ) -> None:
+    def test_word_after_is_the_regex_one(self, build: str, text: str, data: st.DataObject) -> None:
         norm = normalize(text)
         pos = data.draw(st.integers(0, len(norm.text)))
-        assert _module(build)._word_after(norm, pos) == _word_after_reference(norm.text, pos)
+        word_after = _module(build, "tagging.context").word_after
+        assert word_after(norm, pos) == _word_after_reference(norm.text, pos)
 
-    def test_examples(self, build: ModuleType | str) -> None:
-        module = _module(build)
+    def test_examples(self, build: str) -> None:
+        module = _module(build, "tagging.context")
         norm = normalize("Talks with the U.S. in Geneva,  Switzerland. O'Neill's view")
-        assert module._word_before(norm, norm.text.index("geneva")) == ("in", norm.text.index("in g"))
-        assert module._word_before(norm, norm.text.index(" in ")) == ("u.s.", norm.text.index("u.s."))
-        assert module._word_after(norm, norm.text.index(",") + 1) == ("switzerland", norm.text.index("switz"))
+        assert module.word_before(norm, norm.text.index("geneva")) == ("in", norm.text.index("in g"))
+        assert module.word_before(norm, norm.text.index(" in ")) == ("u.s.", norm.text.index("u.s."))
+        assert module.word_after(norm, norm.text.index(",") + 1) == ("switzerland", norm.text.index("switz"))
         dot = norm.text.index("d. o") + 1
-        assert module._word_after(norm, dot) == ("", dot)  # punctuation: no word after
-        assert module._word_after(norm, norm.text.index(" o'")) == ("o'neill's", norm.text.index("o'"))
+        assert module.word_after(norm, dot) == ("", dot)  # punctuation: no word after
+        assert module.word_after(norm, norm.text.index(" o'")) == ("o'neill's", norm.text.index("o'"))
 
 
 @pytest.mark.parametrize("build", BUILDS)
@@ -85,15 +85,15 @@ class TestCoverage:
     )
     @settings(max_examples=400, deadline=None)
     def test_covers_is_every_character_claimed(
-        self, build: ModuleType | str, claimed: list[tuple[int, int]], start: int, length: int
+        self, build: str, claimed: list[tuple[int, int]], start: int, length: int
     ) -> None:
-        module = _module(build)
+        module = _module(build, "tagging.places")
         spans = [(s, s + n) for s, n in claimed]
         marks = bytearray(60)
         for s, e in spans:
             marks[s:e] = b"\x01" * (e - s)
-        runs = module._union(spans)
-        assert module._covers(runs, start, start + length) is (0 not in marks[start : start + length])
+        runs = module.union(spans)
+        assert module.covers(runs, start, start + length) is (0 not in marks[start : start + length])
 
 
 @pytest.mark.parametrize("build", BUILDS)
@@ -112,19 +112,15 @@ class TestModelConstruction:
         "evidence": ("demonym",),
     }
 
-    def _constructors(self, build: ModuleType | str) -> list[Any]:
-        module = _module(build)
-        found = [module._construct, module._slot_construct, module._model_construct]
-        c_construct = module._c_construct()
-        if c_construct is not None:
-            found.append(c_construct)
-        return found
+    def _constructors(self, build: str) -> list[Any]:
+        module = _module(build, "tagging.build")
+        return [module.construct, module.slot_construct, module.model_construct]
 
-    def test_every_way_builds_what_pydantic_builds(self, build: ModuleType | str) -> None:
-        module = _module(build)
+    def test_every_way_builds_what_pydantic_builds(self, build: str) -> None:
+        module = _module(build, "tagging.build")
         for construct in self._constructors(build):
-            mention = construct(Mention, dict(self.MENTION), module._MENTION_FIELDS)
-            tag = construct(Tag, dict(self.TAG), module._TAG_FIELDS)
+            mention = construct(Mention, dict(self.MENTION), module.MENTION_FIELDS)
+            tag = construct(Tag, dict(self.TAG), module.TAG_FIELDS)
             for got, want in ((mention, Mention(**self.MENTION)), (tag, Tag(**self.TAG))):
                 assert type(got) is type(want)
                 assert got == want
@@ -135,41 +131,30 @@ class TestModelConstruction:
                 assert got.__pydantic_extra__ is None
                 assert got.__pydantic_private__ is None
 
-    def test_built_models_stay_frozen_and_copies_are_their_own(self, build: ModuleType | str) -> None:
-        module = _module(build)
+    def test_built_models_stay_frozen_and_copies_are_their_own(self, build: str) -> None:
+        module = _module(build, "tagging.build")
         for construct in self._constructors(build):
-            mention = construct(Mention, dict(self.MENTION), module._MENTION_FIELDS)
+            mention = construct(Mention, dict(self.MENTION), module.MENTION_FIELDS)
             with pytest.raises(ValueError, match="frozen"):
                 mention.start = 4
             moved = mention.model_copy(update={"start": 4})
             assert (moved.start, mention.start) == (4, 3)
             # A copy gets a fields set of its own; the one shared by the tagger's models is untouched.
             assert moved.model_fields_set is not mention.model_fields_set
-            assert set(Mention.model_fields) == module._MENTION_FIELDS
+            assert set(Mention.model_fields) == module.MENTION_FIELDS
 
-    def test_the_c_constructor_refuses_what_is_not_a_model(self, build: ModuleType | str) -> None:
-        construct = _module(build)._c_construct()
-        if construct is None:
-            # Only a source-only install (WIREWATCH_PURE=1) lacks it, and then the tagger too.
-            assert not processors.COMPILED
-            return
-        with pytest.raises(TypeError):
-            construct(dict, {}, set())
-        with pytest.raises(TypeError):
-            construct(Mention, [("field", "body")], set())
-        with pytest.raises(TypeError):
-            construct(Mention, {}, frozenset())
+    def test_the_slot_setters_are_the_way_chosen(self, build: str) -> None:
+        # The fastest way that builds what pydantic builds; pydantic's own only if it changed.
+        module = _module(build, "tagging.build")
+        assert module.construct is module.slot_construct
 
 
-def test_the_c_constructor_runs_with_the_compiled_build() -> None:
-    # `make test` (hence CI) requires the compiled build, and processors/_models.c comes with it;
-    # the source build (WIREWATCH_PURE=1, or a stale one) builds its models in Python.
-    if os.environ.get("WIREWATCH_REQUIRE_COMPILED") == "1" or processors.COMPILED:
-        from processors import _models  # noqa: PLC0415 - built by setup.py
-
-        assert compiled_tagger._construct is _models.construct
-    else:
-        assert compiled_tagger._construct in {
-            compiled_tagger._slot_construct,
-            compiled_tagger._model_construct,
-        }
+def test_the_source_is_not_the_build() -> None:
+    # The equivalence tests compare two builds only when the compiled one runs.
+    source = tagger_source_module("tagging.scan")
+    build = importlib.import_module("processors.tagging.scan")
+    assert source is not build
+    assert str(source.__file__).endswith("scan.py")
+    assert str(build.__file__).endswith(".py") is not processors.COMPILED
+    # The source modules use each other, not the build.
+    assert tagger_source_module().Scanner is source.Scanner

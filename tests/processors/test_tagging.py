@@ -537,8 +537,9 @@ class TestRolesByDate:
 
 @functools.cache
 def _source_tagger() -> Tagger:
-    """The tagger built from ``processors/tagger.py`` itself, beside the compiled one."""
-    source_tagger: Tagger = tagger_source_module().Tagger(KnowledgeBase.load())
+    """The tagger built from its source (``processors/tagger.py``, ``tagging/``...), beside the build."""
+    source = tagger_source_module()
+    source_tagger: Tagger = source.Tagger(source.KnowledgeBase.load())
     return source_tagger
 
 

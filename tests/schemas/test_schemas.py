@@ -9,18 +9,11 @@ from pydantic import ValidationError
 
 from schemas import SCHEMA_VERSION, DeadLetter, Story, Topics
 from schemas.generate import drift, render
+from tests.factories import make_story
 
 
 def story(**kw: object) -> Story:
-    base: dict[str, object] = {
-        "id": "s1",
-        "title": "T",
-        "body": "one\n\ntwo",
-        "source": "test",
-        "content_hash": "h",
-        "ingested_at": datetime(2026, 1, 1, tzinfo=UTC),
-    }
-    return Story.model_validate(base | kw)
+    return make_story(**({"body": "one\n\ntwo"} | kw))
 
 
 class TestContracts:

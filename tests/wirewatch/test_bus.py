@@ -1,26 +1,48 @@
-"""The bus semantics every backend shares, and the embedded log's durability."""
+"""The bus semantics every backend shares (memory, embedded, Kafka), and the embedded log's durability."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from wirewatch.bus import EmbeddedBus, MemoryBus, Record, TopicSpec
 from wirewatch.bus.base import Consumer
+from wirewatch.bus.kafka import KafkaBus
 from wirewatch.errors import BusError
+from wirewatch.settings import KafkaSettings
 
-BusFactory = Callable[[], MemoryBus | EmbeddedBus]
+
+@dataclass(frozen=True)
+class Backend:
+    """One bus backend under the contract, with names of its own for the test."""
+
+    make: Callable[[], MemoryBus | EmbeddedBus | KafkaBus]
+    prefix: str
+    # how long a consumer may take to get its first records: joining a Kafka group takes seconds
+    timeout: float
+
+    def topic(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+    def group(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
 
 
-@pytest.fixture(params=["memory", "embedded"])
-def make_bus(request: pytest.FixtureRequest, tmp_path: Path) -> BusFactory:
+@pytest.fixture(params=["memory", "embedded", pytest.param("kafka", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path, topic_prefix: str) -> Backend:
+    """The bus under test; the Kafka case uses the session's broker with topics and groups of its own."""
     if request.param == "memory":
         shared = MemoryBus()
-        return lambda: shared
-    return lambda: EmbeddedBus(tmp_path, poll_interval_s=0.01)
+        return Backend(lambda: shared, topic_prefix, timeout=3.0)
+    if request.param == "embedded":
+        return Backend(lambda: EmbeddedBus(tmp_path, poll_interval_s=0.01), topic_prefix, timeout=3.0)
+    bootstrap: str = request.getfixturevalue("kafka_bootstrap")
+    settings = KafkaSettings(bootstrap=bootstrap, client_id=f"test-bus-{topic_prefix}")
+    return Backend(lambda: KafkaBus(settings), topic_prefix, timeout=30.0)
 
 
 async def drain(consumer: Consumer, want: int, timeout: float = 3.0) -> list[Record]:
@@ -32,13 +54,15 @@ async def drain(consumer: Consumer, want: int, timeout: float = 3.0) -> list[Rec
 
 
 class TestSemantics:
-    async def test_keyed_messages_keep_order_per_partition(self, make_bus: BusFactory) -> None:
-        async with make_bus() as bus:
-            await bus.ensure_topics([TopicSpec("t", partitions=3)])
+    async def test_keyed_messages_keep_order_per_partition(self, backend: Backend) -> None:
+        t = backend.topic("t")
+        async with backend.make() as bus:
+            await bus.ensure_topics([TopicSpec(t, partitions=3)])
             for i in range(30):
-                await bus.publish("t", str(i).encode(), key=f"k{i % 4}".encode(), headers=(("h", b"v"),))
-            async with bus.consumer(["t"], group="g") as c:
-                recs = await drain(c, 30)
+                await bus.publish(t, str(i).encode(), key=f"k{i % 4}".encode(), headers=(("h", b"v"),))
+            async with bus.consumer([t], group=backend.group("g")) as c:
+                recs = await drain(c, 30, backend.timeout)
+        assert len(recs) == 30
         by_key: dict[bytes, list[int]] = {}
         for r in recs:
             by_key.setdefault(r.key or b"", []).append(int(r.value or b"-1"))
@@ -46,36 +70,38 @@ class TestSemantics:
         assert all(v == sorted(v) for v in by_key.values())
         assert len({r.partition for r in recs if r.key == b"k1"}) == 1
 
-    async def test_commit_resumes_group_and_uncommitted_is_read_again(self, make_bus: BusFactory) -> None:
-        async with make_bus() as bus:
-            await bus.ensure_topics([TopicSpec("t")])
+    async def test_commit_resumes_group_and_uncommitted_is_read_again(self, backend: Backend) -> None:
+        t, g = backend.topic("t"), backend.group("g")
+        async with backend.make() as bus:
+            await bus.ensure_topics([TopicSpec(t)])
             for i in range(5):
-                await bus.publish("t", str(i).encode(), key=b"k")
-            async with bus.consumer(["t"], group="g") as c:
-                recs = await drain(c, 5)
+                await bus.publish(t, str(i).encode(), key=b"k")
+            async with bus.consumer([t], group=g) as c:
+                recs = await drain(c, 5, backend.timeout)
                 await c.commit(recs[:3])  # "crash" after handling only 3
-            async with bus.consumer(["t"], group="g") as c:
-                again = await drain(c, 2)
+            async with bus.consumer([t], group=g) as c:
+                again = await drain(c, 2, backend.timeout)
             assert [r.value for r in again] == [b"3", b"4"]
-            async with bus.consumer(["t"], group="other") as c:
-                assert len(await drain(c, 5)) == 5
+            async with bus.consumer([t], group=backend.group("other")) as c:
+                assert len(await drain(c, 5, backend.timeout)) == 5
 
-    async def test_replay_from_beginning(self, make_bus: BusFactory) -> None:
-        async with make_bus() as bus:
-            await bus.ensure_topics([TopicSpec("t")])
-            await bus.publish("t", b"a")
-            async with bus.consumer(["t"], group=None) as c:
-                first = await drain(c, 1)
+    async def test_replay_from_beginning(self, backend: Backend) -> None:
+        t = backend.topic("t")
+        async with backend.make() as bus:
+            await bus.ensure_topics([TopicSpec(t)])
+            await bus.publish(t, b"a")
+            async with bus.consumer([t], group=None) as c:
+                first = await drain(c, 1, backend.timeout)
                 await c.seek_to_beginning()
-                second = await drain(c, 1)
+                second = await drain(c, 1, backend.timeout)
                 ends = await c.assignment_end_offsets()
         assert first[0].value == second[0].value == b"a"
-        assert ends == {("t", 0): 1}
+        assert ends == {(t, 0): 1}
 
-    async def test_unknown_topic_is_an_error(self, make_bus: BusFactory) -> None:
-        async with make_bus() as bus:
-            with pytest.raises(BusError, match="unknown topic"):
-                await bus.publish("nope", b"x")
+    async def test_unknown_topic_is_an_error(self, backend: Backend) -> None:
+        async with backend.make() as bus:
+            with pytest.raises(BusError, match=r"(?i)unknown ?topic"):
+                await bus.publish(backend.topic("nope"), b"x")
 
 
 class TestEmbeddedDurability:

@@ -51,12 +51,12 @@ def open_bus(settings: Settings) -> Bus:
 
 
 def topic_specs(topics: Topics, *, partitions: int) -> list[TopicSpec]:
-    """The topics of a deployment: ``partitions`` each, one partition for the compacted subscriptions."""
+    """The topics of a deployment, as :meth:`schemas.Topics.declarations` declares them."""
     return [
         TopicSpec(
-            name,
-            partitions=1 if name in topics.compacted() else partitions,
-            compacted=name in topics.compacted(),
+            d.name,
+            partitions=partitions if d.partitions == "n" else 1,
+            compacted=d.cleanup == "compact",
         )
-        for name in topics.all()
+        for d in topics.declarations()
     ]

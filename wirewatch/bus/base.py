@@ -127,6 +127,10 @@ class Consumer(Protocol):
         """The current end offset of each partition assigned to this consumer."""
         ...
 
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """The ``(topic, partition)`` pairs this consumer reads now (a group member's share)."""
+        ...
+
 
 class Bus(Protocol):
     """The message bus every stage uses; open it with ``async with``."""
@@ -151,8 +155,13 @@ class Bus(Protocol):
         *,
         key: bytes | None = None,
         headers: Headers = (),
+        partition: int | None = None,
     ) -> None:
-        """Publish one message and wait until the bus has it durably (acks=all)."""
+        """Publish one message and wait until the bus has it durably (acks=all).
+
+        ``partition`` overrides the key's partition: a changelog is written to the partition
+        number of the input it belongs to (co-partitioned state, as Kafka Streams does).
+        """
         ...
 
     def consumer(
@@ -161,8 +170,12 @@ class Bus(Protocol):
         *,
         group: str | None,
         from_beginning: bool = True,
+        partitions: Sequence[int] | None = None,
     ) -> ConsumerContext:
-        """A consumer in ``group`` (None: no group, no commits, reads everything)."""
+        """A consumer in ``group`` (None: no group, no commits, reads everything).
+
+        Without a group, ``partitions`` restricts it to those partitions of each topic.
+        """
         ...
 
 

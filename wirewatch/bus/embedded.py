@@ -163,15 +163,25 @@ class EmbeddedBus:
 
     # -- produce ---------------------------------------------------------------------------
     async def publish(
-        self, topic: str, value: bytes | None, *, key: bytes | None = None, headers: Headers = ()
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers = (),
+        partition: int | None = None,
     ) -> None:
         """Append one message; returns once it is durably written."""
-        await self.publish_many(topic, [(key, value, headers)])
+        await self.publish_many(topic, [(key, value, headers)], partition=partition)
 
     async def publish_many(
-        self, topic: str, messages: Sequence[tuple[bytes | None, bytes | None, Headers]]
+        self,
+        topic: str,
+        messages: Sequence[tuple[bytes | None, bytes | None, Headers]],
+        *,
+        partition: int | None = None,
     ) -> None:
-        """Append several messages in one transaction."""
+        """Append several messages in one transaction (to ``partition``, else by key)."""
         ts = int(time.time() * 1000)
         counters = [next(self._counter) for _ in messages]
 
@@ -179,9 +189,11 @@ class EmbeddedBus:
             row = conn.execute("SELECT partitions FROM topics WHERE name=?", (topic,)).fetchone()
             if row is None:
                 raise BusError("unknown topic (topics are created explicitly)", topic=topic)
+            if partition is not None and not 0 <= partition < row[0]:
+                raise BusError("no such partition", topic=topic, partition=partition)
             with _tx(conn):
                 for (key, value, headers), c in zip(messages, counters, strict=True):
-                    p = partition_for(key, row[0], c)
+                    p = partition_for(key, row[0], c) if partition is None else partition
                     (offset,) = conn.execute(
                         "UPDATE partitions SET next_offset = next_offset + 1 WHERE topic=? AND partition=? "
                         "RETURNING next_offset - 1",
@@ -197,10 +209,17 @@ class EmbeddedBus:
 
     # -- consume ---------------------------------------------------------------------------
     def consumer(
-        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
+        self,
+        topics: Sequence[str],
+        *,
+        group: str | None,
+        from_beginning: bool = True,
+        partitions: Sequence[int] | None = None,
     ) -> EmbeddedConsumer:
         """A consumer of ``topics`` in ``group`` (None: reads every partition, commits nothing)."""
-        return EmbeddedConsumer(self, list(topics), group, from_beginning=from_beginning)
+        return EmbeddedConsumer(
+            self, list(topics), group, from_beginning=from_beginning, partitions=partitions
+        )
 
     async def _wait_for_publish(self, timeout_s: float) -> None:
         # In-process publishers wake us at once; other processes are seen at the next poll.
@@ -213,11 +232,18 @@ class EmbeddedConsumer:
     """A member of a consumer group over the embedded log."""
 
     def __init__(
-        self, bus: EmbeddedBus, topics: list[str], group: str | None, *, from_beginning: bool
+        self,
+        bus: EmbeddedBus,
+        topics: list[str],
+        group: str | None,
+        *,
+        from_beginning: bool,
+        partitions: Sequence[int] | None = None,
     ) -> None:
         self._bus = bus
         self._topics = topics
         self._group = group
+        self._only = None if partitions is None else frozenset(partitions)
         self._from_beginning = from_beginning
         self._member = f"{uuid.uuid4()}"
         self._positions: dict[tuple[str, int], int] = {}
@@ -246,6 +272,7 @@ class EmbeddedConsumer:
         group, member, topics = self._group, self._member, self._topics
         timeout = self._bus._session_timeout  # noqa: SLF001
         from_beginning = self._from_beginning
+        only = self._only
 
         def run(conn: sqlite3.Connection) -> dict[tuple[str, int], int]:
             with _tx(conn):
@@ -265,6 +292,7 @@ class EmbeddedConsumer:
                     (topic, p): _start_offset(conn, group, topic, p, from_beginning=from_beginning)
                     for topic in topics
                     for p in _owned(conn, topic, group, members, member)
+                    if only is None or p in only
                 }
 
         wanted = await self._bus._run(run)  # noqa: SLF001
@@ -326,6 +354,10 @@ class EmbeddedConsumer:
     async def seek_to_beginning(self) -> None:
         """Replay the assigned partitions from their first offset."""
         self._positions = dict.fromkeys(self._positions, 0)
+
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """The partitions this member reads now (as of its last heartbeat)."""
+        return frozenset(self._positions)
 
     async def seek(self, topic: str, partition: int, offset: int) -> None:
         """Read ``topic``/``partition`` from ``offset`` on."""

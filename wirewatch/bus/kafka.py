@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
 
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from wirewatch.bus.base import Headers, Record, TopicSpec, pending_acks
 from wirewatch.errors import BusClosedError, BusError
+
+log = structlog.get_logger("wirewatch.bus.kafka")
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -28,6 +31,7 @@ class KafkaBus:
         self._settings = settings
         self._producer: AIOKafkaProducer | None = None
         self._state = "unopened"
+        self._known: set[str] = set()  # topics seen in the cluster's metadata
 
     def _common(self) -> dict[str, Any]:
         s = self._settings
@@ -110,12 +114,22 @@ class KafkaBus:
         return self._producer
 
     async def publish(
-        self, topic: str, value: bytes | None, *, key: bytes | None = None, headers: Headers = ()
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers = (),
+        partition: int | None = None,
     ) -> None:
         """Send one message; wait for the broker's acknowledgement (or owe it, in ``deferred_acks``)."""
         producer = self._require_producer()
+        if topic not in self._known:
+            await self._check_topic(producer, topic)
         try:
-            future = await producer.send(topic, value=value, key=key, headers=list(headers))
+            future = await producer.send(
+                topic, value=value, key=key, headers=list(headers), partition=partition
+            )
         except KafkaError as exc:
             raise BusError(f"publish failed: {exc}", topic=topic) from exc
 
@@ -131,20 +145,44 @@ class KafkaBus:
         else:
             acks.add(acknowledged)
 
+    async def _check_topic(self, producer: AIOKafkaProducer, topic: str) -> None:
+        """Fail fast on a topic that does not exist (aiokafka would wait for it for 40 s)."""
+        try:
+            metadata = await producer.client.fetch_all_metadata()
+        except KafkaError as exc:
+            raise BusError(f"cannot read the cluster's metadata: {exc}", topic=topic) from exc
+        if topic not in metadata.topics():
+            raise BusError("unknown topic (topics are created explicitly)", topic=topic)
+        self._known.add(topic)
+
     def consumer(
-        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
+        self,
+        topics: Sequence[str],
+        *,
+        group: str | None,
+        from_beginning: bool = True,
+        partitions: Sequence[int] | None = None,
     ) -> KafkaConsumer:
         """A consumer in ``group``; with no group it is assigned every partition and never commits."""
-        return KafkaConsumer(self, list(topics), group, from_beginning=from_beginning)
+        return KafkaConsumer(self, list(topics), group, from_beginning=from_beginning, partitions=partitions)
 
 
 class KafkaConsumer:
     """One aiokafka consumer, manual commits only."""
 
-    def __init__(self, bus: KafkaBus, topics: list[str], group: str | None, *, from_beginning: bool) -> None:
+    def __init__(
+        self,
+        bus: KafkaBus,
+        topics: list[str],
+        group: str | None,
+        *,
+        from_beginning: bool,
+        partitions: Sequence[int] | None = None,
+    ) -> None:
         self._bus = bus
         self._topics = topics
         self._group = group
+        self._only = None if partitions is None else frozenset(partitions)
         s = bus._settings  # noqa: SLF001
         self._consumer = AIOKafkaConsumer(
             **bus._common(),  # noqa: SLF001
@@ -172,7 +210,12 @@ class KafkaConsumer:
     async def _all_partitions(self) -> list[TopicPartition]:
         # A new consumer knows no topic yet; the producer's partitions_for() waits for the metadata.
         producer = self._bus._require_producer()  # noqa: SLF001
-        return [TopicPartition(t, p) for t in self._topics for p in sorted(await producer.partitions_for(t))]
+        return [
+            TopicPartition(t, p)
+            for t in self._topics
+            for p in sorted(await producer.partitions_for(t))
+            if self._only is None or p in self._only
+        ]
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -203,17 +246,31 @@ class KafkaConsumer:
         ]
 
     async def commit(self, records: Sequence[Record]) -> None:
-        """Commit past the given records (each partition's highest offset + 1)."""
+        """Commit past the given records (each partition's highest offset + 1).
+
+        Partitions taken away by a rebalance meanwhile are not committed: their new owner
+        reads those records again (at-least-once; handlers are idempotent).
+        """
         if self._group is None or not records:
             return
+        owned = self._consumer.assignment()
         top: dict[TopicPartition, int] = {}
         for r in records:
             tp = TopicPartition(r.topic, r.partition)
-            top[tp] = max(top.get(tp, -1), r.offset + 1)
+            if tp in owned:
+                top[tp] = max(top.get(tp, -1), r.offset + 1)
+        if not top:
+            return
         try:
             await self._consumer.commit(top)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("commit refused after a rebalance; the new owner reads again", error=str(exc))
         except KafkaError as exc:
             raise BusError(f"commit failed: {exc}", group=self._group) from exc
+
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """The partitions this consumer reads now."""
+        return frozenset((tp.topic, tp.partition) for tp in self._consumer.assignment())
 
     async def seek_to_beginning(self) -> None:
         """Replay the assigned partitions from the beginning."""

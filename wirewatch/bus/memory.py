@@ -44,33 +44,62 @@ class MemoryBus:
         return [r for part in self._topics.get(topic, []) for r in part]
 
     async def publish(
-        self, topic: str, value: bytes | None, *, key: bytes | None = None, headers: Headers = ()
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers = (),
+        partition: int | None = None,
     ) -> None:
-        """Append one message to its partition."""
+        """Append one message to its partition (``partition``, else the key's)."""
         if topic not in self._topics:
             raise BusError("unknown topic (topics are created explicitly)", topic=topic)
         parts = self._topics[topic]
-        p = partition_for(key, len(parts), next(self._counter))
+        if partition is not None and not 0 <= partition < len(parts):
+            raise BusError("no such partition", topic=topic, partition=partition)
+        p = partition_for(key, len(parts), next(self._counter)) if partition is None else partition
         parts[p].append(Record(topic, p, len(parts[p]), key, value, headers))
         async with self._changed:
             self._changed.notify_all()
 
     def consumer(
-        self, topics: Sequence[str], *, group: str | None, from_beginning: bool = True
+        self,
+        topics: Sequence[str],
+        *,
+        group: str | None,
+        from_beginning: bool = True,
+        partitions: Sequence[int] | None = None,
     ) -> _MemoryConsumer:
-        """A consumer of ``topics``; a group resumes from its committed offsets."""
-        return _MemoryConsumer(self, list(topics), group, from_beginning=from_beginning)
+        """A consumer of ``topics``; a group resumes from its committed offsets.
+
+        Every consumer reads every partition (no group membership): one worker per group.
+        """
+        return _MemoryConsumer(
+            self, list(topics), group, from_beginning=from_beginning, partitions=partitions
+        )
 
 
 class _MemoryConsumer:
-    def __init__(self, bus: MemoryBus, topics: list[str], group: str | None, *, from_beginning: bool) -> None:
+    def __init__(
+        self,
+        bus: MemoryBus,
+        topics: list[str],
+        group: str | None,
+        *,
+        from_beginning: bool,
+        partitions: Sequence[int] | None = None,
+    ) -> None:
         self._bus, self._topics, self._group = bus, topics, group
         self._from_beginning = from_beginning
+        self._only = None if partitions is None else frozenset(partitions)
         self._positions: dict[tuple[str, int], int] = defaultdict(int)
 
     async def __aenter__(self) -> Self:
         for topic in self._topics:
             for p, part in enumerate(self._bus._topics.get(topic, [])):  # noqa: SLF001 - same module family
+                if self._only is not None and p not in self._only:
+                    continue
                 start = 0 if self._from_beginning else len(part)
                 if self._group is not None:
                     start = self._bus._committed.get((self._group, topic, p), start)  # noqa: SLF001
@@ -117,6 +146,10 @@ class _MemoryConsumer:
         """Replay every assigned partition from offset 0."""
         for k in self._positions:
             self._positions[k] = 0
+
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """Every partition of the topics (or those asked for)."""
+        return frozenset(self._positions)
 
     async def assignment_end_offsets(self) -> dict[tuple[str, int], int]:
         """End offset of each assigned partition."""

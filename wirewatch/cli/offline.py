@@ -1,13 +1,16 @@
-"""The offline commands (``extract``, ``tag``, ``match``): the same pure pipeline, no bus.
+"""The offline commands (``extract``, ``tag``, ``match``): the stages' pure pipelines, no bus.
 
-For analysts debugging a feed, and for tests. Each input file is parsed, tagged,
-clustered and matched exactly as the services would, in input order.
+For analysts debugging a feed, and for tests. Each input is parsed (``ingest.parse``), enriched
+(``processors.pipeline.Enricher``) and matched (``alerts.pipeline.AlertPipeline``) exactly as the
+services do, in input order.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,13 +18,12 @@ from typing import TYPE_CHECKING
 from pydantic import TypeAdapter, ValidationError
 
 from schemas import Alert, EnrichedStory, Story, Subscription
-from wirewatch.errors import ConfigError
+from wirewatch.errors import ConfigError, WirewatchError
 
 if TYPE_CHECKING:
-    from alerts.index import SubscriptionIndex
-    from alerts.state import AlertState
+    from alerts.pipeline import AlertPipeline
     from processors import Tagger
-    from processors.cluster import Clusterer
+    from processors.pipeline import Enricher
 
 _SUBSCRIPTIONS = TypeAdapter(list[Subscription])
 
@@ -37,25 +39,22 @@ def load_subscriptions(path: Path) -> list[Subscription]:
 
 
 def read_input(spec: str, *, now: datetime, max_bytes: int) -> list[Story]:
-    """Parse one input (a path, or an http(s) URL fetched once) into its stories."""
+    """Parse one input (a path, or an http(s) URL fetched once with ingest's bounded client)."""
     from ingest import parse  # noqa: PLC0415 - the CLI is the composition root
 
     if spec.startswith(("http://", "https://")):
-        import httpx  # noqa: PLC0415
+        from ingest.sources import HttpLimits, bounded_get, make_http_client  # noqa: PLC0415
 
-        from ingest.sources import make_http_client  # noqa: PLC0415
+        limits = HttpLimits(max_bytes=max_bytes)
 
         async def fetch() -> tuple[bytes, str | None, str]:
-            async with make_http_client() as client:
-                response = await client.get(spec, follow_redirects=True)
-                response.raise_for_status()
-                return response.content, response.headers.get("content-type"), str(response.url)
-
-        import asyncio  # noqa: PLC0415
+            async with make_http_client(limits) as client:
+                response = await bounded_get(client, spec, limits=limits)
+                return response.body, response.media_type, response.url
 
         try:
             data, media_type, url = asyncio.run(fetch())
-        except httpx.HTTPError as exc:
+        except WirewatchError as exc:
             raise ConfigError(f"cannot fetch {spec}: {exc}") from exc
         return parse(data, origin=url, now=now, media_type=media_type, url=url, max_bytes=max_bytes)
     path = Path(spec)
@@ -66,62 +65,38 @@ def read_input(spec: str, *, now: datetime, max_bytes: int) -> list[Story]:
     return parse(data, origin=str(path), now=now, source=path.stem, max_bytes=max_bytes)
 
 
+@functools.cache
+def load_tagger() -> Tagger:
+    """The tagger over the packaged knowledge base, built once per process (it takes seconds)."""
+    from processors import KnowledgeBase, Tagger  # noqa: PLC0415
+
+    return Tagger(KnowledgeBase.load())
+
+
 @dataclass
 class OfflinePipeline:
-    """Tagging, clustering and matching in one process, in input order."""
+    """The stages' pure pipelines in one process, in input order: enrich, then alerts."""
 
-    tagger: Tagger
-    clusterer: Clusterer
-    subscriptions: Sequence[Subscription] = ()
-    index: SubscriptionIndex | None = None
-    state: AlertState | None = None
-    _by_id: dict[str, Subscription] = field(default_factory=dict)
+    enricher: Enricher
+    alerts: AlertPipeline
 
     @classmethod
     def build(cls, subscriptions: Sequence[Subscription] = ()) -> OfflinePipeline:
-        """Load the knowledge base and index the subscriptions."""
-        from alerts.index import SubscriptionIndex  # noqa: PLC0415
-        from alerts.state import AlertState  # noqa: PLC0415
-        from processors import KnowledgeBase, Tagger  # noqa: PLC0415
-        from processors.cluster import Clusterer  # noqa: PLC0415
+        """Load the knowledge base (once per process) and index the subscriptions."""
+        from alerts.pipeline import AlertPipeline  # noqa: PLC0415
+        from processors.pipeline import Enricher  # noqa: PLC0415
 
-        index = SubscriptionIndex()
-        for sub in subscriptions:
-            index.add(sub)
-        return cls(
-            tagger=Tagger(KnowledgeBase.load()),
-            clusterer=Clusterer(),
-            subscriptions=subscriptions,
-            index=index,
-            state=AlertState(),
-            _by_id={s.id: s for s in subscriptions},
-        )
+        return cls(enricher=Enricher(load_tagger()), alerts=AlertPipeline(subscriptions))
 
     def enrich(self, story: Story) -> EnrichedStory:
         """Tag and cluster one story."""
-        from processors import enrich  # noqa: PLC0415
-
-        decision = self.clusterer.assign(story)
-        return enrich(story, self.tagger.tag(story), cluster_id=decision.cluster_id)
-
-    def alerts(self, story: EnrichedStory, *, now: datetime) -> list[Alert]:
-        """The alerts the subscriptions give for one enriched story."""
-        assert self.index is not None
-        assert self.state is not None
-        if story.retracted:
-            return self.state.retractions(story=story, subscriptions=self._by_id, now=now)
-        out: list[Alert] = []
-        for m in self.index.match(story):
-            out += self.state.decide(
-                subscription=m.subscription, story=story, explanation=m.explanation, now=now
-            )
-        return out
+        return self.enricher.enrich(story)
 
     def run(self, stories: Sequence[Story], *, now: datetime) -> Iterator[tuple[EnrichedStory, list[Alert]]]:
         """Enrich and match each story in order."""
         for story in stories:
             enriched = self.enrich(story)
-            yield enriched, self.alerts(enriched, now=now)
+            yield enriched, self.alerts.alerts_for(enriched, now=now)
 
 
 def dumps(model: Story | Alert) -> str:

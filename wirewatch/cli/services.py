@@ -24,7 +24,7 @@ from wirewatch.runner import run_until, utcnow
 from wirewatch.settings import Settings
 
 if TYPE_CHECKING:
-    from alerts.channels import Channel, SseHub
+    from alerts.deliver.channels import Channel, SseHub
 
 log = structlog.get_logger("wirewatch")
 
@@ -123,7 +123,7 @@ async def run_stages(
         await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
         if settings.subscriptions_file is not None and ("alert" in stages or "deliver" in stages):
             await load_subscription_file(bus, settings, settings.subscriptions_file)
-        from alerts.channels import SseHub  # noqa: PLC0415
+        from alerts.deliver.channels import SseHub  # noqa: PLC0415
 
         sse = SseHub()
         stages = [*stages, "api"] if settings.api.enabled and "api" not in stages else list(stages)
@@ -176,20 +176,23 @@ async def _build(
 
         return lambda stop, started: ingest.run(stop, started=started)
     if name == "process":
-        from processors import KnowledgeBase, Tagger  # noqa: PLC0415
+        from processors.pipeline import Enricher  # noqa: PLC0415
         from processors.service import ProcessService  # noqa: PLC0415
+        from wirewatch.cli.offline import load_tagger  # noqa: PLC0415
 
-        tagger = await asyncio.to_thread(lambda: Tagger(KnowledgeBase.load()))
-        process = ProcessService(bus=bus, topics=topics, tagger=tagger)
+        tagger = await asyncio.to_thread(load_tagger)
+        process = ProcessService(bus=bus, topics=topics, enricher=Enricher(tagger))
         return lambda stop, started: process.run(stop, started=started)
     if name == "alert":
+        from alerts.index import SubscriptionIndex  # noqa: PLC0415
         from alerts.service import AlertService  # noqa: PLC0415
         from alerts.store import SubscriptionStore  # noqa: PLC0415
 
+        # The only holder of subscriptions that matches, so the only one with an index.
         service = AlertService(
             bus=bus,
             topics=topics,
-            store=SubscriptionStore(bus, topics=topics),
+            store=SubscriptionStore(bus, topics=topics, index=SubscriptionIndex()),
             term_sample=settings.alerts.term_sample,
             refile_batch=settings.alerts.refile_batch,
         )
@@ -220,10 +223,10 @@ def _build_api(settings: Settings, bus: Bus, sse: SseHub) -> _Runner:
     )
 
     async def run_api(stop: asyncio.Event, started: asyncio.Event) -> None:
-        ready = asyncio.Event()
+        table = store.table()
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(run_until(stop, store.follow(ready=ready)), name="api-subscriptions")
-            await ready.wait()
+            tg.create_task(run_until(stop, table.follow()), name="api-subscriptions")
+            await table.ready.wait()
             tg.create_task(server.serve(), name="api-server")
             started.set()
             log.info("API listening", url=f"http://{settings.api.host}:{settings.api.port}", docs="/docs")
@@ -236,10 +239,10 @@ def _build_api(settings: Settings, bus: Bus, sse: SseHub) -> _Runner:
 async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, sse: SseHub) -> _Runner:
     import httpx  # noqa: PLC0415
 
-    from alerts.channels import AppriseChannel, WebhookChannel  # noqa: PLC0415
+    from alerts.deliver import DeliverService  # noqa: PLC0415
+    from alerts.deliver.channels import AppriseChannel, WebhookChannel  # noqa: PLC0415
+    from alerts.deliver.channels.mqtt import MqttChannel  # noqa: PLC0415
     from alerts.errors import DeliveryError  # noqa: PLC0415
-    from alerts.mqtt import MqttChannel  # noqa: PLC0415
-    from alerts.service import DeliverService  # noqa: PLC0415
     from alerts.store import SubscriptionStore  # noqa: PLC0415
 
     m = settings.mqtt
@@ -285,10 +288,10 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, ss
     async def run_deliver(stop: asyncio.Event, started: asyncio.Event) -> None:
         # One stage per channel (own consumer group): a slow webhook never holds back MQTT.
         ready = [asyncio.Event() for _ in services]
-        subs_ready = asyncio.Event()
+        table = store.table()
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(run_until(stop, store.follow(ready=subs_ready)), name="deliver-subscriptions")
-            await subs_ready.wait()
+            tg.create_task(run_until(stop, table.follow()), name="deliver-subscriptions")
+            await table.ready.wait()
             for service, ev in zip(services, ready, strict=True):
                 tg.create_task(service.deliver(stop, started=ev), name=f"deliver:{service.channel.name}")
             await asyncio.gather(*(e.wait() for e in ready))

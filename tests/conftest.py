@@ -1,4 +1,7 @@
-"""Session fixtures with real brokers: Kafka (KRaft) and Mosquitto, started by the project.
+"""Session fixtures for every test package, among them real brokers: Kafka (KRaft) and Mosquitto.
+
+The brokers start on first use only (a unit test run never starts them); tests that use them are
+marked ``pytest.mark.integration``.
 
 Set ``WIREWATCH_KAFKA_BOOTSTRAP`` / ``WIREWATCH_MQTT_URL`` (+ ``WIREWATCH_TEST_MQTT_USERS``, a JSON
 object user -> password that includes the service user ``wirewatch`` and the analysts ``alice``
@@ -10,20 +13,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-# `tests` is not an installed package: make `tests.brokers` importable however pytest is invoked.
-_REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-from tests.brokers import KafkaBroker, MosquittoBroker, MqttBrokerInfo  # noqa: E402
+from tests.brokers import KafkaBroker, MosquittoBroker, MqttBrokerInfo
 
 SERVICE_USER = "wirewatch"
 ANALYSTS = ("alice", "bob")

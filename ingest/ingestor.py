@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import structlog
 
-from ingest import IngestError, parse
 from ingest.dedup import ExactDeduplicator
+from ingest.errors import IngestError
+from ingest.parsers import parse
 from schemas import DeadLetter, Story
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ingest.sources._sink import Clock, StorySink
+    from ingest.sink import Clock, StorySink
 
 __all__ = ["IngestOutcome", "Ingestor", "ParseFn"]
 
@@ -42,7 +43,9 @@ class ParseFn(Protocol):
         media_type: str | None = None,
         url: str | None = None,
         max_bytes: int = ...,
-    ) -> list[Story]: ...
+    ) -> list[Story]:
+        """Parse ``data`` into stories (IngestError for bad input)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

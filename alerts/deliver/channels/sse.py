@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sse_starlette import ServerSentEvent
 
-from alerts.errors import AlertError
+from alerts.errors import SlowClientError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -37,10 +37,6 @@ class SseEvent:
     def encode(self) -> ServerSentEvent:
         """The SSE frame: ``id:`` is the cursor, ``data:`` the alert JSON (with its idempotency ``key``)."""
         return ServerSentEvent(data=self.alert.model_dump_json(), event="alert", id=str(self.id))
-
-
-class SlowClientError(AlertError):
-    """A client's queue was full: it is dropped and must reconnect from its last id."""
 
 
 class _Ring:

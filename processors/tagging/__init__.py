@@ -1,0 +1,4 @@
+"""The steps of ``processors.tagger.Tagger.tag``, one module each (see ``processors/tagger.py``).
+
+scan → context → places → build → unresolved; ``readings`` and ``words`` are what they read.
+"""

@@ -1,0 +1,344 @@
+"""Step 4 of tagging: the tags, built from what the steps before collected.
+
+Tags and mentions are built without validation (what ``model_construct`` does for a model
+given every field), the fastest way that builds what pydantic builds: checked at import
+(``construct``). Tags are sorted with C-level keys; confidences are rounded through a small
+bounded memo (``round3``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from operator import attrgetter, itemgetter
+from typing import Any, Final, Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from processors.kb import Entity, Relation
+from processors.tagging.scan import FIELDS, Match, Span
+from schemas.models import Mention, Tag, TextField
+
+MAX_TAG_ALIASES: Final = 12
+
+
+class Collector:
+    """Mention spans, evidence and best score gathered per entity id, then turned into Tags."""
+
+    __slots__ = ("evidence", "score", "spans")
+
+    def __init__(self) -> None:
+        # Not a dataclass: see Match (four of these per story).
+        self.spans: dict[str, dict[Span, None]] = {}  # an ordered set per entity
+        self.evidence: dict[str, list[str]] = {}
+        self.score: dict[str, float] = {}  # absent: 0.0
+
+    def add(self, entity_id: str, span: Span | None, score: float, evidence: str | None = None) -> None:
+        """One mention of ``entity_id`` (``span`` None: no mention, evidence only)."""
+        bucket = self.spans.get(entity_id)
+        if bucket is None:
+            bucket = self.spans[entity_id] = {}
+        if span is not None:
+            bucket[span] = None
+        if evidence:
+            known = self.evidence.get(entity_id)
+            if known is None:
+                self.evidence[entity_id] = [evidence]
+            elif evidence not in known:
+                known.append(evidence)
+        # Scores are never negative: the same as max() with the default 0.0.
+        if score > self.score.get(entity_id, 0.0):
+            self.score[entity_id] = score
+
+
+def collect_others(
+    matches: list[Match],
+    entities: dict[str, Entity],
+    actors: Collector,
+    regions: Collector,
+    topics: Collector,
+) -> None:
+    """Actors, region phrases and topic triggers: their matches are their mentions."""
+    topic_spans = topics.spans
+    for m in matches:
+        layer = m.layer
+        if not layer:
+            continue  # places: see places.Places
+        span = (m.rank, m.start, m.end)
+        if layer == 3:
+            # topics.add(s.entity, span, 0.0): a topic's score is never used.
+            for s in m.reading.senses:
+                bucket = topic_spans.get(s.entity)
+                if bucket is None:
+                    bucket = topic_spans[s.entity] = {}
+                bucket[span] = None
+        elif layer == 1:
+            for s in m.reading.senses:
+                ent = entities[s.entity]
+                if s.relation is Relation.METONYM:
+                    actors.add(ent.id, span, 0.85, f"metonym: {m.surface}")
+                else:
+                    full = " " in m.surface.strip() or ent.type != "person"
+                    actors.add(ent.id, span, 0.95 if full else 0.8)
+        else:
+            for s in m.reading.senses:
+                regions.add(s.entity, span, 0.9)
+
+
+def tag_places(
+    places: Collector, texts: dict[TextField, str], entities: dict[str, Entity]
+) -> tuple[Tag, ...]:
+    """The place tags: a demonym's evidence only where the place is not named as well."""
+    tags = []
+    scores = places.score
+    evidence_of = places.evidence
+    for eid, spans in places.spans.items():
+        score = scores.get(eid, 0.0)
+        evidence = evidence_of.get(eid, [])
+        if spans and "demonym" in evidence and score > 0.5:
+            evidence.remove("demonym")  # named as well: the demonyms only add support
+        boost = 0.05 * max(0, len(spans) - 1)
+        tags.append(make_tag(entities[eid], mentions_of(spans, texts), min(1.0, score + boost), evidence))
+    return sorted_tags(tags)
+
+
+def tag_entities(
+    col: Collector, texts: dict[TextField, str], entities: dict[str, Entity], on: str | None = None
+) -> tuple[Tag, ...]:
+    """Region or actor tags (people with their roles on the story's date ``on``)."""
+    tags = []
+    scores = col.score
+    evidence_of = col.evidence
+    for eid, spans in col.spans.items():
+        ent = entities[eid]
+        evidence = evidence_of.get(eid, [])
+        if ent.roles:
+            evidence = [*evidence, *roles_on(ent, on)]
+        tags.append(
+            make_tag(
+                ent,
+                mentions_of(spans, texts),
+                min(1.0, scores.get(eid, 0.0) + 0.02 * max(0, len(spans) - 1)),
+                evidence,
+                aliases=ent.aliases[:MAX_TAG_ALIASES],
+            )
+        )
+    return sorted_tags(tags)
+
+
+def tag_topics(col: Collector, texts: dict[TextField, str], entities: dict[str, Entity]) -> tuple[Tag, ...]:
+    """Topic tags: each distinct trigger word adds evidence; one word alone is weak."""
+    tags = []
+    for eid, spans in col.spans.items():
+        ms = mentions_of(spans, texts)
+        distinct = len({m.text.casefold() for m in ms})
+        confidence = round3(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)))
+        tags.append(make_tag(entities[eid], ms, confidence, ()))
+    return sorted_tags(tags)
+
+
+RegionMembers = tuple[Entity, frozenset[str], frozenset[str]]  # a region, its members, its member countries
+
+
+def regions_by_members(
+    region_members: list[RegionMembers],
+    entities: dict[str, Entity],
+    place_tags: tuple[Tag, ...],
+    regions: Collector,
+) -> None:
+    """Regions with enough of their members among the places (or their countries)."""
+    present = {t.id for t in place_tags} | {
+        t.country for t in place_tags if t.country and t.type != "country"
+    }
+    named = {t.id for t in place_tags}
+    for ent, members, country_members in region_members:
+        if named.isdisjoint(members) and present.isdisjoint(country_members):
+            hit = []  # the common case: no member named at all
+        else:
+            hit = [mid for mid in ent.members if mid in named or (len(mid) == 2 and mid in present)]
+        if len(hit) >= ent.min_members:
+            names = [entities[h].name for h in hit if h in entities]
+            regions.add(ent.id, None, min(0.9, 0.5 + 0.1 * len(hit)), "members: " + ", ".join(names))
+
+
+# --- tags and mentions ---------------------------------------------------------------
+
+
+def sorted_tags(tags: list[Tag]) -> tuple[Tag, ...]:
+    """By confidence, highest first, then id: two stable sorts with C-level keys."""
+    tags.sort(key=_tag_id)
+    tags.sort(key=_tag_confidence, reverse=True)
+    return tuple(tags)
+
+
+_tag_id: Final = attrgetter("id")
+_ROUNDED: Final[dict[float, float]] = {}
+
+
+def round3(x: float) -> float:
+    """``round(x, 3)``, remembered.
+
+    Rounding a float to digits formats it, and the same few confidences come back all the
+    time. Only positive values are kept (0.0 and -0.0 are equal keys that round differently);
+    the memo is bounded.
+    """
+    r = _ROUNDED.get(x)
+    if r is None:
+        r = round(x, 3)
+        if x > 0.0 and len(_ROUNDED) < 4096:
+            _ROUNDED[x] = r
+    return r
+
+
+_tag_confidence: Final = attrgetter("confidence")
+
+
+def mentions_of(spans: dict[Span, None], texts: dict[TextField, str]) -> tuple[Mention, ...]:
+    """Mentions in story order (spans that start together: in the order they were found)."""
+    ordered = sorted(spans, key=_span_order) if len(spans) > 1 else spans
+    # Names bound once per tag (module globals are dict lookups): a story has dozens of mentions.
+    build, cls, fields = construct, Mention, MENTION_FIELDS
+    out = []
+    for r, s, e in ordered:
+        f = FIELDS[r]
+        out.append(build(cls, {"field": f, "start": s, "end": e, "text": texts[f][s:e]}, fields))
+    return tuple(out)
+
+
+_span_order: Final = itemgetter(0, 1)
+
+
+def roles_on(ent: Entity, on: str | None) -> list[str]:
+    """A person's roles, as evidence: those held on the story's date when it has one."""
+    return [
+        f"{r.role} ({r.start or '?'}–{r.end or 'now'})"
+        for r in ent.roles
+        if on is None or ((r.start or "") <= on and (r.end is None or on < r.end))
+    ]
+
+
+def make_tag(
+    ent: Entity,
+    mentions: tuple[Mention, ...],
+    confidence: float,
+    evidence: Iterable[str],
+    aliases: tuple[str, ...] = (),
+) -> Tag:
+    """The tag of ``ent`` (valid by construction: no validation)."""
+    clamped = min(1.0, confidence)
+    values = {
+        "id": ent.id,
+        "name": ent.name,
+        "type": ent.type,
+        "aliases": aliases,
+        "country": ent.country,
+        "confidence": round3(clamped) if clamped > 0.0 else 0.0,  # round(max(0.0, clamped), 3)
+        "mentions": mentions,
+        "evidence": tuple(evidence),
+    }
+    return construct(Tag, values, TAG_FIELDS)
+
+
+def make_mention(fld: TextField, start: int, end: int, text: str) -> Mention:
+    """A Mention of a span the tagger found (valid by construction: no validation)."""
+    return construct(Mention, {"field": fld, "start": start, "end": end, "text": text}, MENTION_FIELDS)
+
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+class _Construct(Protocol):
+    def __call__(self, cls: type[_ModelT], values: dict[str, Any], fields: set[str], /) -> _ModelT: ...
+
+
+# Every field, as the fields set of every Mention and Tag the tagger builds: one set shared by
+# all of them. Pydantic changes a fields set in place only to add a field just assigned, which
+# a frozen model refuses and which is in the set already; copies (model_copy) get their own.
+MENTION_FIELDS: Final = set(Mention.model_fields)
+TAG_FIELDS: Final = set(Tag.model_fields)
+
+
+def slot_construct(cls: type[_ModelT], values: dict[str, Any], fields: set[str], /) -> _ModelT:
+    """``cls.model_construct(**values)`` for ``values`` naming every field, at a quarter of the cost.
+
+    Tags and mentions are built from knowledge-base entries and spans that are valid by
+    construction, dozens per story; pydantic's ``model_construct`` spends most of its time
+    on defaults and aliases that never apply here. This does what it does for such a model:
+    a new instance, its ``__dict__`` (``values``, not copied), and BaseModel's three slots
+    (``fields``, not copied: see ``MENTION_FIELDS``). Checked against pydantic at import
+    (see ``_choose_construct``). A C builder without a Python call per slot spent ~9% fewer
+    instructions per story; it was dropped as not worth its upkeep (processors/README.md).
+    """
+    obj = _object_new(cls)
+    _set_dict(obj, values)
+    _set_fields(obj, fields)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
+def model_construct(cls: type[_ModelT], values: dict[str, Any], fields: set[str], /) -> _ModelT:
+    """``cls.model_construct(**values)``: pydantic's own way, the last resort."""
+    del fields  # pydantic works them out
+    return cls.model_construct(**values)
+
+
+_object_new: Final = object.__new__
+# The setters of BaseModel's slots, called directly: what object.__setattr__ ends up calling,
+# without looking the attribute up through the class first.
+_set_dict: Final = BaseModel.__dict__["__dict__"].__set__
+_set_fields: Final = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra: Final = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private: Final = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _builds_like_pydantic(construct: _Construct) -> bool:
+    """Whether ``construct`` builds what pydantic builds, for a Mention and a Tag."""
+    if not all(
+        cls.__pydantic_post_init__ is None
+        and not cls.__private_attributes__
+        and not cls.__pydantic_root_model__
+        for cls in (Tag, Mention)
+    ):
+        return False
+    values: dict[str, Any] = {"field": "body", "start": 0, "end": 1, "text": "x"}
+    mention_ref = Mention(**values)
+    tag_values: dict[str, Any] = {
+        "id": "x",
+        "name": "X",
+        "type": "city",
+        "aliases": ("y",),
+        "country": "FR",
+        "confidence": 0.5,
+        "mentions": (mention_ref,),
+        "evidence": ("z",),
+    }
+    tag_ref = Tag(**tag_values)
+    try:
+        built = [
+            construct(Mention, dict(values), MENTION_FIELDS),
+            construct(Tag, dict(tag_values), TAG_FIELDS),
+        ]
+    except (TypeError, AttributeError, RuntimeError):
+        return False
+    return all(
+        type(got) is type(ref)
+        and got == ref
+        and got.__dict__ == ref.__dict__
+        and got.__pydantic_fields_set__ == ref.__pydantic_fields_set__
+        and type(got.__pydantic_fields_set__) is set
+        and got.__pydantic_extra__ is None
+        and got.__pydantic_private__ is None
+        and got.model_dump_json() == ref.model_dump_json()
+        and hash(got) == hash(ref)
+        for got, ref in zip(built, (mention_ref, tag_ref), strict=True)
+    )
+
+
+def _choose_construct() -> _Construct:
+    """The fastest way to build models that builds what pydantic would: slots, or pydantic."""
+    if _builds_like_pydantic(slot_construct):
+        return slot_construct
+    return model_construct
+
+
+construct: Final = _choose_construct()
