@@ -6,7 +6,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 
@@ -33,7 +33,7 @@ def configure_logging(
 
     Logs go to stderr so that commands such as ``wirewatch tag`` keep stdout for data.
     """
-    out = stream if stream is not None else _CurrentStderr()
+    out: Any = stream if stream is not None else _CurrentStderr()
     use_json = fmt == "json" or (fmt == "auto" and not (hasattr(out, "isatty") and out.isatty()))
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
@@ -48,11 +48,11 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=out),  # type: ignore[arg-type]
+        logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=True,
     )
     # Libraries (aiokafka, amqtt, uvicorn) log through stdlib logging: keep them quiet but visible.
-    logging.basicConfig(level=max(_LEVELS[level], logging.WARNING), stream=out)  # type: ignore[arg-type]
+    logging.basicConfig(level=max(_LEVELS[level], logging.WARNING), stream=out)
 
 
 @contextlib.contextmanager
