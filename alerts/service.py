@@ -158,7 +158,7 @@ class MailboxService:
     async def _publish(self, alerts: list[Alert], *, trace_id: str | None = None) -> None:
         for a in alerts:
             await publish_message(self.bus, self.topics.alerts, a, key=a.subscription_id, trace_id=trace_id)
-            log.info("alert", kind=a.kind.value, subscription_id=a.subscription_id, story_id=a.story_id)
+            log.debug("alert", kind=a.kind.value, subscription_id=a.subscription_id, story_id=a.story_id)
 
     async def tick(self) -> None:
         """Publish digests and held alerts whose time has come; forget idle state now and then."""

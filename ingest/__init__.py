@@ -15,7 +15,7 @@ from ingest.errors import (
     ParseError,
     UnsupportedFormatError,
 )
-from ingest.ingestor import Ingestor, IngestOutcome, ParseFn
+from ingest.ingestor import Ingestor, IngestOutcome, ParseFn, RawInput
 from ingest.normalize import canonical_url, content_hash, detect_language, story_id
 from ingest.parsers import (
     FORMATS,
@@ -42,6 +42,7 @@ __all__ = [
     "MemorySink",
     "ParseError",
     "ParseFn",
+    "RawInput",
     "StorySink",
     "UnsupportedFormatError",
     "canonical_url",

@@ -165,8 +165,13 @@ def features(story: Story, *, shingle: int = 1) -> set[bytes]:
     """The normalized word shingles that a story's signature summarizes."""
     body = _TRAILER.sub("", _DATELINE.sub("", story.body, count=1).strip())
     text = " ".join(part for part in (story.title, story.standfirst, body) if part)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = text.casefold()
+    if not folded.isascii():  # ASCII has nothing to decompose: many stories skip this entirely
+        decomposed = unicodedata.normalize("NFKD", folded)
+        # Drop the combining marks with one C-level pass, not a Python call per character
+        # (~1 ms per 4 KB story): look only at the text's distinct characters.
+        marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
+        folded = decomposed.translate(marks) if marks else decomposed
     words = [w for w in _WORD.findall(folded) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
     if len(words) <= shingle:
         return {" ".join(words).encode()} if words else set()

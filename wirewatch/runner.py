@@ -41,7 +41,7 @@ from wirewatch.bus.base import (
 )
 from wirewatch.errors import BusError
 from wirewatch.logging import message_context
-from wirewatch.metrics import DEAD_LETTERS, HANDLE_SECONDS, MESSAGES
+from wirewatch.metrics import BATCH_RECORDS, DEAD_LETTERS, HANDLE_SECONDS, MESSAGES, STAGE_SECONDS
 
 if TYPE_CHECKING:
     from wirewatch.state import StateTable
@@ -101,15 +101,43 @@ class StageStats:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+class Progress:
+    """One summary line per ``every_s`` instead of a line per message (the hot path logs at debug)."""
+
+    def __init__(self, name: str, *, every_s: float = 10.0) -> None:
+        self._name = name
+        self._every_s = every_s
+        self._last = time.monotonic()
+        self._handled = 0
+
+    def tick(self, stats: StageStats) -> None:
+        """Log the rate since the last line, if it is time and something happened."""
+        now = time.monotonic()
+        if now - self._last < self._every_s or stats.handled == self._handled:
+            return
+        rate = (stats.handled - self._handled) / (now - self._last)
+        log.info(
+            "stage progress",
+            stage=self._name,
+            handled=stats.handled,
+            dead_lettered=stats.dead_lettered,
+            per_s=round(rate, 1),
+        )
+        self._last, self._handled = now, stats.handled
+
+
 @dataclass
 class Stage:
     """One stage: read ``source`` as ``group``, run ``handler`` per record, commit after the batch.
 
     ``state`` holds the stage's changelog-backed tables (:mod:`wirewatch.state`): before a batch is
     handled they restore the partitions the consumer was newly given, and after its outputs were
-    acknowledged they write what it changed — only then is the batch committed. ``tick`` runs at
-    most every ``tick_interval_s`` (timers: digests, expiry), inside the batch, so what it
-    publishes and changes is acknowledged and written before the commit too.
+    acknowledged they write what it changed — only then may the batch be committed. Commits go out
+    at most every ``commit_interval_s`` (and when the input runs dry, and at stop), not per batch:
+    under a trickle each batch is one record. ``tick`` runs at most every ``tick_interval_s``
+    (timers: digests, expiry), inside the batch, so what it publishes and changes is
+    acknowledged and written before the commit too. Where the time goes is measured per batch
+    (``wirewatch_stage_seconds{phase=poll|handle|ack|state|commit}``).
     """
 
     name: str
@@ -125,7 +153,12 @@ class Stage:
     state: Sequence[StateTable] = ()
     tick: Callable[[], Awaitable[None]] | None = None
     tick_interval_s: float = 1.0
+    commit_interval_s: float = 0.1
     _last_tick: float = float("-inf")
+    _progress: Progress = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._progress = Progress(self.name)
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set; raises only on infrastructure errors."""
@@ -133,14 +166,33 @@ class Stage:
             if started is not None:
                 started.set()
             log.info("stage started", stage=self.name, topic=self.source, group=self.group)
+            uncommitted: list[Record] = []
+            last_commit = time.monotonic()
             while not stop.is_set():
+                polled = time.perf_counter()
                 records = await consumer.getmany(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
+                if records:
+                    self._observe("poll", polled)
                 records = await self._owned(consumer, records)
                 await self.handle_batch(records)
-                if records:
-                    await consumer.commit(records)
-                    self.stats.batches += 1
+                uncommitted += records
+                # Commit on a short window, not per batch: under a trickle every batch is one record.
+                if uncommitted and (not records or time.monotonic() - last_commit >= self.commit_interval_s):
+                    await self._commit(consumer, uncommitted)
+                    uncommitted, last_commit = [], time.monotonic()
+                self._progress.tick(self.stats)
+            if uncommitted:
+                await self._commit(consumer, uncommitted)
             log.info("stage stopped", stage=self.name, handled=self.stats.handled)
+
+    async def _commit(self, consumer: Consumer, records: list[Record]) -> None:
+        started = time.perf_counter()
+        await consumer.commit(records)
+        self.stats.batches += 1
+        self._observe("commit", started)
+
+    def _observe(self, phase: str, since: float) -> None:
+        STAGE_SECONDS.labels(self.name, phase).observe(time.perf_counter() - since)
 
     async def _owned(self, consumer: Consumer, records: list[Record]) -> list[Record]:
         """Bring the state in line with the assignment; keep the records whose state is here."""
@@ -154,18 +206,29 @@ class Stage:
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
         """Handle the records (and a due tick), wait for what they produced, then write the state."""
+        started = time.perf_counter()
         # Publish without waiting per message; every acknowledgement is in before the state is written.
-        async with deferred_acks():
+        async with deferred_acks() as acks:
             for record in records:
                 await self.handle_one(record)
             now = time.monotonic()
             if self.tick is not None and now - self._last_tick >= self.tick_interval_s:
                 self._last_tick = now
                 await self.tick()
+            if records:
+                self._observe("handle", started)
+                BATCH_RECORDS.labels(self.name).observe(len(records))
+            acked = time.perf_counter()
+            await acks.flush()
+            if records:
+                self._observe("ack", acked)
         if self.state:
+            written = time.perf_counter()
             async with deferred_acks():
                 for table in self.state:
                     await table.write()
+            if records:
+                self._observe("state", written)
 
     async def handle_one(self, record: Record) -> None:
         """Handle one record; a bad message is dead-lettered, an infrastructure error propagates."""

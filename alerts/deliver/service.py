@@ -20,10 +20,13 @@ import structlog
 from alerts.deliver.channels.base import Channel, dead_letter_for
 from alerts.errors import DeliveryError
 from schemas import Alert, Subscription
+from wirewatch.bus.base import pending_acks
 from wirewatch.runner import Clock, Stage, publish_message, utcnow
 from wirewatch.state import PartitionedTable
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from alerts.store import SubscriptionStore
     from schemas import Topics
     from wirewatch.bus.base import Bus, Record
@@ -107,17 +110,28 @@ class DeliverService:
             return
         delivered = self.delivered.of(record.partition)
         if alert.key in delivered:
-            log.info("already delivered; skipped", channel=name)
+            log.debug("already delivered; skipped", channel=name)
             return
+        acks = pending_acks()
+        if getattr(self.channel, "pipelined", False) and acks is not None:
+            # Many alerts in flight on one ordered connection (MQTT QoS 1): sends start in record
+            # order, and the batch waits for every acknowledgement before it is committed.
+            sending = asyncio.create_task(self.channel.send(alert, sub), name=f"send:{alert.key[:12]}")
+            acks.add(lambda: self._settle(sending, alert, delivered, record.topic))
+            return
+        await self._settle(self.channel.send(alert, sub), alert, delivered, record.topic)
+
+    async def _settle(self, sending: Awaitable[None], alert: Alert, delivered: Delivered, topic: str) -> None:
+        """Wait for one send: mark it delivered, or dead-letter it once the channel gave up."""
         try:
-            await self.channel.send(alert, sub)
+            await sending
         except DeliveryError as exc:
-            letter = dead_letter_for(alert, exc, self.clock(), topic=record.topic)
+            letter = dead_letter_for(alert, exc, self.clock(), topic=topic)
             await publish_message(self.bus, self.topics.dlq, letter, key=alert.subscription_id)
-            log.warning("delivery failed; dead-lettered", channel=name, error=str(exc))
+            log.warning("delivery failed; dead-lettered", channel=self.channel.name, error=str(exc))
             return
         delivered.mark(alert.key)
-        log.info("alert delivered", channel=name, kind=alert.kind.value)
+        log.debug("alert delivered", channel=self.channel.name, kind=alert.kind.value)
 
     def stage(self) -> Stage:
         """The stage loop of this channel."""

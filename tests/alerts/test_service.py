@@ -7,10 +7,11 @@ import functools
 
 from alerts.deliver import DeliverService
 from alerts.deliver.channels import MemoryChannel
+from alerts.errors import DeliveryError
 from alerts.index import SubscriptionIndex
 from alerts.service import AlertService
 from alerts.store import SubscriptionStore
-from schemas import Alert, DeadLetter, EnrichedStory, Topics
+from schemas import Alert, DeadLetter, EnrichedStory, Subscription, Topics
 from tests.factories import make_alert, make_enriched, make_subscription, make_tag
 from wirewatch.bus import MemoryBus, topic_specs
 from wirewatch.runner import publish_message
@@ -75,6 +76,50 @@ class TestDeliver:
         stop.set()
         await task
         assert mqtt_like.sent == []
+
+
+class SlowPipelinedChannel(MemoryChannel):
+    """Sends overlap (like MQTT QoS 1 on one connection); later ones finish first; ``k-bad`` fails."""
+
+    pipelined = True
+
+    def __init__(self) -> None:
+        super().__init__(name="memory")
+        self.started: list[str] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def send(self, alert: Alert, subscription: Subscription) -> None:
+        self.started.append(alert.key)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.05 - 0.01 * (len(self.started) % 5))
+            if alert.key == "k-bad":
+                raise DeliveryError("no PUBACK", channel=self.name, target="broker")
+            self.sent.append((alert, subscription))
+        finally:
+            self.in_flight -= 1
+
+
+class TestPipelinedDelivery:
+    async def test_sends_overlap_in_order_and_each_is_settled_before_the_commit(self) -> None:
+        bus, topics, store = await setup()
+        keys = ["k0", "k1", "k-bad", "k3", "k4", "k5"]
+        for key in keys:
+            await publish_message(bus, topics.alerts, alert(key=key), key="s1")
+        channel = SlowPipelinedChannel()
+        service = DeliverService(bus=bus, topics=topics, store=store, channel=channel)
+        await run_until_handled(service, bus, len(keys))
+        assert channel.started == keys  # started in record order
+        assert channel.most_in_flight > 1  # not one round trip per alert
+        assert sorted(channel.keys) == sorted(k for k in keys if k != "k-bad")
+        delivered = {(r.key or b"").decode() for r in bus.records(topics.deliveries)}
+        assert delivered == {f"memory:{k}" for k in keys if k != "k-bad"}
+        (letter,) = [DeadLetter.from_bytes(r.value or b"") for r in bus.records(topics.dlq)]
+        assert Alert.from_bytes(letter.raw).key == "k-bad"
+        async with bus.consumer([topics.alerts], group=service.group) as c:
+            assert await c.getmany(timeout_s=0.05) == []  # everything committed, after it settled
 
 
 def enriched(i: int, body: str) -> EnrichedStory:

@@ -25,7 +25,7 @@ import httpx
 import pytest
 import uvicorn
 
-from ingest import Ingestor, InputTooLargeError, MemorySink, ParseError
+from ingest import Ingestor, InputTooLargeError, MemorySink, ParseError, RawInput
 from ingest.config import FeedSource, load_sources
 from ingest.normalize import make_story
 from ingest.sources import (
@@ -885,3 +885,42 @@ class TestWithRealParser:
         assert names(folder.processed_dir) == ["story.json", "wire.txt"]
         assert names(folder.failed_dir) == ["broken.json", "feed.xml"]
         assert all(r.reason for r in sink.rejects)
+
+
+class TestIngestMany:
+    async def test_inputs_keep_their_order_and_a_bad_one_is_dead_lettered_alone(self) -> None:
+        sink = MemorySink()
+        ingestor = make_ingestor(sink)
+        inputs = [
+            RawInput(json.dumps({"id": "s1", "title": "One", "body": LONG}).encode(), origin="in:1"),
+            RawInput(b"{not json", origin="in:2"),
+            RawInput(
+                json.dumps({"id": "s1", "version": 2, "title": "One", "body": LONG}).encode(), origin="in:3"
+            ),
+            RawInput(json.dumps({"id": "s2", "title": "Two", "body": LONG}).encode(), origin="in:4"),
+        ]
+        outcomes = await ingestor.ingest_many(inputs)
+        assert [o.rejected for o in outcomes] == [False, True, False, False]
+        assert [(s.id, s.version) for s in sink.stories] == [("s1", 1), ("s1", 2), ("s2", 1)]
+        assert [r.source for r in sink.rejects] == ["in:2"]
+        assert ingestor.counts == {"emitted": 3, "duplicates": 0, "held": 0, "rejected": 1}
+
+    async def test_stdin_lines_arriving_together_are_ingested_in_batches_in_order(self) -> None:
+        sink = MemorySink()
+        ingestor = make_ingestor(sink)
+        calls: list[int] = []
+        many = ingestor.ingest_many
+
+        async def spy(inputs: list[Any]) -> list[Any]:
+            calls.append(len(inputs))
+            return await many(inputs)
+
+        ingestor.ingest_many = spy  # type: ignore[method-assign,assignment]
+        lines = b"".join(
+            json.dumps({"id": f"s{i}", "title": f"Story {i}", "body": LONG}).encode() + b"\n"
+            for i in range(600)
+        )
+        assert await StdinSource(reader=reader_of(lines), ingestor=ingestor, batch=256).run() == 600
+        assert [s.id for s in sink.stories] == [f"s{i}" for i in range(600)]
+        assert max(calls) > 1  # a flood goes in batches, not a round trip per line
+        assert max(calls) <= 256

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 import structlog
+from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
 from schemas import DeadLetter, Topics
@@ -191,3 +192,23 @@ def test_topics_declare_co_partitioned_changelogs() -> None:
     ):
         assert decls[changelog].partitions == decls[source].partitions == "n"
         assert decls[changelog].cleanup == "compact"
+
+
+class TestWhereTheTimeGoes:
+    async def test_each_phase_of_a_batch_is_measured(self) -> None:
+        bus = await bus_with_topics()
+        for i in range(3):
+            await bus.publish(IN, str(i).encode(), key=b"k")
+
+        async def handler(record: Record) -> None:
+            await bus.publish(OUT, record.value, key=record.key)
+
+        table = PartitionedTable(bus, LOG, Counter)
+        stage = Stage(name="timed", bus=bus, source=IN, group="g", handler=handler, dlq=DLQ, state=(table,))
+        await run_once(stage, until=3)
+        for phase in ("poll", "handle", "ack", "state", "commit"):
+            count = REGISTRY.get_sample_value(
+                "wirewatch_stage_seconds_count", {"stage": "timed", "phase": phase}
+            )
+            assert count is not None
+            assert count >= 1, phase

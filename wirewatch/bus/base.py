@@ -43,10 +43,15 @@ class PendingAcks:
         return len(self._waiters)
 
     async def flush(self) -> None:
-        """Wait for every acknowledgement owed so far, in publish order."""
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            await waiter()
+        """Wait for every acknowledgement owed, in publish order, including those owed meanwhile.
+
+        A waiter may publish in turn (a failed delivery's dead letter): its acknowledgement is
+        owed too, and waited for before this returns.
+        """
+        while self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                await waiter()
 
 
 _PENDING: ContextVar[PendingAcks | None] = ContextVar("wirewatch_pending_acks", default=None)

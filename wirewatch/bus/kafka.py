@@ -53,6 +53,7 @@ class KafkaBus:
             # Idempotence forces acks=all: a publish that returned is on every in-sync replica, once.
             enable_idempotence=True,
             linger_ms=s.linger_ms,
+            max_batch_size=s.max_batch_bytes,
             compression_type=None if s.compression == "none" else s.compression,
         )
         try:

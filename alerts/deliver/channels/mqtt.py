@@ -44,6 +44,8 @@ class MqttChannel:
     """
 
     name = "mqtt"
+    #: Sends may overlap: one connection, QoS 1, so the broker gets them in the order they start.
+    pipelined = True
 
     def __init__(
         self,
