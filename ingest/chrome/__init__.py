@@ -62,7 +62,10 @@ def fold(line: str) -> str:
 
 def is_date_line(line: str) -> bool:
     """True for a short line made only of a date (and time): a date widget, not prose."""
-    folded = fold(line)
+    return _is_date_folded(fold(line))
+
+
+def _is_date_folded(folded: str) -> bool:
     if not folded or len(folded) > 48 or not any(ch.isdigit() for ch in folded):
         return False
     tokens = re.findall(r"[^\s,;|/()]+", folded.replace("—", " ").replace("–", " "))
@@ -108,14 +111,16 @@ class ChromeFilter:
 
     def is_chrome(self, line: str) -> bool:
         """True when the whole line is chrome (phrase, pattern or date widget)."""
-        folded = fold(line)
+        return self._is_chrome_folded(line, fold(line))
+
+    def _is_chrome_folded(self, line: str, folded: str) -> bool:
         if not folded:
             return bool(line.strip())  # a line of only dashes or bullets is chrome; a blank line is not
         if folded in self.lines or folded in self.cut:
             return True
         if any(p.fullmatch(folded) for p in self.patterns):
             return True
-        return is_date_line(line)
+        return _is_date_folded(folded)
 
     def is_cut(self, line: str) -> bool:
         """True when the line is a header that starts the page's tail (related, comments)."""
@@ -136,13 +141,14 @@ class ChromeFilter:
             if not stripped:
                 kept.append("")
                 continue
-            if self.is_cut(stripped) and prose_before > 0 and prose_before * 2 >= prose_total:
+            folded = fold(stripped)  # once per line: folding is most of the filter's cost
+            if folded in self.cut and prose_before > 0 and prose_before * 2 >= prose_total:
                 break
             if after_temperature and _is_short_place(stripped):
                 after_temperature = False
                 continue
-            after_temperature = bool(_TEMPERATURE.fullmatch(fold(stripped)))
-            if self.is_chrome(stripped):
+            after_temperature = bool(_TEMPERATURE.fullmatch(folded))
+            if self._is_chrome_folded(stripped, folded):
                 continue
             if _is_prose(stripped):
                 prose_before += len(stripped)

@@ -166,3 +166,50 @@ class TestBadInputOnTheEmbeddedDefault:
         assert broken[0].raw.startswith(b'{"headline"')
         assert (data / "inbox" / "failed" / "broken.json").exists()
         assert proc.returncode is None
+
+
+class TestProcessWorkers:
+    async def test_tagging_in_a_child_process_alerts_like_in_process(self, tmp_path: Path) -> None:
+        """``wirewatch run --process-workers 1``: the process stage in a child, over the same embedded log."""
+        port = free_port()
+        subs = write_subscriptions(
+            tmp_path / "subscriptions.json",
+            [Subscription(id="nato-border", subscriber="analyst", query=NATO_BORDER_QUERY)],
+        )
+        data = tmp_path / "data"
+        log_path = tmp_path / "wirewatch.log"
+        with log_path.open("wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                *WIREWATCH,
+                "run",
+                "--process-workers",
+                "1",
+                "--data-dir",
+                str(data),
+                "--subscriptions",
+                str(subs),
+                "--mqtt-port",
+                str(port),
+                stdout=log,
+                stderr=log,
+                env={**os.environ, "WIREWATCH_LOG_FORMAT": "json"},
+            )
+            try:
+                async with asyncio.timeout(90):
+                    while b'"stage":"process"' not in log_path.read_bytes().replace(b" ", b"") or not _ready(
+                        log_path.read_bytes()
+                    ):
+                        assert proc.returncode is None, log_path.read_text()
+                        await asyncio.sleep(0.2)
+                async with aiomqtt.Client("127.0.0.1", port, identifier="analyst-workers") as client:
+                    await client.subscribe("wirewatch/alerts/#", qos=1)
+                    (data / "inbox" / "seed.txt").write_bytes(seed_text())
+                    got = await collect_alerts(client, want=1, timeout=15)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(30):
+                    await proc.wait()
+        assert [(t, a.kind) for t, a in got] == [("wirewatch/alerts/analyst/nato-border", "new")]
+        text = log_path.read_text()
+        assert '"process workers started"' in text
+        assert '"process worker exited"' not in text  # stopped with the rest, not failed

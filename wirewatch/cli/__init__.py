@@ -103,6 +103,12 @@ def run(
     mqtt_url: MqttUrl = None,
     api: Annotated[bool | None, typer.Option("--api/--no-api", help="Serve the HTTP API.")] = None,
     stdin: Annotated[bool, typer.Option("--stdin", help="Also read JSON lines from stdin.")] = False,
+    process_workers: Annotated[
+        int,
+        typer.Option(
+            "--process-workers", min=0, help="Run the process stage (tagging) in N child processes (N cores)."
+        ),
+    ] = 0,
 ) -> None:
     """Run every stage in one process (embedded log and MQTT broker by default)."""
     from wirewatch.cli.services import run_all  # noqa: PLC0415
@@ -112,7 +118,7 @@ def run(
     )
     if api is not None:
         s = s.model_copy(update={"api": s.api.model_copy(update={"enabled": api})})
-    _serve(run_all(s, stdin=stdin))
+    _serve(run_all(s, stdin=stdin, process_workers=process_workers))
 
 
 @app.command()

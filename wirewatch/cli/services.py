@@ -8,10 +8,13 @@ stop together on SIGINT/SIGTERM (or when one of them fails).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
+from subprocess import DEVNULL
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -89,9 +92,61 @@ async def delete_subscription(settings: Settings, sub_id: str) -> None:
         await SubscriptionStore(bus, topics=settings.topics).delete(sub_id)
 
 
-async def run_all(settings: Settings, *, stdin: bool = False) -> None:
-    """``wirewatch run``: every stage in one process."""
-    await run_stages(settings, STAGES, stdin=stdin)
+async def run_all(settings: Settings, *, stdin: bool = False, process_workers: int = 0) -> None:
+    """``wirewatch run``: every stage in one process, or the process stage in ``process_workers`` more.
+
+    Tagging is the heaviest work and one Python process uses one core: with workers, the process
+    stage runs in child processes (``wirewatch process``, one consumer group over the same bus —
+    the embedded log is shared by the processes of one machine), the rest stays here.
+    """
+    if process_workers <= 0:
+        await run_stages(settings, STAGES, stdin=stdin)
+        return
+    stages = tuple(s for s in STAGES if s != "process")
+    async with _child_stages("process", process_workers, settings) as failed, asyncio.TaskGroup() as tg:
+        here = tg.create_task(run_stages(settings, stages, stdin=stdin), name="stages")
+        watch = tg.create_task(failed.wait(), name="children")
+        done, _ = await asyncio.wait({here, watch}, return_when=asyncio.FIRST_COMPLETED)
+        if watch in done:
+            here.cancel()
+            raise ConfigError("a process worker exited; stopping (see its log lines above)")
+        watch.cancel()
+
+
+@contextlib.asynccontextmanager
+async def _child_stages(stage: str, count: int, settings: Settings) -> AsyncIterator[asyncio.Event]:
+    """``count`` child processes running ``wirewatch <stage>``; the event is set if one of them exits."""
+    args = ["--data-dir", str(settings.data_dir)]
+    if settings.bus == "kafka":
+        args += ["--kafka", settings.kafka.bootstrap]
+    children = [
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "wirewatch", stage, *args, stdin=DEVNULL)
+        for _ in range(count)
+    ]
+    log.info("process workers started", stage=stage, pids=[c.pid for c in children])
+    failed = asyncio.Event()
+
+    async def watch(child: asyncio.subprocess.Process) -> None:
+        code = await child.wait()
+        if code != 0:  # 0: it was asked to stop (a signal to the whole process group)
+            log.error("process worker exited", stage=stage, pid=child.pid, code=code)
+            failed.set()
+
+    watchers = [asyncio.create_task(watch(c)) for c in children]
+    try:
+        yield failed
+    finally:
+        for w in watchers:
+            w.cancel()
+        for child in children:
+            if child.returncode is None:
+                child.terminate()
+        for child in children:
+            try:
+                async with asyncio.timeout(20):
+                    await child.wait()
+            except TimeoutError:
+                child.kill()
 
 
 async def run_stages(
