@@ -36,8 +36,10 @@ from wirewatch.bus.base import (
     Bus,
     Consumer,
     Headers,
+    PendingAcks,
     Record,
     deferred_acks,
+    owing_to,
 )
 from wirewatch.errors import BusError
 from wirewatch.logging import message_context
@@ -101,6 +103,17 @@ class StageStats:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Books:
+    """Where a stage's records stand: state written and in flight, or safe to commit."""
+
+    writing: PendingAcks = field(default_factory=PendingAcks)  # the last batch's state writes
+    written: list[Record] = field(default_factory=list)  # their records
+    safe: list[Record] = field(default_factory=list)  # outputs and state acknowledged: committable
+    last_commit: float = field(default_factory=time.monotonic)
+    assigned: frozenset[int] | None = None
+
+
 class Progress:
     """One summary line per ``every_s`` instead of a line per message (the hot path logs at debug)."""
 
@@ -132,7 +145,9 @@ class Stage:
 
     ``state`` holds the stage's changelog-backed tables (:mod:`wirewatch.state`): before a batch is
     handled they restore the partitions the consumer was newly given, and after its outputs were
-    acknowledged they write what it changed — only then may the batch be committed. Commits go out
+    acknowledged they write what it changed; the next batch is polled and handled while those
+    writes are acknowledged (one round trip per batch on the critical path, not two), and a batch
+    is committed only once its state is acknowledged too. Commits go out
     at most every ``commit_interval_s`` (and when the input runs dry, and at stop), not per batch:
     under a trickle each batch is one record. ``tick`` runs at most every ``tick_interval_s``
     (timers: digests, expiry), inside the batch, so what it publishes and changes is
@@ -166,48 +181,79 @@ class Stage:
             if started is not None:
                 started.set()
             log.info("stage started", stage=self.name, topic=self.source, group=self.group)
-            uncommitted: list[Record] = []
-            last_commit = time.monotonic()
+            books = _Books()
             while not stop.is_set():
                 polled = time.perf_counter()
                 records = await consumer.getmany(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
                 if records:
                     self._observe("poll", polled)
-                records = await self._owned(consumer, records)
+                records = await self._owned(consumer, records, books)
                 await self.handle_batch(records)
-                uncommitted += records
+                # The previous batch's state was written while this one was polled and handled.
+                await self._settle(books)
+                await self._write_state(records, books)
                 # Commit on a short window, not per batch: under a trickle every batch is one record.
-                if uncommitted and (not records or time.monotonic() - last_commit >= self.commit_interval_s):
-                    await self._commit(consumer, uncommitted)
-                    uncommitted, last_commit = [], time.monotonic()
+                if not records:
+                    await self._settle(books)
+                if books.safe and (
+                    not records or time.monotonic() - books.last_commit >= self.commit_interval_s
+                ):
+                    await self._commit(consumer, books)
                 self._progress.tick(self.stats)
-            if uncommitted:
-                await self._commit(consumer, uncommitted)
+            await self._settle(books)
+            if books.safe:
+                await self._commit(consumer, books)
             log.info("stage stopped", stage=self.name, handled=self.stats.handled)
 
-    async def _commit(self, consumer: Consumer, records: list[Record]) -> None:
+    async def _write_state(self, records: list[Record], books: _Books) -> None:
+        """Publish the batch's state changes, owing their acknowledgements to ``books`` (not awaited)."""
+        if not self.state:
+            books.safe += records
+            return
         started = time.perf_counter()
-        await consumer.commit(records)
+        with owing_to(books.writing):
+            for table in self.state:
+                await table.write()
+        books.written += records
+        if records:
+            self._observe("state", started)
+
+    async def _settle(self, books: _Books) -> None:
+        """Wait for the state writes in flight; their batches may then be committed."""
+        started = time.perf_counter()
+        await books.writing.flush()
+        if books.written:
+            self._observe("state_ack", started)
+        books.safe += books.written
+        books.written = []
+
+    async def _commit(self, consumer: Consumer, books: _Books) -> None:
+        started = time.perf_counter()
+        await consumer.commit(books.safe)
+        books.safe, books.last_commit = [], time.monotonic()
         self.stats.batches += 1
         self._observe("commit", started)
 
     def _observe(self, phase: str, since: float) -> None:
         STAGE_SECONDS.labels(self.name, phase).observe(time.perf_counter() - since)
 
-    async def _owned(self, consumer: Consumer, records: list[Record]) -> list[Record]:
+    async def _owned(self, consumer: Consumer, records: list[Record], books: _Books) -> list[Record]:
         """Bring the state in line with the assignment; keep the records whose state is here."""
         if not self.state:
             return records
         assigned = frozenset(p for t, p in consumer.assignment() if t == self.source)
+        if assigned != books.assigned:
+            # A partition's next owner must read every change we made to it: ours first.
+            await self._settle(books)
+            books.assigned = assigned
         for table in self.state:
             await table.assign(assigned)
         # A record of a partition taken away meanwhile is its new owner's (it was not committed).
         return [r for r in records if all(t.holds(r.partition) for t in self.state)]
 
     async def handle_batch(self, records: Sequence[Record]) -> None:
-        """Handle the records (and a due tick), wait for what they produced, then write the state."""
+        """Handle the records (and a due tick), publishing without waiting; then wait for every ack."""
         started = time.perf_counter()
-        # Publish without waiting per message; every acknowledgement is in before the state is written.
         async with deferred_acks() as acks:
             for record in records:
                 await self.handle_one(record)
@@ -222,13 +268,6 @@ class Stage:
             await acks.flush()
             if records:
                 self._observe("ack", acked)
-        if self.state:
-            written = time.perf_counter()
-            async with deferred_acks():
-                for table in self.state:
-                    await table.write()
-            if records:
-                self._observe("state", written)
 
     async def handle_one(self, record: Record) -> None:
         """Handle one record; a bad message is dead-lettered, an infrastructure error propagates."""

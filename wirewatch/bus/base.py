@@ -9,7 +9,7 @@ the embedded durable log (:mod:`wirewatch.bus.embedded`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
@@ -74,6 +74,20 @@ async def deferred_acks() -> AsyncIterator[PendingAcks]:
     try:
         yield acks
         await acks.flush()
+    finally:
+        _PENDING.reset(token)
+
+
+@contextlib.contextmanager
+def owing_to(acks: PendingAcks) -> Iterator[PendingAcks]:
+    """Let publishes inside the block owe their acknowledgements to ``acks``, waited for later.
+
+    Unlike :func:`deferred_acks` nothing is awaited at the end: the caller flushes ``acks`` when
+    it needs them (a stage writes a batch's state, handles the next batch, then waits).
+    """
+    token = _PENDING.set(acks)
+    try:
+        yield acks
     finally:
         _PENDING.reset(token)
 
