@@ -27,7 +27,7 @@ from alerts.deliver.channels.sse import SseHub
 from alerts.errors import InvalidSinceError, QueryError
 from alerts.query import compile_query
 from alerts.store import SubscriptionStore
-from schemas.models import MatchedClause, Subscription, SubscriptionOptions
+from schemas.models import CHANNELS, MatchedClause, Subscription, SubscriptionOptions
 from wirewatch.errors import BusError
 
 #: ``(query, since, now) -> hits``; e.g. ``alerts.backtest.topic_backtester(bus)``.
@@ -48,6 +48,9 @@ class SubscriptionIn(BaseModel):
     def _channels_have_targets(self) -> Self:
         # Caught here, a missing target is a 422 now rather than a dead letter at the first alert.
         options = self.options
+        unknown = sorted(set(options.channels) - set(CHANNELS))
+        if unknown:
+            raise ValueError(f"unknown channel {', '.join(unknown)}: choose from {', '.join(CHANNELS)}")
         if "webhook" in options.channels:
             url = urlsplit(options.webhook_url or "")
             if url.scheme not in {"http", "https"} or not url.hostname:

@@ -1,6 +1,7 @@
 """Wirewatch's message contracts: the models on every topic and the topic names."""
 
 from schemas.models import (
+    CHANNELS,
     DLQ_RAW_LIMIT,
     SCHEMA_VERSION,
     Alert,
@@ -23,6 +24,7 @@ from schemas.models import (
 from schemas.topics import DEFAULT_PREFIX, TopicDecl, Topics
 
 __all__ = [
+    "CHANNELS",
     "DEFAULT_PREFIX",
     "DLQ_RAW_LIMIT",
     "SCHEMA_VERSION",

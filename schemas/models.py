@@ -18,6 +18,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 DLQ_RAW_LIMIT = 64 * 1024
+#: The delivery channels a subscription may ask for (the CLI and the API refuse any other name).
+CHANNELS = ("mqtt", "webhook", "apprise", "sse")
 
 TextField = Literal["title", "standfirst", "body"]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]

@@ -8,12 +8,14 @@ Per-subscriber users and ACLs need a real broker: see ``deploy/mosquitto``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 from typing import TYPE_CHECKING, Self
 
 from amqtt.broker import Broker
 
-from wirewatch.errors import WirewatchError
+from wirewatch.errors import ConfigError, WirewatchError
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -27,6 +29,7 @@ class EmbeddedMqttBroker:
         self._broker: Broker | None = None
 
     async def __aenter__(self) -> Self:
+        _check_free(self.host, self.port)
         config = {
             "listeners": {
                 "default": {"type": "tcp", "bind": f"{self.host}:{self.port}", "max_connections": 1000}
@@ -53,3 +56,22 @@ class EmbeddedMqttBroker:
             # amqtt's shutdown can hang on clients that never said goodbye: bound it.
             async with asyncio.timeout(5):
                 await broker.shutdown()
+
+
+def _check_free(host: str, port: int) -> None:
+    """Fail with one clear line when the port is taken (amqtt would log a traceback first)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise ConfigError(
+                    f"cannot listen on {host}:{port}: {exc.strerror}", host=host, port=port
+                ) from exc
+            raise ConfigError(
+                f"port {port} on {host} is in use (another MQTT broker?): stop it, or give "
+                "--mqtt-port another port (or --mqtt-url to use that broker)",
+                host=host,
+                port=port,
+            ) from None

@@ -187,6 +187,7 @@ class TestSubscriptions:
                 ({"channels": ["webhook"]}, "webhook_url"),
                 ({"channels": ["webhook"], "webhook_url": "file:///etc/passwd"}, "webhook_url"),
                 ({"channels": ["mqtt", "apprise"]}, "apprise_urls"),
+                ({"channels": ["mqtt", "pigeon"]}, "unknown channel pigeon"),
             ):
                 r = await http.post("/subscriptions", json={"query": "actor:NATO", "options": options})
                 assert r.status_code == 422

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
-from wirewatch.errors import WirewatchError
+from wirewatch.errors import ConfigError, WirewatchError
 from wirewatch.logging import configure_logging
 from wirewatch.runner import utcnow
 from wirewatch.settings import Settings
@@ -103,6 +104,7 @@ def run(
     mqtt_url: MqttUrl = None,
     api: Annotated[bool | None, typer.Option("--api/--no-api", help="Serve the HTTP API.")] = None,
     stdin: Annotated[bool, typer.Option("--stdin", help="Also read JSON lines from stdin.")] = False,
+    sources: Annotated[Path | None, typer.Option("--sources", help="Sources file (YAML or TOML).")] = None,
     process_workers: Annotated[
         int,
         typer.Option(
@@ -118,6 +120,8 @@ def run(
     )
     if api is not None:
         s = s.model_copy(update={"api": s.api.model_copy(update={"enabled": api})})
+    if sources is not None:
+        s = s.model_copy(update={"ingest": s.ingest.model_copy(update={"sources_file": sources})})
     _serve(run_all(s, stdin=stdin, process_workers=process_workers))
 
 
@@ -294,14 +298,31 @@ def subs_add(
     kafka: Kafka = None,
 ) -> None:
     """Add or replace a subscription (an invalid query is refused with where it fails)."""
-    from schemas import Subscription, SubscriptionOptions  # noqa: PLC0415
+    from schemas import CHANNELS, Subscription, SubscriptionOptions  # noqa: PLC0415
     from wirewatch.cli.services import put_subscription  # noqa: PLC0415
 
     s = _settings(data_dir=data_dir, kafka=kafka)
-    options = SubscriptionOptions(channels=tuple(channel or ("mqtt",)), webhook_url=webhook_url)
-    sub = Subscription(id=sub_id, subscriber=subscriber, query=query, options=options)
+    channels = tuple(channel or ("mqtt",))
+    unknown = sorted(set(channels) - set(CHANNELS))
+    if unknown:
+        raise _fail(ConfigError(f"unknown channel {', '.join(unknown)}: choose from {', '.join(CHANNELS)}"))
+    try:
+        options = SubscriptionOptions(channels=channels, webhook_url=webhook_url)
+        sub = Subscription(id=sub_id, subscriber=subscriber, query=query, options=options)
+    except ValidationError as exc:
+        raise _fail(ConfigError(f"invalid subscription: {_first_problem(exc)}")) from None
     _serve(put_subscription(s, sub))
     typer.echo(sub.model_dump_json())
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """One line for a pydantic error: which field, and what is wrong with it."""
+    errors = exc.errors()
+    if not errors:
+        return str(exc).splitlines()[0]
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "value"
+    return f"{where}: {first.get('msg', 'invalid')} (got {first.get('input')!r})"
 
 
 @subs_app.command("delete")

@@ -49,17 +49,28 @@ async def create_topics(settings: Settings) -> None:
 
 
 async def load_subscription_file(bus: Bus, settings: Settings, path: Path) -> list[Subscription]:
-    """Publish the subscriptions of a file to the compacted topic (unchanged ones are not republished)."""
+    """Seed an EMPTY subscriptions topic from a file; a topic that has subscriptions is left alone.
+
+    The compacted topic is the source of truth: what analysts changed through the CLI or the API
+    since the first start is never undone by the next start with the same file.
+    """
     from alerts.store import SubscriptionStore  # noqa: PLC0415
     from wirewatch.cli.offline import load_subscriptions  # noqa: PLC0415
 
     subs = load_subscriptions(path)
     store = SubscriptionStore(bus, topics=settings.topics)
     await store.rebuild()
+    if len(store):
+        log.info(
+            "subscriptions file not applied: the topic already has subscriptions",
+            path=str(path),
+            in_topic=len(store),
+            hint="change them with `wirewatch subscriptions add|delete` or the API",
+        )
+        return []
     for sub in subs:
-        if store.get(sub.id) != sub:
-            await store.put(sub)
-    log.info("subscriptions loaded", path=str(path), count=len(subs))
+        await store.put(sub)
+    log.info("subscriptions seeded from file", path=str(path), count=len(subs))
     return subs
 
 
@@ -84,12 +95,18 @@ async def put_subscription(settings: Settings, sub: Subscription) -> None:
 
 
 async def delete_subscription(settings: Settings, sub_id: str) -> None:
-    """Publish a tombstone for a subscription."""
+    """Publish a tombstone for a subscription; ConfigError if there is no such subscription."""
     from alerts.store import SubscriptionStore  # noqa: PLC0415
 
     async with open_bus(settings) as bus:
         await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
-        await SubscriptionStore(bus, topics=settings.topics).delete(sub_id)
+        store = SubscriptionStore(bus, topics=settings.topics)
+        await store.rebuild()
+        if store.get(sub_id) is None:
+            raise ConfigError(
+                f"no subscription {sub_id!r}: nothing deleted (see `wirewatch subscriptions list`)"
+            )
+        await store.delete(sub_id)
 
 
 async def run_all(settings: Settings, *, stdin: bool = False, process_workers: int = 0) -> None:
