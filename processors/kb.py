@@ -30,6 +30,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 # Russian / Ukrainian adjective endings (all genders, numbers and cases).
 _RU_ADJ_ENDINGS = ("ий", "ая", "ое", "ие", "ого", "ой", "ому", "ую", "им", "ом", "их", "ими", "ою")
 _UK_ADJ_ENDINGS = ("ий", "а", "е", "і", "ого", "ої", "ому", "ій", "у", "им", "ою", "их", "ими")
+# Polish adjectives in -ski/-cki (all genders, numbers and cases but the masculine-personal
+# plural, which changes the stem: rosyjscy, niemieccy).
+_PL_ADJ_ENDINGS = ("i", "a", "ie", "iego", "iej", "iemu", "im", "ą", "ich", "imi")
+_PL_PERSONAL_PLURAL = {"sk": "scy", "ck": "ccy", "dzk": "dzcy"}
 # Acronyms this short are only themselves in capitals ("US", not "us").
 _EXACT_CASE_MAX = 3
 
@@ -181,7 +185,9 @@ def _load(data_dir: Path) -> KnowledgeBase:
     _load_demonyms(kb, _read_json(data_dir / "demonyms.json"))
     _load_regions(kb, _read_json(data_dir / "regions.json"))
     _load_actors(kb, _read_json(data_dir / "actors.json"))
-    _load_topics(kb, _read_json(data_dir / "topics.json"))
+    _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"))
+    _load_petrarch(kb, _read_json(data_dir / "actors_petrarch.json"))
+    _load_topics(kb, _read_json(data_dir / "topics.json"), _read_json(data_dir / "topics_iptc.json"))
     return kb
 
 
@@ -220,11 +226,20 @@ def _load_demonyms(kb: KnowledgeBase, data: dict[str, Any]) -> None:
     for code, words in data["words"].items():
         for word in words:
             kb.alias(word, code, Relation.DEMONYM)
-    for stems, endings in (("ru_stems", _RU_ADJ_ENDINGS), ("uk_stems", _UK_ADJ_ENDINGS)):
-        for code, stem_list in data[stems].items():
+    for stems, endings in (
+        ("ru_stems", _RU_ADJ_ENDINGS),
+        ("uk_stems", _UK_ADJ_ENDINGS),
+        ("pl_stems", _PL_ADJ_ENDINGS),
+    ):
+        for code, stem_list in data.get(stems, {}).items():
             for stem in stem_list:
                 for ending in endings:
                     kb.alias(stem + ending, code, Relation.DEMONYM, Case.ANY)
+                if stems == "pl_stems":
+                    for tail, plural in _PL_PERSONAL_PLURAL.items():
+                        if stem.endswith(tail):
+                            kb.alias(stem[: -len(tail)] + plural, code, Relation.DEMONYM, Case.ANY)
+                            break
 
 
 def _load_regions(kb: KnowledgeBase, data: dict[str, Any]) -> None:
@@ -254,23 +269,7 @@ def _load_actors(kb: KnowledgeBase, data: dict[str, Any]) -> None:
         kb.add(Entity(id=state_id, name=place.name, kind=Kind.ACTOR, type="state", country=code))
         kb.state_of[code] = state_id
     for item in data["actors"]:
-        try:
-            entity = Entity(
-                id=item["id"],
-                name=item["name"],
-                kind=Kind.ACTOR,
-                type=item["type"],
-                country=item.get("country"),
-                aliases=tuple(item["aliases"]),
-                roles=tuple(
-                    Role(r["role"], r["org"], r.get("start"), r.get("end")) for r in item.get("roles", ())
-                ),
-            )
-        except (KeyError, TypeError) as exc:
-            raise KnowledgeBaseError("bad actor", entry=str(item.get("id"))) from exc
-        kb.add(entity)
-        for alias in (entity.name, *entity.aliases):
-            kb.alias(alias, entity.id, Relation.NAME)
+        _add_actor(kb, item)
     for code, names in data["metonyms"].items():
         for name in names:
             kb.alias(name, kb.state_of[code], Relation.METONYM)
@@ -279,6 +278,42 @@ def _load_actors(kb: KnowledgeBase, data: dict[str, Any]) -> None:
             raise KnowledgeBaseError("capital metonym names an unknown place", entry=place_id)
         actor = target.removeprefix("org:")
         kb.capital_metonyms[place_id] = _org_id(actor) if target.startswith("org:") else kb.state_of[actor]
+
+
+def _add_actor(kb: KnowledgeBase, item: dict[str, Any]) -> None:
+    try:
+        entity = Entity(
+            id=item["id"],
+            name=item["name"],
+            kind=Kind.ACTOR,
+            type=item["type"],
+            country=item.get("country"),
+            aliases=tuple(item["aliases"]),
+            roles=tuple(
+                Role(r["role"], r["org"], r.get("start"), r.get("end")) for r in item.get("roles", ())
+            ),
+        )
+    except (KeyError, TypeError) as exc:
+        raise KnowledgeBaseError("bad actor", entry=str(item.get("id"))) from exc
+    kb.add(entity)
+    for alias in (entity.name, *entity.aliases):
+        kb.alias(alias, entity.id, Relation.NAME)
+
+
+def _load_petrarch(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+    """Actors derived from PETRARCH2/Phoenix (``kb_build/petrarch.py``); curated ones were kept out."""
+    for item in data["actors"]:
+        if item["id"] not in kb.entities:
+            _add_actor(kb, item)
+
+
+def _load_actor_forms(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+    """Generated case forms of actors' names (Polish): more keys, not more aliases on the tags."""
+    for actor_id, forms in data["forms"].items():
+        if actor_id not in kb.entities:
+            raise KnowledgeBaseError("case forms of an unknown actor", entry=actor_id)
+        for form in forms:
+            kb.alias(form, actor_id, Relation.NAME)
 
 
 _ORG_IDS = {"EU": "Q458", "UN": "Q1065", "NATO": "Q7184"}
@@ -291,11 +326,39 @@ def _org_id(short: str) -> str:
         raise KnowledgeBaseError("unknown organisation short name", entry=short) from None
 
 
-def _load_topics(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+def _load_topics(kb: KnowledgeBase, data: dict[str, Any], iptc: dict[str, Any]) -> None:
+    """Event types and IPTC subjects, with their aliases and trigger phrases per language.
+
+    Aliases are what a ``topic:`` clause may name; triggers what tags a story. An event type's
+    triggers also tag its ``broader`` subject. IPTC subjects take their name and en/es/fr/de/pt
+    labels from the export.
+    """
+    labels: dict[str, dict[str, Any]] = {item["id"]: item for item in iptc["topics"]}
+    pending: list[tuple[str, str]] = []
     for item in data["topics"]:
-        entity = Entity(
-            id=item["id"], name=item["name"], kind=Kind.TOPIC, type="topic", aliases=tuple(item["triggers"])
-        )
-        kb.add(entity)
-        for trigger in entity.aliases:
-            kb.alias(trigger, entity.id, Relation.TRIGGER, Case.ANY)
+        try:
+            tid = item["id"]
+            official = labels.get(tid)
+            if item["type"] == "subject" and official is None:
+                raise KnowledgeBaseError("IPTC subject without its labels; run make kb", entry=tid)
+            name = official["name"] if official is not None else item["name"]
+            names = [*official["labels"].values()] if official is not None else []
+            # One alias per case-folded form (a query matches case-insensitively): the tags carry them.
+            aliases: dict[str, str] = {name.casefold(): name}
+            for group in (*names, *item["aliases"].values()):
+                for alias in group:
+                    aliases.setdefault(alias.casefold(), alias)
+            del aliases[name.casefold()]
+            triggers = [t for group in item["triggers"].values() for t in group]
+            broader = item.get("broader")
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise KnowledgeBaseError("bad topic", entry=str(item.get("id"))) from exc
+        kb.add(Entity(id=tid, name=name, kind=Kind.TOPIC, type=item["type"], aliases=tuple(aliases.values())))
+        for trigger in triggers:
+            pending.append((trigger, tid))
+            if broader:
+                pending.append((trigger, broader))
+    for trigger, tid in pending:
+        if tid not in kb.entities:
+            raise KnowledgeBaseError("topic names an unknown broader topic", entry=tid)
+        kb.alias(trigger, tid, Relation.TRIGGER, Case.ANY)

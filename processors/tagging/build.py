@@ -126,13 +126,15 @@ def tag_entities(
 
 
 def tag_topics(col: Collector, texts: dict[TextField, str], entities: dict[str, Entity]) -> tuple[Tag, ...]:
-    """Topic tags: each distinct trigger word adds evidence; one word alone is weak."""
+    """Topic tags, with every alias: each distinct trigger word adds evidence; one word alone is weak."""
     tags = []
     for eid, spans in col.spans.items():
         ms = mentions_of(spans, texts)
         distinct = len({m.text.casefold() for m in ms})
         confidence = round3(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)))
-        tags.append(make_tag(entities[eid], ms, confidence, ()))
+        ent = entities[eid]
+        # Every alias: a ``topic:`` clause matches a tag's id, name or aliases (alerts.query).
+        tags.append(make_tag(ent, ms, confidence, (), aliases=ent.aliases))
     return sorted_tags(tags)
 
 

@@ -30,13 +30,23 @@ NEUTRAL_BEFORE: Final = _words(
     yesterday today tonight meanwhile however also only even
     said says told reporting reported el la los las le les der die das den dem des en à au aux del de
     в во на из под около у с к по над за перед між біля від до та и і
+    l' d' dell' nell' all' dall' sull' un' qu' j' n' s' c'
+    il lo gli i della del dei degli delle nella nel negli nelle alla al ai agli alle dalla dal sulla sul
+    per tra fra con e o ma da di
+    os as do da dos das no na nos nas ao aos às pelo pela em para com ou mas
+    w we z ze na do od dla przez przy pod nad oraz lub ale że według wobec po przed za
+    gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
+    lunedì martedì mercoledì giovedì venerdì sabato domenica
+    janeiro fevereiro março abril maio junho julho setembro outubro novembro dezembro sábado domingo
+    stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia
+    poniedziałek wtorek środa czwartek piątek sobota niedziela
     """
 )
 PERSON_TITLES: Final = _words(
     "mr mr. mrs mrs. ms ms. dr dr. sir lady lord sen. sen rep. rep gov. gov president senator governor mayor "
     "ambassador "
     "minister chancellor pope saint st. king queen prince princess judge general gen. coach señor señora "
-    "monsieur madame herr frau господин госпожа пан пані"
+    "monsieur madame herr frau господин госпожа пан пані pani signor signora senhor senhora"
 )
 CYRILLIC: Final = re.compile("[\u0400-\u04ff]")
 SELF_WORDS: Final = _words("herself himself")
@@ -54,6 +64,10 @@ ACTS_AFTER: Final = _words(
     hat sagt sagte fordert fordern erklärte bestreitet warnt warnte droht
     заявила заявил заявляет считает требует требовала ответила ответил отвергла отвергает предупредила
     обвинила настаивает продолжает готова намерена отказалась
+    powiedział powiedziała oświadczył oświadczyła zapowiedział zapowiedziała ostrzegł ostrzegła zażądał
+    zażądała odrzucił odrzuciła oskarżył oskarżyła uważa twierdzi żąda ogłosił ogłosiła zagroził zagroziła
+    afferma dichiara avverte chiede respinge minaccia annuncia
+    disse afirmou exige nega negou alertou anunciou rejeita rejeitou acusa acusou ameaça
     заявила заявив вважає вимагає відповіла відкинула попередила звинуватила продовжує готова
     """
 )
@@ -64,18 +78,23 @@ EXCHANGE_NOUNS: Final = _words(
     response reply proposals note appeal ultimatum warning call calls request offer deal agreement
     carta mensaje diálogo relaciones negociaciones lettre message dialogue relations négociations
     brief botschaft dialog beziehungen verhandlungen письмо послание диалог отношения переговоры лист діалог
+    list rozmowy negocjacje relacje stosunki sankcje lettera messaggio colloqui dialogo relazioni negoziati
+    sanzioni mensagem relações negociações sanções
     """
 )
 # Not "à"/"a"/"an"/"в": they are also plain locatives ("le dialogue à Bruxelles").
 EXCHANGE_PREPS: Final = _words(
-    "to with from against on con contra avec contre mit gegen с против к з проти до"
+    "to with from against on con contra avec contre mit gegen с против к з проти до "
+    "z ze wobec przeciwko contro com"
 )
 ARTICLES: Final = _words("the la le l' el los las les die der den dem des")
 # "the border with Ukraine" is a place, not a party to an exchange.
 BORDER_NOUNS: Final = _words(
     "border borders frontier frontera frontière grenze граница границе границы границу кордон кордоні кордону"
 )
-PARTY_PREPS: Final = _words("with against between from by con contra avec contre mit gegen с против з проти")
+PARTY_PREPS: Final = _words(
+    "with against between from by con contra avec contre mit gegen с против з проти przeciwko contro com"
+)
 # Person roles: a demonym next to one gives a nationality, not a place of events.
 PERSON_ROLES: Final = _words(
     """
@@ -88,6 +107,9 @@ PERSON_ROLES: Final = _words(
     président ministre ambassadeur chancelier citoyen journaliste
     präsident minister kanzler kanzlerin botschafter bürger journalist
     президент премьер министр посол глава лидер канцлер гражданин журналист прем'єр міністр громадянин
+    prezydent premier minister ministra ministrem ambasador kanclerz rzecznik przywódca dyplomata obywatel
+    dziennikarz szef ambasciatore cancelliere portavoce cittadino giornalista primeiro-ministro embaixador
+    chanceler porta-voz líder cidadão jornalista
     """
 )
 ROLE_MODIFIERS: Final = _words(
