@@ -106,8 +106,13 @@ def _real_stories() -> list[Story]:
     ]
 
 
-def _measure(tagger: Tagger, stories: list[Story], repeats: int) -> tuple[dict[str, dict[str, float]], int]:
-    """Stories/s and MB/s of the tagger and of the raw scans, interleaved, best of ``repeats``."""
+def _measure(
+    tagger: Tagger, stories: list[Story], repeats: int, tagger_off: Tagger
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Stories/s and MB/s of the tagger and of the raw scans, interleaved, best of ``repeats``.
+
+    ``tagger_off`` is the same tagger without unknown names (``unknown_names=False``, issue 12).
+    """
     raw = ahocorasick.Automaton()
     for i, key in enumerate(tagger.keys()):
         raw.add_word(key, i)
@@ -118,6 +123,10 @@ def _measure(tagger: Tagger, stories: list[Story], repeats: int) -> tuple[dict[s
     def run_tagger() -> None:
         for s in stories:
             tagger.tag(s)
+
+    def run_tagger_off() -> None:
+        for s in stories:
+            tagger_off.tag(s)
 
     def run_raw() -> None:
         for s in stories:
@@ -132,29 +141,42 @@ def _measure(tagger: Tagger, stories: list[Story], repeats: int) -> tuple[dict[s
 
     for s in stories[:50]:
         tagger.tag(s)  # warm-up
+        tagger_off.tag(s)
     # As `wirewatch process` does once its state is built: the long-lived KB leaves the
     # collector's generations, so a collection never walks it.
     gc.collect()
     gc.freeze()
     # The machine is shared: interleave the three and keep each one's best of `repeats`.
-    tag_s = raw_s = rs_s = float("inf")
+    tag_s = off_s = raw_s = rs_s = float("inf")
     for _ in range(repeats):
         tag_s = min(tag_s, _timed(run_tagger))
+        off_s = min(off_s, _timed(run_tagger_off))
         raw_s = min(raw_s, _timed(run_raw))
         rs_s = min(rs_s, _timed(run_raw_rs))
     hits = sum(1 for s in stories for t in (s.title, s.body) for _ in raw.iter(scan_form(normalize(t).text)))
     rows = {
         "tagger (full KB)": {"stories_per_s": len(stories) / tag_s, "mb_per_s": mb / tag_s},
+        "tagger, unknown names off": {"stories_per_s": len(stories) / off_s, "mb_per_s": mb / off_s},
         "raw pyahocorasick scan (same keys)": {"stories_per_s": len(stories) / raw_s, "mb_per_s": mb / raw_s},
         "raw ahocorasick-rs scan (same keys; the tagger's automaton)": {
             "stories_per_s": len(stories) / rs_s,
             "mb_per_s": mb / rs_s,
         },
     }
+    _add_real_rows(rows, tagger, tagger_off, repeats)
+    return rows, hits
+
+
+def _add_real_rows(
+    rows: dict[str, dict[str, float]], tagger: Tagger, tagger_off: Tagger, repeats: int
+) -> None:
+    """The rows of TR-News articles, unknown names on and off, when ../shared is there."""
     real = _real_row(tagger, repeats)
     if real is not None:
         rows["tagger on TR-News articles (~2 KB, real)"] = real
-    return rows, hits
+        off = _real_row(tagger_off, repeats)
+        if off is not None:
+            rows["tagger on TR-News articles, unknown names off"] = off
 
 
 def _real_row(tagger: Tagger, repeats: int) -> dict[str, float] | None:
@@ -185,7 +207,7 @@ def main() -> None:
     t2 = time.perf_counter()
     stories = make_stories(args.stories)
     mb = sum(len((s.title + s.body).encode()) for s in stories) / 1e6
-    rows, hits = _measure(tagger, stories, args.repeats)
+    rows, hits = _measure(tagger, stories, args.repeats, Tagger(kb, unknown_names=False))
 
     table = Table(title=f"Tagging {len(stories)} stories of ~4 KB ({mb:.1f} MB), one core")
     table.add_column("what")

@@ -33,6 +33,7 @@ COMPILED = (
     "tagging.places",
     "tagging.build",
     "tagging.unresolved",
+    "tagging.names",
 )
 # The group's shared library, GROUP__mypyc<suffix>, sits above the package: mypyc derives
 # each module's __file__ from its place (setup.py).

@@ -37,7 +37,8 @@ Where each step lives (``processors/tagging/``, compiled with this module as one
 2. ``context``: the words around a match (person names, acting capitals, nationalities);
 3. ``places``: which matches are place names, and which place each one is;
 4. ``build``: the tags from what was collected (and how models are built fast);
-5. ``unresolved``: place-like names nothing resolved.
+5. ``unresolved``: place-like names nothing resolved;
+6. ``names``: people and organisations the knowledge base lacks (``name:<slug>`` actors).
 
 ``readings`` holds what a key can mean (and the scores' priors); ``words`` the word lists.
 """
@@ -57,6 +58,7 @@ from processors.tagging.build import (
     tag_places,
     tag_topics,
 )
+from processors.tagging.names import UnknownNames
 from processors.tagging.places import Places, geo_matches
 from processors.tagging.readings import Readings, country_populations, metonyms_of
 from processors.tagging.scan import FIELDS, Cue, Match, Scanner
@@ -80,8 +82,10 @@ class Tags:
 class Tagger:
     """Tags stories against a knowledge base; build once, then call ``tag`` per story."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, unknown_names: bool = True) -> None:
         self._kb = kb
+        # Issue 12: also tag the people and organisations the knowledge base lacks (names.py).
+        self._names = UnknownNames(kb) if unknown_names else None
         metonyms = metonyms_of(kb)
         country_pop = country_populations(kb)
         self._scanner = Scanner(kb, Readings(kb, metonyms, country_pop))
@@ -135,13 +139,27 @@ class Tagger:
         place_tags = tag_places(places, texts, entities)
         regions_by_members(self._region_members, entities, place_tags, regions)
         on = story.published_at.date().isoformat() if story.published_at else None
+        region_tags = tag_entities(regions, texts, entities)
+        actor_tags = tag_entities(actors, texts, entities, on)
+        unresolved_mentions = unresolved(norms, cues, matches, namesakes)
+        if self._names is not None:
+            # Step 6 (issue 12): names the knowledge base lacks, as ``name:<slug>`` actors; the
+            # places, regions, known actors, demonyms and place-like names keep their spans.
+            actor_tags = self._names.with_names(
+                actor_tags,
+                texts,
+                matches,
+                (place_tags, region_tags),
+                unresolved_mentions,
+                language=story.language,
+            )
         return Tags(
             countries=tuple(sorted({t.country for t in place_tags if t.country})),
             places=place_tags,
-            regions=tag_entities(regions, texts, entities),
-            actors=tag_entities(actors, texts, entities, on),
+            regions=region_tags,
+            actors=actor_tags,
             topics=tag_topics(topics, texts, entities),
-            unresolved=unresolved(norms, cues, matches, namesakes),
+            unresolved=unresolved_mentions,
         )
 
 

@@ -26,7 +26,7 @@ _MAX_PER_CASE = 3
 
 @functools.cache
 def _morfeusz() -> Any:  # morfeusz2 has no type information
-    import morfeusz2  # type: ignore[import-untyped]  # noqa: PLC0415 - build-time only
+    import morfeusz2  # noqa: PLC0415 - build-time only (the kb extra)
 
     return morfeusz2.Morfeusz(expand_tags=False)
 
