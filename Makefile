@@ -42,6 +42,7 @@ bench: setup ## speed: each prints a table and writes benchmarks/results/*.json 
 eval: setup ## quality figures on ../shared/data (extraction F1, geo precision/recall)
 	$(BIN)/python -m benchmarks.eval_extract
 	$(BIN)/python -m benchmarks.eval_geo
+	$(BIN)/python -m benchmarks.eval_actors
 
 kb: setup ## rebuild the generated parts of the knowledge base (installs the `kb` extra first)
 	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev,kb]'

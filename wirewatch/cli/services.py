@@ -22,6 +22,7 @@ import typer
 
 from schemas import Subscription
 from wirewatch.bus import Bus, open_bus, topic_specs
+from wirewatch.bus.base import deferred_acks
 from wirewatch.errors import ConfigError
 from wirewatch.runner import run_until, utcnow
 from wirewatch.settings import Settings
@@ -68,8 +69,10 @@ async def load_subscription_file(bus: Bus, settings: Settings, path: Path) -> li
             hint="change them with `wirewatch subscriptions add|delete` or the API",
         )
         return []
-    for sub in subs:
-        await store.put(sub)
+    # One wait for every acknowledgement, not a round trip per subscription (100k: seconds, not minutes).
+    async with deferred_acks():
+        for sub in subs:
+            await store.put(sub)
     log.info("subscriptions seeded from file", path=str(path), count=len(subs))
     return subs
 
