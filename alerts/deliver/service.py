@@ -100,12 +100,18 @@ class DeliverService:
         """Deliver one alert if its subscription asks for this channel; give up → DLQ."""
         if record.value is None:
             return
+        name = self.channel.name
+        if not self.every_alert and record.key is not None:
+            # Alerts are keyed by subscription id: skip another channel's alerts before parsing them
+            # (each channel's stage reads every alert; most ask for one or two channels).
+            known = self.store.get(record.key.decode(errors="replace"))
+            if known is not None and name not in (known.options.channels or self.default_channels):
+                return
         alert = Alert.from_bytes(record.value)
         structlog.contextvars.bind_contextvars(alert_key=alert.key, subscription_id=alert.subscription_id)
         sub = self.store.get(alert.subscription_id) or Subscription(
             id=alert.subscription_id, subscriber=alert.subscriber, query=alert.query
         )
-        name = self.channel.name
         if not self.every_alert and name not in (sub.options.channels or self.default_channels):
             return
         delivered = self.delivered.of(record.partition)
