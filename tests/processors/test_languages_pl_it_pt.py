@@ -159,7 +159,6 @@ class TestPolishForms:
         assert person_forms("Szojgu") == set()
 
     def test_place_forms_from_the_dictionary(self) -> None:
-        pytest.importorskip("morfeusz2")  # the `kb` extra
         from processors.kb_build.polish import pl_forms  # noqa: PLC0415
 
         assert pl_forms("Rosja") == {"Rosji", "Rosję", "Rosją"}

@@ -105,6 +105,6 @@ class TestParsing:
         assert records[0]["codes"] == [("AFGELI", "750101-000101"), ("AFGGOV", ">011222")]
         assert records[1]["codes"] == [("AFGMIL", "")]
 
-    @pytest.mark.skipif(not SOURCE.is_dir(), reason="../shared/data/actors is not here")
     def test_build_is_reproducible(self) -> None:
+        assert SOURCE.is_dir(), f"{SOURCE} missing: shared/ must sit beside the repository"
         assert build_actors(set()) == build_actors(set())

@@ -255,7 +255,8 @@ class EmbeddedBus:
         # In-process publishers wake us at once; other processes are seen at the next poll.
         self._published.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._published.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):  # not wait_for: it can swallow a cancellation (3.11)
+                await self._published.wait()
 
 
 class EmbeddedConsumer:

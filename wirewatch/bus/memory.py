@@ -128,8 +128,11 @@ class _MemoryConsumer:
         if got:
             return got
         async with self._bus._changed:  # noqa: SLF001
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for around Condition.wait can
+            # swallow the caller's cancellation, and a follower cancelled that way never ends.
             try:
-                await asyncio.wait_for(self._bus._changed.wait(), timeout_s)  # noqa: SLF001
+                async with asyncio.timeout(timeout_s):
+                    await self._bus._changed.wait()  # noqa: SLF001
             except TimeoutError:
                 return []
         return self._available(max_records)
