@@ -12,9 +12,20 @@ from alerts.errors import AlertStateError
 from schemas.models import Alert, AlertKind, MatchedClause, Message
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from schemas.models import Subscription
 
-__all__ = ["AlertStateError", "Candidate", "Record", "alert_key", "build_alert", "check_aware"]
+__all__ = [
+    "AlertStateError",
+    "Candidate",
+    "HeldItem",
+    "Record",
+    "alert_key",
+    "build_alert",
+    "check_aware",
+    "drain_changes",
+]
 
 
 def alert_key(
@@ -104,3 +115,19 @@ def check_aware(now: datetime) -> None:
     """Refuse a naive time: every decision is made in UTC-aware time."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise AlertStateError("now must be timezone-aware", now=now.isoformat())
+
+
+def drain_changes(
+    dirty: dict[str, None], record_of: Callable[[str, str], Record | None]
+) -> list[tuple[str, bytes | None]]:
+    """Changelog entries for the keys touched (``kind|rest``), in order; the dirty set is emptied.
+
+    ``record_of(kind, rest)`` is the key's current record, or None when it was deleted (a tombstone).
+    """
+    out: list[tuple[str, bytes | None]] = []
+    for key in dirty:
+        kind, _, rest = key.partition("|")
+        record = record_of(kind, rest)
+        out.append((key, None if record is None else record.model_dump_json().encode()))
+    dirty.clear()
+    return out

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Final
 
 from pydantic import AwareDatetime, Field, ValidationError
 
-from alerts.state.common import AlertStateError, Candidate, Record, check_aware
+from alerts.state.common import AlertStateError, Candidate, Record, check_aware, drain_changes
 from schemas.models import AlertKind
 
 if TYPE_CHECKING:
@@ -128,18 +128,13 @@ class Threads:
 
     def changes(self) -> list[tuple[str, bytes | None]]:
         """Changelog entries ``(key, value or None)`` since the last call."""
-        out: list[tuple[str, bytes | None]] = []
-        for key in self._dirty:
-            kind, _, rest = key.partition("|")
-            record: Record | None
-            if kind == THREAD:
-                subscription_id, _, cluster_id = rest.partition("|")
-                record = self._threads.get((subscription_id, cluster_id))
-            else:
-                record = self._kills.get(rest)
-            out.append((key, None if record is None else record.model_dump_json().encode()))
-        self._dirty.clear()
-        return out
+        return drain_changes(self._dirty, self._record)
+
+    def _record(self, kind: str, rest: str) -> Record | None:
+        if kind == THREAD:
+            subscription_id, _, cluster_id = rest.partition("|")
+            return self._threads.get((subscription_id, cluster_id))
+        return self._kills.get(rest)
 
     def apply(self, key: str, value: bytes | None) -> None:
         """Apply one changelog entry (restoring); AlertStateError if it is not ours or corrupt."""
