@@ -8,19 +8,23 @@ DATA_DIR ?= data
 MQTT_PORT ?= 1883
 SUBSCRIPTIONS ?= deploy/subscriptions.example.json
 
-.PHONY: setup run test test-unit test-integration lint bench eval clean kb
+.PHONY: setup run test chaos test-unit test-integration lint bench eval clean kb check-deploy
 
 # setup.py compiles these with mypyc (one group): an edit rebuilds them.
 $(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py processors/tagging/*.py
+	@echo "setup: [1/3] virtualenv in $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup: [2/3] pip and uv"
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev]'
+	@echo "setup: [3/3] Wirewatch and its dependencies; the tagger is compiled with mypyc (a minute or two the first time)"
+	$(BIN)/uv pip install --python $(BIN)/python -e '.[dev]'
 	touch $(BIN)/wirewatch
+	@echo "setup: done"
 
 setup: $(BIN)/wirewatch
 
 run: setup ## the pipeline on the embedded log + embedded MQTT broker; drop files into $(DATA_DIR)/inbox
-	$(BIN)/wirewatch run --data-dir $(DATA_DIR) --subscriptions $(SUBSCRIPTIONS) --mqtt-port $(MQTT_PORT)
+	$(BIN)/wirewatch run --data-dir $(DATA_DIR) --subscriptions $(SUBSCRIPTIONS) --mqtt-port $(MQTT_PORT) --api
 
 test: setup ## everything, against real Kafka and Mosquitto (installed and started by the suite)
 	bash .ci/install.sh
@@ -28,8 +32,16 @@ test: setup ## everything, against real Kafka and Mosquitto (installed and start
 	$(BIN)/mypy .
 	WIREWATCH_REQUIRE_COMPILED=1 $(BIN)/python -m pytest -q
 
+chaos: setup ## the full chaos suite (tests/chaos, -m chaos): faults on real Kafka and Mosquitto; ~20 min
+	bash .ci/install.sh
+	WIREWATCH_REQUIRE_COMPILED=1 $(BIN)/python -m pytest -q -m chaos tests/chaos
+
 test-unit: setup
 	$(BIN)/python -m pytest -q -m "not integration"
+
+check-deploy: setup ## the deploy files and the contracts alone: Helm, Compose, systemd, AsyncAPI, compatibility
+	bash .ci/install.sh
+	$(BIN)/python -m pytest -q tests/deploy tests/contracts
 
 lint: setup
 	$(BIN)/ruff check .
@@ -39,10 +51,11 @@ lint: setup
 bench: setup ## speed: each prints a table and writes benchmarks/results/*.json (run as modules from the root)
 	for b in benchmarks/bench_*.py; do $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done
 
-eval: setup ## quality figures on ../shared/data (extraction F1, geo precision/recall)
+eval: setup ## quality figures on ../shared/data (extraction F1, geo precision/recall, actors, event clustering B-cubed)
 	$(BIN)/python -m benchmarks.eval_extract
 	$(BIN)/python -m benchmarks.eval_geo
 	$(BIN)/python -m benchmarks.eval_actors
+	$(BIN)/python -m benchmarks.eval_cluster
 
 kb: setup ## rebuild the generated parts of the knowledge base (installs the `kb` extra first)
 	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[dev,kb]'

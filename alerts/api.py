@@ -1,10 +1,20 @@
 """The HTTP API: subscriptions CRUD, the live alert stream, backtests, health.
 
-Every call but ``/healthz`` needs ``Authorization: Bearer <token>``; the token names
-the subscriber. A subscriber sees and changes only its own subscriptions: another's
-answers 404, exactly like one that does not exist, so ids leak nothing. Ids are
-made by the server on POST for the same reason (a chosen id could collide with
-someone else's). The OpenAPI document is at ``/openapi.json``.
+Every call but ``/healthz`` and ``/readyz`` needs ``Authorization: Bearer <token>``; the
+token names the subscriber. A subscriber sees and changes only its own subscriptions:
+GET and DELETE of another's answer 404, exactly like one that does not exist.
+
+Ids: POST makes a random one (128 bits: nobody guesses another's). PUT to an id that
+does not exist creates the subscription under that id (201), so a client can keep its
+own ids. Ids share one namespace, so a PUT to an id another subscriber holds can only
+be refused: it answers 409 "id not available" and says nothing else (not whose, not
+what). That reveals that the chosen id is in use — what any shared namespace of
+chosen names reveals — and never anything about a server-made id, which nobody can
+guess. GET, PUT and DELETE never tell another subscriber's subscription from a missing
+one in any other way.
+
+The OpenAPI document is at ``/openapi.json``; ``/docs`` (Swagger UI) and ``/redoc``
+load their scripts from this server (fastapi-offline ships them), never from a CDN.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route signatures at
@@ -17,8 +27,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response, status
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sse_starlette import EventSourceResponse
 
@@ -28,12 +41,18 @@ from alerts.errors import InvalidSinceError, QueryError
 from alerts.query import compile_query
 from alerts.store import SubscriptionStore
 from schemas.models import CHANNELS, MatchedClause, Subscription, SubscriptionOptions
-from wirewatch.errors import BusError
+from wirewatch.errors import BusError, WirewatchError
+from wirewatch.metrics import READINESS, Readiness
+
+log = structlog.get_logger("wirewatch.api")
 
 #: ``(query, since, now) -> hits``; e.g. ``alerts.backtest.topic_backtester(bus)``.
 BacktestFn = Callable[[str, datetime, datetime], Awaitable[Sequence[BacktestHit]]]
 
 _NOT_FOUND = "no such subscription"
+_TAKEN = "id not available: choose another (or POST to get one made for you)"
+#: The ids a client may choose (the Subscription model's pattern, bounded).
+_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 
 
 class SubscriptionIn(BaseModel):
@@ -127,9 +146,14 @@ def create_api(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     backtest_concurrency: int = 2,
+    console: APIRouter | None = None,
+    knowledge: "Callable[[Authenticator], APIRouter] | None" = None,
+    check_query: "Callable[[str], Awaitable[Sequence[Mapping[str, Any]]]] | None" = None,
+    readiness: Readiness = READINESS,
 ) -> FastAPI:
     """The API over ``store``; ``tokens`` maps bearer token → subscriber; ``admins`` may stream everyone's."""
-    app = FastAPI(title="Wirewatch", summary="Subscriptions, live alerts and backtests", version="1")
+    # FastAPIOffline: FastAPI with /docs and /redoc served from files in the wheel (no CDN).
+    app = FastAPIOffline(title="Wirewatch", summary="Subscriptions, live alerts and backtests", version="1")
     who = _authenticator(tokens)
 
     @app.get("/healthz", tags=["ops"])
@@ -137,12 +161,27 @@ def create_api(
         """Liveness, with a few counts."""
         return {"status": "ok", "subscriptions": len(store), "sse_clients": sse.clients if sse else None}
 
-    _subscription_routes(app, store, who, new_id)
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        responses={503: {"description": "Not ready: the failing checks say why"}},
+    )
+    async def readyz() -> JSONResponse:
+        """Readiness: brokers reachable, state replayed, subscriptions loaded (503 until then)."""
+        ready, checks = readiness.report()
+        code = status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=code)
+
+    _subscription_routes(app, store, who, new_id, check_query)
     if sse is not None:
         _stream_routes(app, sse, who, admins)
     if backtest is not None:
         # A backtest replays the whole enriched topic: a few at a time.
         _backtest_routes(app, backtest, who, clock, asyncio.Semaphore(backtest_concurrency))
+    if knowledge is not None:  # /knowledge (processors.knowledge_service.knowledge_router)
+        app.include_router(knowledge(who))
+    if console is not None:  # the web console (alerts.console.console_router): /, /dashboard, /console/
+        app.include_router(console)
     return app
 
 
@@ -174,10 +213,44 @@ def _authenticator(tokens: Mapping[str, str]) -> Authenticator:
     return subscriber
 
 
+class ValueWarning(BaseModel):
+    """A query value that names nothing the knowledge base knows: accepted, with close names."""
+
+    field: str
+    value: str
+    message: str
+    suggestions: list[str] = Field(default_factory=list)
+
+
+class SubscriptionOut(Subscription):
+    """A subscription as saved, with warnings about values that may never match (``actor:NATOO``)."""
+
+    warnings: list[ValueWarning] = Field(default_factory=list)
+
+
+async def _warned(
+    sub: Subscription, check_query: Callable[[str], Awaitable[Sequence[Mapping[str, Any]]]] | None
+) -> SubscriptionOut:
+    warnings: list[ValueWarning] = []
+    if check_query is not None:
+        try:
+            warnings = [ValueWarning.model_validate(w) for w in await check_query(sub.query)]
+        except WirewatchError as exc:  # the check is advice: a save never fails on it
+            log.warning("query values not checked", subscription=sub.id, error=str(exc))
+    return SubscriptionOut(**sub.model_dump(), warnings=warnings)
+
+
 def _subscription_routes(
-    app: FastAPI, store: SubscriptionStore, auth: Authenticator, new_id: Callable[[], str]
+    app: FastAPI,
+    store: SubscriptionStore,
+    auth: Authenticator,
+    new_id: Callable[[], str],
+    check_query: Callable[[str], Awaitable[Sequence[Mapping[str, Any]]]] | None = None,
 ) -> None:
     Subscriber = Annotated[str, Depends(auth)]  # noqa: N806 - a type alias, named like one
+
+    async def warned(sub: Subscription) -> SubscriptionOut:
+        return await _warned(sub, check_query)
 
     def own(sub_id: str, who: str) -> Subscription:
         sub = store.get(sub_id)
@@ -201,11 +274,13 @@ def _subscription_routes(
     @app.post(
         "/subscriptions", status_code=status.HTTP_201_CREATED, tags=["subscriptions"], responses=_ERRORS
     )
-    async def create_subscription(body: SubscriptionIn, who: Subscriber, response: Response) -> Subscription:
-        """Create a subscription; the server picks its id."""
+    async def create_subscription(
+        body: SubscriptionIn, who: Subscriber, response: Response
+    ) -> SubscriptionOut:
+        """Create a subscription; the server picks its id. ``warnings``: values naming nothing known."""
         sub = await save(Subscription(id=new_id(), subscriber=who, query=body.query, options=body.options))
         response.headers["Location"] = f"/subscriptions/{sub.id}"
-        return sub
+        return await warned(sub)
 
     @app.get("/subscriptions/{sub_id}", tags=["subscriptions"], responses={404: {"description": _NOT_FOUND}})
     async def get_subscription(sub_id: str, who: Subscriber) -> Subscription:
@@ -215,12 +290,30 @@ def _subscription_routes(
     @app.put(
         "/subscriptions/{sub_id}",
         tags=["subscriptions"],
-        responses={**_ERRORS, 404: {"description": _NOT_FOUND}},
+        responses={
+            **_ERRORS,
+            201: {"description": "Created under the given id", "model": SubscriptionOut},
+            409: {"description": _TAKEN},
+        },
     )
-    async def replace_subscription(sub_id: str, body: SubscriptionIn, who: Subscriber) -> Subscription:
-        """Replace the query and options of one of the caller's subscriptions."""
-        own(sub_id, who)
-        return await save(Subscription(id=sub_id, subscriber=who, query=body.query, options=body.options))
+    async def put_subscription(
+        sub_id: Annotated[
+            str,
+            Path(min_length=1, max_length=128, pattern=_ID_PATTERN, description="Letters, digits, . _ -"),
+        ],
+        body: SubscriptionIn,
+        who: Subscriber,
+        response: Response,
+    ) -> SubscriptionOut:
+        """Replace one of the caller's subscriptions, or create it under ``sub_id`` (201); with warnings."""
+        existing = store.get(sub_id)
+        if existing is not None and existing.subscriber != who:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=_TAKEN)
+        sub = await save(Subscription(id=sub_id, subscriber=who, query=body.query, options=body.options))
+        if existing is None:
+            response.status_code = status.HTTP_201_CREATED
+            response.headers["Location"] = f"/subscriptions/{sub.id}"
+        return await warned(sub)
 
     @app.delete(
         "/subscriptions/{sub_id}",

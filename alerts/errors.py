@@ -51,7 +51,12 @@ class SlowClientError(AlertError):
 
 
 class DeliveryError(AlertError):
-    """A channel could not deliver an alert to a target after ``attempts`` attempts."""
+    """A channel could not deliver an alert to a target after ``attempts`` attempts.
+
+    ``retryable``: the target may take it later (unreachable, 5xx, no acknowledgement), so the
+    delivery stage tries again with backoff up to the alert's maximum age; otherwise (4xx, no
+    URL, no secret) trying again cannot help and the alert is dead-lettered at once.
+    """
 
     def __init__(
         self,
@@ -60,11 +65,13 @@ class DeliveryError(AlertError):
         channel: str,
         target: str,
         attempts: int = 1,
+        retryable: bool = False,
         **context: object,
     ) -> None:
         self.channel = channel
         self.target = target
         self.attempts = attempts
+        self.retryable = retryable
         super().__init__(message, channel=channel, target=target, attempts=attempts, **context)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -36,15 +37,20 @@ from wirewatch.runner import Clock, Stage, publish_message, record_time, trace_i
 from wirewatch.state import PartitionedTable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from alerts.store import SubscriptionStore
     from schemas import Alert, Topics
     from wirewatch.bus.base import Bus, Record
+    from wirewatch.state import GlobalTable
 
 log = structlog.get_logger("wirewatch.alerts")
 
 ALERT_GROUP = "wirewatch-alert"
 MAILBOX_GROUP = "wirewatch-mailbox"
 EXPIRE_EVERY = timedelta(hours=1)
+# Save the subscription snapshot again after this long even without changes (see alerts.index.snapshot).
+SNAPSHOT_REFRESH_S = 3600.0
 
 
 @dataclass
@@ -91,6 +97,10 @@ class MatchService:
         if prepared is not None:
             self._learn(prepared)
         log.debug("story matched", candidates=[(c.subscription_id, c.kind.value) for c in candidates])
+
+    def use_terms(self, terms: TermStatistics) -> None:
+        """Keep ``terms`` as the learned statistics (restored with the index): nothing to learn again."""
+        self._terms = terms
 
     def _learn(self, prepared: PreparedStory) -> None:
         """Feed the term sample; once complete, refile the index by it, a batch per story."""
@@ -199,6 +209,10 @@ class AlertService:
     clock: Clock = utcnow
     term_sample: int = 2000
     refile_batch: int = 2000
+    #: Where the subscriptions and index are saved with the offsets they reflect (None: never):
+    #: loaded at start, then only newer records are read (see :mod:`alerts.index.snapshot`).
+    snapshot_path: Path | None = None
+    snapshot_interval_s: float = 300.0
     match: MatchService = field(init=False)
     mailbox: MailboxService = field(init=False)
 
@@ -215,7 +229,11 @@ class AlertService:
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Follow the subscriptions; once they are loaded, match and route until ``stop``."""
-        subs = self.store.table()
+        loaded = None if self.snapshot_path is None else await self.store.load_snapshot(self.snapshot_path)
+        if loaded is not None and self.store.index.statistics is not None:
+            # The snapshot's index is filed by the statistics it had learned: keep them.
+            self.match.use_terms(self.store.index.statistics)
+        subs = self.store.table(start_offsets=loaded)
         halves = [asyncio.Event(), asyncio.Event()]
         async with asyncio.TaskGroup() as tg:
             follower = tg.create_task(subs.follow(), name="alert-subscriptions")
@@ -223,11 +241,37 @@ class AlertService:
             # The index is long-lived: keep the collector from scanning it again and again (at 100k
             # subscriptions full collections made matching ~3x slower).
             gc.freeze()
-            log.info("alert stage ready", subscriptions=len(self.store))
+            log.info("alert stage ready", subscriptions=len(self.store), from_snapshot=loaded is not None)
             tg.create_task(self.match.stage().run(stop, started=halves[0]), name="alert-match")
             tg.create_task(self.mailbox.stage().run(stop, started=halves[1]), name="alert-mailbox")
             await asyncio.gather(*(h.wait() for h in halves))
             if started is not None:
                 started.set()
+            saver = None
+            if self.snapshot_path is not None:
+                # Once both halves run: the first save (a few seconds at a million) delays no start.
+                saver = tg.create_task(self._save_snapshots(subs, loaded or {}), name="alert-snapshots")
             await stop.wait()
             follower.cancel()
+            if saver is not None:
+                saver.cancel()
+
+    async def _save_snapshots(self, subs: GlobalTable[SubscriptionStore], saved: dict[int, int]) -> None:
+        """Save a snapshot once ready, then whenever the subscriptions changed, every interval.
+
+        Also every hour without changes: a snapshot too old to trust is ignored at start.
+        """
+        assert self.snapshot_path is not None  # started only with a path
+        last = self.store.snapshot_created_at  # of the snapshot loaded at start (0: none)
+        while True:
+            positions = dict(subs.positions)
+            if positions != saved or time.time() - last > SNAPSHOT_REFRESH_S:
+                try:
+                    await self.store.save_snapshot(self.snapshot_path, positions)
+                    saved, last = positions, time.time()
+                except OSError as exc:
+                    # A full disk must not stop alerting: the next start replays the topic instead.
+                    log.warning(
+                        "subscription snapshot not saved", path=str(self.snapshot_path), error=str(exc)
+                    )
+            await asyncio.sleep(self.snapshot_interval_s)

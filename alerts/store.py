@@ -9,30 +9,70 @@ replay to the end, then keep applying. Only the alert stage, which matches, give
 Writes go to the topic and are applied locally at once, so that the API reads its own writes.
 Until a write of this store is read back, older records of that key (and the earlier of two quick
 writes) are not applied again: a GET after two PUTs never shows the first one.
+
+The alert stage saves its store and index as a snapshot with the topic offsets they reflect
+(:meth:`SubscriptionStore.save_snapshot`, see :mod:`alerts.index.snapshot`), and at start loads it
+(:meth:`SubscriptionStore.load_snapshot`) and reads the topic only from those offsets on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import marshal
+import sys
+import time
 from collections import deque
-from types import MappingProxyType
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from alerts.errors import AlertError
+from alerts.index import SubscriptionIndex
+from alerts.index import snapshot as snapshots
 from alerts.query import compile_query
-from schemas.models import Subscription
+from schemas.models import Subscription, SubscriptionOptions
 from schemas.topics import Topics
 from wirewatch.state import GlobalTable, replay
 
 if TYPE_CHECKING:
-    import asyncio
-    from collections.abc import Mapping
+    from pathlib import Path
 
-    from alerts.index import SubscriptionIndex
     from wirewatch.bus.base import Bus
 
 log = structlog.get_logger(__name__)
+
+# A subscription as the store keeps it: (subscriber, query, options). A pydantic Subscription
+# parsed from the topic is ~2.3 KB; this tuple is ~70 bytes, its query string is the index's
+# own, its subscriber interned and its options shared with every subscription that has equal
+# ones. A million subscriptions then fit in well under a gigabyte with their index.
+_Kept = tuple[str, str, SubscriptionOptions]
+
+
+def _subscription(sub_id: str, kept: _Kept) -> Subscription:
+    subscriber, query, options = kept
+    return Subscription(id=sub_id, subscriber=subscriber, query=query, options=options)
+
+
+class SubscriptionView(Mapping[str, Subscription]):
+    """A live, read-only map of the store's subscriptions; each is built (~5 µs) when read."""
+
+    __slots__ = ("_kept",)
+
+    def __init__(self, kept: dict[str, _Kept]) -> None:
+        self._kept = kept
+
+    def __getitem__(self, sub_id: str) -> Subscription:
+        return _subscription(sub_id, self._kept[sub_id])
+
+    def __contains__(self, sub_id: object) -> bool:
+        return sub_id in self._kept
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kept)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 class SubscriptionStore:
@@ -51,11 +91,17 @@ class SubscriptionStore:
         self._topic = (topics or Topics()).subscriptions
         self._poll_timeout_s = poll_timeout_s
         self._stall_timeout_s = stall_timeout_s
-        self._subs: dict[str, Subscription] = {}
-        self._view = MappingProxyType(self._subs)
+        self._subs: dict[str, _Kept] = {}
+        self._view = SubscriptionView(self._subs)
+        # Equal options are kept once (frozen models; the set of distinct options is small).
+        self._options: dict[SubscriptionOptions, SubscriptionOptions] = {}
+        #: When the snapshot loaded by :meth:`load_snapshot` was written (seconds since the epoch; 0: none).
+        self.snapshot_created_at = 0.0
         # Values this store published per key, oldest first, not read back from the topic yet.
         self._pending: dict[str, deque[bytes | None]] = {}
         self._index = index
+        if index is not None and not len(index):
+            index.attach(self._view)  # the index finds matched subscriptions here: no second map
 
     @property
     def topic(self) -> str:
@@ -76,15 +122,16 @@ class SubscriptionStore:
 
     def get(self, sub_id: str) -> Subscription | None:
         """The subscription ``sub_id``, if it exists."""
-        return self._subs.get(sub_id)
+        kept = self._subs.get(sub_id)
+        return None if kept is None else _subscription(sub_id, kept)
 
     def by_subscriber(self, subscriber: str) -> list[Subscription]:
         """A subscriber's subscriptions, by id."""
-        return sorted((s for s in self._subs.values() if s.subscriber == subscriber), key=lambda s: s.id)
+        return [_subscription(i, kept) for i, kept in sorted(self._subs.items()) if kept[0] == subscriber]
 
     def all(self) -> list[Subscription]:
         """Every subscription, by id."""
-        return sorted(self._subs.values(), key=lambda s: s.id)
+        return [_subscription(i, kept) for i, kept in sorted(self._subs.items())]
 
     def __len__(self) -> int:
         return len(self._subs)
@@ -131,8 +178,14 @@ class SubscriptionStore:
         log.info("subscriptions rebuilt", topic=self._topic, subscriptions=len(self._subs))
         return len(self._subs)
 
-    def table(self, *, ready: asyncio.Event | None = None) -> GlobalTable[SubscriptionStore]:
-        """The store as a global table over its topic (``follow()`` it; ``ready`` once caught up)."""
+    def table(
+        self, *, ready: asyncio.Event | None = None, start_offsets: Mapping[int, int] | None = None
+    ) -> GlobalTable[SubscriptionStore]:
+        """The store as a global table over its topic (``follow()`` it; ``ready`` once caught up).
+
+        ``start_offsets`` (partition -> offset): what the store already reflects, e.g. from
+        :meth:`load_snapshot`; those partitions are read from there on.
+        """
         return GlobalTable(
             self._bus,
             self._topic,
@@ -140,7 +193,108 @@ class SubscriptionStore:
             ready=ready,
             poll_timeout_s=self._poll_timeout_s,
             stall_timeout_s=self._stall_timeout_s,
+            start_offsets=start_offsets,
         )
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """The subscriptions and the index, as plain data for a snapshot.
+
+        Each subscription is ``(subscriber, query, options number)``; the distinct options are
+        listed once, as JSON. Query strings are the index's own objects: marshal writes each once.
+        """
+        numbers: dict[SubscriptionOptions, int] = {}
+        subs = {
+            sub_id: (subscriber, query, numbers.setdefault(options, len(numbers)))
+            for sub_id, (subscriber, query, options) in self._subs.items()
+        }
+        return {
+            "subscriptions": subs,
+            "options": [options.model_dump_json().encode() for options in numbers],
+            "index": None if self._index is None else self._index.export_state(),
+        }
+
+    async def save_snapshot(self, path: Path, offsets: Mapping[int, int]) -> int:
+        """Write a snapshot of the store as of ``offsets`` (partition -> next offset); return its size.
+
+        The state is marshalled at once (nothing changes it meanwhile: one event loop); the file
+        is hashed, written and fsynced in a thread.
+        """
+        started = time.perf_counter()
+        body = marshal.dumps(self.snapshot_state())  # here: the state must not change meanwhile
+        data = await asyncio.to_thread(
+            snapshots.frame, self._topic, dict(offsets), body, created_at=time.time()
+        )
+        await asyncio.to_thread(snapshots.write_atomic, path, data)
+        log.info(
+            "subscription snapshot saved",
+            path=str(path),
+            subscriptions=len(self._subs),
+            bytes=len(data),
+            seconds=round(time.perf_counter() - started, 2),
+        )
+        return len(data)
+
+    async def load_snapshot(self, path: Path) -> dict[int, int] | None:
+        """Restore the store (and its index) from a snapshot; return the offsets to read on from.
+
+        ``None`` (and the store left empty) if there is no usable snapshot: missing, torn, of
+        another version or topic, or ahead of the topic (recreated since): replay from the start.
+        """
+        started = time.perf_counter()
+        loaded = await asyncio.to_thread(snapshots.load, path, topic=self._topic)
+        if loaded is None:
+            return None
+        async with self._bus.consumer([self._topic], group=None, from_beginning=True) as consumer:
+            ends = {p: end for (_, p), end in (await consumer.assignment_end_offsets()).items()}
+        behind = {p: o for p, o in loaded.offsets.items() if p not in ends or o > ends[p]}
+        if behind:
+            log.warning(
+                "index snapshot is ahead of the topic (recreated?); rebuilding",
+                path=str(path),
+                partitions=behind,
+            )
+            return None
+        try:
+            self.restore(loaded.state)
+        except (AlertError, KeyError, TypeError, ValueError) as exc:
+            self._subs.clear()
+            log.warning("index snapshot unusable; rebuilding from the topic", path=str(path), error=str(exc))
+            return None
+        self.snapshot_created_at = loaded.created_at
+        log.info(
+            "subscription snapshot loaded",
+            path=str(path),
+            subscriptions=len(self._subs),
+            offsets=loaded.offsets,
+            seconds=round(time.perf_counter() - started, 2),
+        )
+        return loaded.offsets
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Replace the store's content (and its index) by :meth:`snapshot_state`'s data."""
+        options = [SubscriptionOptions.model_validate_json(raw) for raw in state["options"]]
+        self._options = {o: o for o in options}
+        options = [self._options[o] for o in options]
+        intern = sys.intern
+        subs: dict[str, _Kept] = {
+            sub_id: (intern(subscriber), query, options[number])
+            for sub_id, (subscriber, query, number) in state["subscriptions"].items()
+        }
+        index = None
+        if self._index is not None:
+            saved = state["index"]
+            if saved is None:
+                raise AlertError("snapshot has no index", topic=self._topic)
+            index = SubscriptionIndex.from_state(
+                saved, subscriptions=self._view, cache_size=self._index.cache_size
+            )
+            if len(index) != len(subs):
+                raise AlertError("snapshot index and subscriptions differ", topic=self._topic)
+        self._subs.clear()
+        self._subs.update(subs)
+        self._pending.clear()
+        if index is not None:
+            self._index = index
 
     async def follow(self, *, ready: asyncio.Event | None = None) -> None:
         """Replay the topic to its end, set ``ready``, then apply changes as they come, until cancelled."""
@@ -171,9 +325,12 @@ class SubscriptionStore:
             log.warning("invalid subscription skipped", error=str(exc), id=key, topic=self._topic)
 
     def _set(self, sub: Subscription) -> None:
+        query = sub.query
         if self._index is not None:
             self._index.add(sub)  # compiles (shared per query string), replaces the old version
-        self._subs[sub.id] = sub
+            query = self._index.query_of(sub.id)  # one string object per distinct query
+        options = self._options.setdefault(sub.options, sub.options)
+        self._subs[sub.id] = (sys.intern(sub.subscriber), query, options)
 
     def _remove(self, sub_id: str) -> None:
         self._subs.pop(sub_id, None)

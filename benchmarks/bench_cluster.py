@@ -1,4 +1,10 @@
-"""Clusterer.assign throughput with N remembered stories, next to exact-hash dedup.
+"""Clusterer cost per story with N remembered stories: the event clusterer beside today's text-only one.
+
+``EventClusterer.assign`` (text + anchors, issue 15) is timed beside ``Clusterer.assign`` (MinHash
+only, kept for this comparison) and exact-hash dedup, on the same stories. Each synthetic story
+also gets tags (3 places of 5,000, 4 actors of 20,000, 4 topics of 60, Zipf-like) and 6 figures in
+its text, and every remembered story is within the window: the event clusterer's worst case, as
+every candidate's cluster is open. Tagging is not counted (the tagger runs before either).
 
 Synthetic stories: 250 words drawn from a Zipf-like vocabulary of 30,000 words,
 in two corpora: "typical" (weights 1/(rank+150): unrelated stories share 3% of
@@ -9,7 +15,7 @@ words replaced: a true Jaccard near 0.6, like the Reuters/AP pair of the tests),
 the rest are fresh. The reference is what ingest already does:
 a sha256 of the normalized text looked up in a dict (it catches exact copies only).
 
-    .venv/bin/python -m benchmarks.bench_cluster [--sizes 1000 10000 100000] [--queries 2000]
+    .venv/bin/python -m benchmarks.bench_cluster [--sizes 1000 10000 100000] [--queries 2000] [--quick]
 """
 
 from __future__ import annotations
@@ -21,20 +27,44 @@ import platform
 import random
 import time
 import tracemalloc
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from processors.cluster import Clusterer, features
-from schemas.models import Story
+from processors.cluster import Clusterer, EventClusterer, EventEntry, anchors, features
+from schemas.models import Story, Tag
 
 NOW = datetime(2026, 3, 3, tzinfo=UTC)
 RESULTS = Path(__file__).parent / "results" / "cluster.json"
 
 
 CORPORA = {"typical": 150, "dense": 10}
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticTags:
+    """What the tagger would have given (ids only: the clusterer reads no more)."""
+
+    places: tuple[Tag, ...]
+    actors: tuple[Tag, ...]
+    topics: tuple[Tag, ...]
+    regions: tuple[Tag, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+def _tags(rng: random.Random, kind: str, count: int, pool: int) -> tuple[Tag, ...]:
+    # Zipf-like over the pool (weight 1/(rank+20)): a few ids are common (a capital, a president).
+    ids = {int(pool ** rng.random()) + rng.randrange(20) for _ in range(count)}
+    return tuple(Tag(id=f"{kind}:{i}", name=f"{kind} {i}", type="city" if kind == "p" else kind) for i in ids)
+
+
+def make_tags(rng: random.Random) -> SyntheticTags:
+    return SyntheticTags(
+        places=_tags(rng, "p", 3, 5_000), actors=_tags(rng, "a", 4, 20_000), topics=_tags(rng, "t", 4, 60)
+    )
 
 
 def make_vocabulary(rng: random.Random, head: int, size: int = 30_000) -> tuple[list[str], list[float]]:
@@ -44,7 +74,8 @@ def make_vocabulary(rng: random.Random, head: int, size: int = 30_000) -> tuple[
     return words, weights
 
 
-def make_story(story_id: str, words: list[str]) -> Story:
+def make_story(story_id: str, words: list[str], figures: tuple[int, ...] = ()) -> Story:
+    words = [*words[:40], *map(str, figures), *words[40:]]
     title = " ".join(words[:10])
     body = "\n\n".join(" ".join(words[i : i + 50]) for i in range(10, len(words), 50))
     return Story(
@@ -70,74 +101,112 @@ def run(corpus: str, size: int, queries: int, seed: int) -> dict[str, float | in
     rng = random.Random(seed)
     vocab, weights = make_vocabulary(rng, CORPORA[corpus])
     texts = [rng.choices(vocab, weights, k=250) for _ in range(size)]
-    stored = [make_story(f"s{i}", t) for i, t in enumerate(texts)]
-    batch: list[tuple[Story, str | None]] = []
+    figures = [tuple(rng.randint(2, 5000) for _ in range(6)) for _ in range(size)]
+    stored = [make_story(f"s{i}", t, f) for i, (t, f) in enumerate(zip(texts, figures, strict=True))]
+    stored_tags = [make_tags(rng) for _ in range(size)]
+    batch: list[tuple[Story, SyntheticTags, str | None]] = []
     jaccards: list[float] = []
     for i in range(queries):
         if i % 4 == 0:
             j = rng.randrange(size)
-            batch.append((make_story(f"q{i}", rewrite(rng, texts[j], vocab)), f"s{j}"))
+            source = stored_tags[j]
+            kept = SyntheticTags(places=source.places, actors=source.actors[1:], topics=source.topics)
+            batch.append((make_story(f"q{i}", rewrite(rng, texts[j], vocab), figures[j]), kept, f"s{j}"))
             a, b = features(stored[j]), features(batch[-1][0])
             jaccards.append(len(a & b) / len(a | b))
         else:
-            batch.append((make_story(f"q{i}", rng.choices(vocab, weights, k=250)), None))
+            fresh = tuple(rng.randint(2, 5000) for _ in range(6))
+            batch.append(
+                (make_story(f"q{i}", rng.choices(vocab, weights, k=250), fresh), make_tags(rng), None)
+            )
 
     clusterer = Clusterer(max_entries=size + queries)
+    events = EventClusterer(max_entries=size + queries)
     started = time.perf_counter()
     signatures = [clusterer.signature(s) for s in stored]
     signature_s = time.perf_counter() - started
-    for s, sig in zip(stored, signatures, strict=True):
+    at = int(NOW.timestamp())
+    for s, sig, tags in zip(stored, signatures, stored_tags, strict=True):
         clusterer.remember(s.id, sig, f"c-{s.id}")
+        events.remember(s.id, EventEntry(f"c-{s.id}", sig, anchors(s, tags), at))
 
-    started = time.perf_counter()
-    decisions = [clusterer.assign(s) for s, _ in batch]
-    assign_s = time.perf_counter() - started
+    # Chunks of 50 stories alternate between the two so that a busy machine slows both alike.
+    decisions, event_decisions = [], []
+    assign_s = event_s = 0.0
+    for start in range(0, len(batch), 50):
+        chunk = batch[start : start + 50]
+        started = time.perf_counter()
+        decisions += [clusterer.assign(s) for s, _, _ in chunk]
+        assign_s += time.perf_counter() - started
+        started = time.perf_counter()
+        event_decisions += [events.assign(s, tags) for s, tags, _ in chunk]
+        event_s += time.perf_counter() - started
 
     seen = {exact_key(s): s.id for s in stored}
     started = time.perf_counter()
     exact_hits = 0
-    for s, _ in batch:
+    for s, _, _ in batch:
         key = exact_key(s)
         exact_hits += key in seen
         seen.setdefault(key, s.id)
     exact_s = time.perf_counter() - started
 
-    expected = [(d, want) for d, (_, want) in zip(decisions, batch, strict=True)]
-    rewrites = [d for d, want in expected if want is not None]
-    joined = sum(d.cluster_id == f"c-{want}" for d, want in expected if want is not None)
-    false_joins = sum(not d.is_new for d, want in expected if want is None)
+    wants = [want for _, _, want in batch]
+    rewrites = sum(want is not None for want in wants)
     return {
         "corpus": corpus,
         "entries": size,
         "queries": queries,
         "assign_per_s": queries / assign_s,
         "assign_us": assign_s / queries * 1e6,
+        "event_assign_us": event_s / queries * 1e6,
+        "event_vs_text": event_s / assign_s,
         "signature_us": signature_s / size * 1e6,
         "exact_per_s": queries / exact_s,
         "exact_us": exact_s / queries * 1e6,
         "rewrite_jaccard": sum(jaccards) / len(jaccards),
-        "rewrite_recall": joined / len(rewrites),
-        "false_join_rate": false_joins / (queries - len(rewrites)),
-        "exact_rewrite_recall": exact_hits / len(rewrites),
-        "mean_features": sum(len(features(s)) for s, _ in batch[:200]) / 200,
+        "rewrite_recall": sum(d.cluster_id == f"c-{w}" for d, w in zip(decisions, wants, strict=True) if w)
+        / rewrites,
+        "false_join_rate": sum(not d.is_new for d, w in zip(decisions, wants, strict=True) if w is None)
+        / (queries - rewrites),
+        "event_rewrite_recall": sum(
+            d.cluster_id == f"c-{w}" for d, w in zip(event_decisions, wants, strict=True) if w
+        )
+        / rewrites,
+        "event_false_join_rate": sum(
+            not d.is_new for d, w in zip(event_decisions, wants, strict=True) if w is None
+        )
+        / (queries - rewrites),
+        "exact_rewrite_recall": exact_hits / rewrites,
+        "mean_features": sum(len(features(s)) for s, _, _ in batch[:200]) / 200,
     }
 
 
-def memory_per_entry(entries: int, seed: int) -> float:
+def memory_per_entry(entries: int, seed: int) -> tuple[float, float]:
+    """Bytes per remembered story: text-only, event (tracemalloc)."""
     rng = random.Random(seed)
     vocab, weights = make_vocabulary(rng, CORPORA["typical"])
-    clusterer = Clusterer(max_entries=entries)
-    signatures = [
-        (f"s{i}", clusterer.signature(make_story(f"s{i}", rng.choices(vocab, weights, k=250))))
-        for i in range(entries)
+    stories = [
+        make_story(f"s{i}", rng.choices(vocab, weights, k=250), (12, 345, 6789)) for i in range(entries)
     ]
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    for story_id, sig in signatures:
-        clusterer.remember(story_id, sig, f"c-{story_id}")
-    used = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    return used / entries
+    clusterer, events = Clusterer(max_entries=entries), EventClusterer(max_entries=entries)
+    at = int(NOW.timestamp())
+    entries_of = [
+        (s.id, EventEntry(f"c-{s.id}", clusterer.signature(s), anchors(s, make_tags(rng)), at))
+        for s in stories
+    ]
+    out: list[float] = []
+    for remember in (
+        lambda sid, e: clusterer.remember(sid, e.signature, e.cluster_id),
+        events.remember,
+    ):
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for story_id, entry in entries_of:
+            remember(story_id, entry)
+        out.append((tracemalloc.get_traced_memory()[0] - before) / entries)
+        tracemalloc.stop()
+    return out[0], out[1]
 
 
 def main() -> None:
@@ -145,43 +214,53 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="1k and 10k entries, 600 queries")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.queries = [1_000, 10_000], 600
 
     rows = [run(corpus, size, args.queries, args.seed) for corpus in CORPORA for size in args.sizes]
-    bytes_per_entry = memory_per_entry(10_000, args.seed)
+    text_bytes, event_bytes = memory_per_entry(10_000, args.seed)
 
-    table = Table(title="Clusterer.assign vs exact-hash dedup (stories/s)")
+    table = Table(
+        title="Cost per story: event clusterer beside text-only Clusterer.assign and exact-hash dedup"
+    )
     for column in (
         "corpus",
         "entries",
-        "assign/s",
-        "µs/assign",
+        "µs/assign text",
+        "µs/assign event",
+        "event/text",
         "(signature µs)",
-        "exact/s",
         "µs/exact",
         "rewrite J",
-        "rewrite recall",
-        "false joins",
-        "exact recall",
+        "recall text",
+        "recall event",
+        "false joins text",
+        "false joins event",
     ):
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(
             str(r["corpus"]),
             f"{r['entries']:,}",
-            f"{r['assign_per_s']:,.0f}",
             f"{r['assign_us']:,.0f}",
+            f"{r['event_assign_us']:,.0f}",
+            f"{r['event_vs_text']:.2f}×",
             f"{r['signature_us']:,.0f}",
-            f"{r['exact_per_s']:,.0f}",
             f"{r['exact_us']:,.1f}",
             f"{r['rewrite_jaccard']:.2f}",
             f"{r['rewrite_recall']:.1%}",
+            f"{r['event_rewrite_recall']:.1%}",
             f"{r['false_join_rate']:.1%}",
-            f"{r['exact_rewrite_recall']:.1%}",
+            f"{r['event_false_join_rate']:.1%}",
         )
-    console = Console(width=150)
+    console = Console(width=170)
     console.print(table)
-    console.print(f"memory: ~{bytes_per_entry:,.0f} bytes per remembered story (10k entries, tracemalloc)")
+    console.print(
+        f"memory per remembered story (10k entries, tracemalloc): text-only ~{text_bytes:,.0f} bytes, "
+        f"event ~{event_bytes:,.0f} bytes"
+    )
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -190,7 +269,8 @@ def main() -> None:
                 "benchmark": "cluster",
                 "python": platform.python_version(),
                 "machine": platform.machine(),
-                "bytes_per_entry": bytes_per_entry,
+                "bytes_per_entry": text_bytes,
+                "event_bytes_per_entry": event_bytes,
                 "rows": rows,
             },
             indent=2,

@@ -58,6 +58,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,7 +69,8 @@ from rich.console import Console
 from rich.table import Table
 from typing_extensions import override
 
-from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
+from alerts.index import DEFAULT_CACHE_SIZE, SubscriptionIndex, TermStatistics, match_all_plain
+from alerts.index import snapshot as snapshots
 from alerts.query import CompiledQuery, PreparedStory, compile_query
 from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
 
@@ -331,6 +333,8 @@ def run_size(
     mix: str,
     sample: list[EnrichedStory],
     passes: int = 3,
+    cache_size: int = DEFAULT_CACHE_SIZE,
+    plain_max: int = 200_000,
 ) -> dict[str, Any]:
     rng = random.Random(SEED + n)
     t0 = time.perf_counter()
@@ -341,22 +345,31 @@ def run_size(
     stats = learn_terms(sample)
     gc.collect()
     rss0 = rss_bytes()
-    t0 = time.perf_counter()
-    index, compiled = build_index(subs, stats)
-    build_s = time.perf_counter() - t0
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    index = build_index(subs, stats, cache_size)
+    build_s, build_cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
     gc.collect()
     index_bytes = rss_bytes() - rss0
     # What a service does after loading its long-lived data: keep the collector from
     # re-scanning millions of index objects on every full collection.
     gc.freeze()
-    console.log(f"N={n:,}: built in {build_s:.1f}s ({index.distinct_queries:,} distinct queries); matching…")
+    console.log(
+        f"N={n:,}: built in {build_s:.1f}s, {build_cpu_s:.1f} CPU s ({index.distinct_queries:,} distinct "
+        f"queries, {index_bytes / n:,.0f} B/subscription); snapshot…"
+    )
+    snap = time_snapshot(index, subs, stories[:20])
+    console.log(
+        f"N={n:,}: snapshot {snap['snapshot_mib']} MiB, loaded in {snap['snapshot_load_seconds']}s; matching…"
+    )
 
+    recompiled = index.recompiled
     timing = time_index(index, stories, passes)
+    recompiled = index.recompiled - recompiled
+    edits = time_edits(index, subs, rng)
     latencies = timing.latencies
     index_s = sum(latencies)
     lazy_s = sum(timing.lazy_latencies)
-    pairs = [(sub, compiled[sub.query]) for sub in subs]
-    plain_times = time_plain(pairs, index, stories, plain_budget_s, n)
+    plain_times = time_plain(subs, index, stories, plain_budget_s, n) if n <= plain_max else []
 
     prepare_s = min(_time_prepare(stories[:200]), index_s / len(stories))
     result = {
@@ -368,6 +381,10 @@ def run_size(
         "always_checked": index.always_checked,
         "index_keys": index.keys,
         "build_seconds": round(build_s, 2),
+        "build_cpu_seconds": round(build_cpu_s, 2),
+        "cache_size": cache_size,
+        "cached_queries": index.cached_queries,
+        **snap,
         "build_us_per_sub": round(build_s / n * 1e6, 1),
         "subscription_objects_seconds": round(gen_s, 2),
         "index_rss_mib": round(index_bytes / 2**20, 1),
@@ -381,13 +398,17 @@ def run_size(
         "index_cpu_ms_p99": round(sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1e3, 3),
         "prepare_ms": round(prepare_s * 1e3, 3),
         "candidates_per_story": round(statistics.mean(timing.candidates), 1),
+        "recompiled_per_story": round(recompiled / (2 * passes * len(stories)), 2),
+        **edits,
         "matches_per_story": round(statistics.mean(timing.matched), 1),
         "stories_plain": len(plain_times),
-        "plain_stories_per_cpu_s": round(len(plain_times) / sum(plain_times), 2),
-        "speedup": round((len(stories) / index_s) / (len(plain_times) / sum(plain_times)), 1),
+        "plain_stories_per_cpu_s": round(len(plain_times) / sum(plain_times), 2) if plain_times else None,
+        "speedup": round((len(stories) / index_s) / (len(plain_times) / sum(plain_times)), 1)
+        if plain_times
+        else None,
     }
     gc.unfreeze()
-    del index, pairs, compiled, subs
+    del index, subs
     gc.collect()
     return result
 
@@ -406,18 +427,59 @@ def learn_terms(sample: list[EnrichedStory]) -> TermStatistics | None:
     return stats
 
 
-def build_index(
-    subs: list[Subscription], stats: TermStatistics | None
-) -> tuple[SubscriptionIndex, dict[str, CompiledQuery]]:
-    """The index of ``subs``, and their compiled queries by query string (each compiled once)."""
-    compiled: dict[str, CompiledQuery] = {}
-    index = SubscriptionIndex(stats)
+def build_index(subs: list[Subscription], stats: TermStatistics | None, cache_size: int) -> SubscriptionIndex:
+    """The index of ``subs`` (it compiles each distinct query once and keeps ``cache_size`` compiled)."""
+    index = SubscriptionIndex(stats, cache_size=cache_size)
     for sub in subs:
-        c = compiled.get(sub.query)
-        if c is None:
-            c = compiled[sub.query] = compile_query(sub.query)
-        index.add(sub, c)
-    return index, compiled
+        index.add(sub)
+    return index
+
+
+def time_edits(index: SubscriptionIndex, subs: list[Subscription], rng: random.Random) -> dict[str, float]:
+    """Microseconds (CPU) per change, delete and add of a subscription in the built index.
+
+    1,000 of each, on subscriptions picked at random; the index ends as it began.
+    """
+    picked = rng.sample(subs, min(1000, len(subs)))
+    changed = [s.model_copy(update={"query": f"{s.query} AND lang:en"}) for s in picked]
+    out = {}
+    for name, batch in (("change", changed), ("delete", picked), ("add", picked)):
+        t0 = time.process_time()
+        for sub in batch:
+            if name == "delete":
+                index.remove(sub.id)
+            else:
+                index.add(sub)
+        out[f"{name}_us"] = round((time.process_time() - t0) / len(batch) * 1e6, 1)
+    return out
+
+
+def time_snapshot(
+    index: SubscriptionIndex, subs: list[Subscription], check: list[EnrichedStory]
+) -> dict[str, Any]:
+    """Save the index as the alert worker does (encode; no disk) and load it back (decode, restore).
+
+    The subscriptions' own JSON is left out here (the store adds ~3 µs per subscription to parse
+    it back); the restored index must match like the original (checked on ``check``).
+    """
+    t0 = time.perf_counter()
+    data = snapshots.encode("bench", {0: len(subs)}, {"index": index.export_state()})
+    save_s = time.perf_counter() - t0
+    by_id = {s.id: s for s in subs}
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    state = snapshots.decode(data, topic="bench").state["index"]
+    restored = SubscriptionIndex.from_state(state, subscriptions=by_id)
+    load_s, load_cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+    if len(restored) != len(index) or any(restored.match(st) != index.match(st) for st in check):
+        raise SystemExit("the index restored from its snapshot matches differently")
+    size = len(data)
+    del restored, state, data, by_id
+    return {
+        "snapshot_mib": round(size / 2**20, 1),
+        "snapshot_save_seconds": round(save_s, 2),
+        "snapshot_load_seconds": round(load_s, 2),
+        "snapshot_load_cpu_seconds": round(load_cpu_s, 2),
+    }
 
 
 @dataclass
@@ -469,7 +531,7 @@ def time_index(index: SubscriptionIndex, stories: list[EnrichedStory], passes: i
 
 
 def time_plain(
-    pairs: list[tuple[Subscription, CompiledQuery]],
+    subs: list[Subscription],
     index: SubscriptionIndex,
     stories: list[EnrichedStory],
     budget_s: float,
@@ -477,8 +539,14 @@ def time_plain(
 ) -> list[float]:
     """The reference: every query against the story; as many stories as fit in the budget.
 
-    Its matches must equal the index's (the benchmark stops otherwise).
+    Its matches must equal the index's (the benchmark stops otherwise). Compiled here, after
+    the index's memory was measured (the index keeps only some compiled queries).
     """
+    compiled: dict[str, CompiledQuery] = {}
+    pairs = [
+        (sub, compiled.get(sub.query) or compiled.setdefault(sub.query, compile_query(sub.query)))
+        for sub in subs
+    ]
     plain_times: list[float] = []
     for story in stories:
         s0 = time.process_time()
@@ -509,7 +577,301 @@ def stories_for(
     return base, base_stories
 
 
-def main() -> None:
+# -- the alert stage: ready from the topic, then from a snapshot ------------------------------
+
+
+async def _fill_topic(directory: Path, n: int) -> float:
+    """Publish ``n`` subscriptions of the scaled workload to an embedded bus in ``directory``."""
+    from schemas.topics import Topics  # noqa: PLC0415 - only the stage mode needs the bus
+    from wirewatch.bus import EmbeddedBus, topic_specs  # noqa: PLC0415
+
+    rng = random.Random(SEED)
+    vocab = ScaledVocab(Vocab(rng), n / 1000)
+    subs = make_subscriptions(random.Random(SEED + n), vocab, n, "scaled")
+    t0 = time.perf_counter()
+    async with EmbeddedBus(directory) as bus:
+        topics = Topics()
+        await bus.ensure_topics(topic_specs(topics, partitions=1))
+        for start in range(0, n, 10_000):
+            batch = [(s.id.encode(), s.to_bytes(), ()) for s in subs[start : start + 10_000]]
+            await bus.publish_many(topics.subscriptions, batch)
+    return time.perf_counter() - t0
+
+
+async def _ready(directory: Path, snapshot: Path, cache_size: int) -> dict[str, Any]:
+    """Start the alert stage as ``wirewatch alert`` does; time it until both halves run."""
+    import asyncio  # noqa: PLC0415
+
+    from alerts.service import AlertService  # noqa: PLC0415
+    from alerts.store import SubscriptionStore  # noqa: PLC0415
+    from schemas.topics import Topics  # noqa: PLC0415
+    from wirewatch.bus import EmbeddedBus  # noqa: PLC0415
+
+    had_snapshot = await asyncio.to_thread(snapshot.exists)
+    async with EmbeddedBus(directory) as bus:
+        topics = Topics()
+        index = SubscriptionIndex(cache_size=cache_size)
+        store = SubscriptionStore(bus, topics=topics, index=index)
+        service = AlertService(bus=bus, topics=topics, store=store, snapshot_path=snapshot)
+        stop, started = asyncio.Event(), asyncio.Event()
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        task = asyncio.create_task(service.run(stop, started=started))
+        await started.wait()
+        ready_s, ready_cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+        rss = rss_bytes()
+        if not had_snapshot:
+            while not await asyncio.to_thread(snapshot.exists):  # saved once both halves run
+                await asyncio.sleep(0.2)
+        save_s = time.perf_counter() - t0 - ready_s
+        stop.set()
+        await task
+    return {
+        "from_snapshot": had_snapshot,
+        "subscriptions": len(store),
+        "ready_seconds": round(ready_s, 2),
+        "ready_cpu_seconds": round(ready_cpu_s, 2),
+        "rss_mib_when_ready": round(rss / 2**20, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "snapshot_saved_seconds": None if had_snapshot else round(save_s, 2),
+        "snapshot_mib": round((await asyncio.to_thread(snapshot.stat)).st_size / 2**20, 1),
+    }
+
+
+def run_stage(n: int, cache_size: int, console: Console) -> dict[str, Any]:
+    """Ready times and memory of the alert stage at ``n`` subscriptions, each step in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="bench-stage-") as tmp:
+        directory = Path(tmp)
+        steps: dict[str, Any] = {}
+        for step in ("fill", "cold", "warm"):
+            command = [
+                sys.executable,
+                __file__,
+                "--stage-one",
+                f"{step}:{n}:{tmp}",
+                "--cache",
+                str(cache_size),
+            ]
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            steps[step] = json.loads(done.stdout.strip().splitlines()[-1])  # the stage logs to stdout
+            console.log(f"stage N={n:,} {step}: {steps[step]}")
+        del directory
+    return steps
+
+
+def stage_one(spec: str, cache_size: int) -> dict[str, Any]:
+    """One step of :func:`run_stage` in this process."""
+    import asyncio  # noqa: PLC0415
+
+    step, n, tmp = spec.split(":", 2)
+    directory = Path(tmp)
+    if step == "fill":
+        return {"publish_seconds": round(asyncio.run(_fill_topic(directory / "bus", int(n))), 1)}
+    return asyncio.run(_ready(directory / "bus", directory / "alert-index.snapshot", cache_size))
+
+
+# -- side by side: Wirewatch, perq and Lucene Monitor on a text-word workload -----------------
+
+LUCENE_DIR = Path(__file__).parent / "lucene_monitor"
+LUCENE_JAR = LUCENE_DIR / "target" / "lucene-monitor-bench.jar"
+
+
+def text_workload(n: int, stories: int) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """Queries (id, words all required: 2-3 mid-frequency words) and stories (id, tokens), seeded.
+
+    The stories are the ``broad`` workload's (title, standfirst and ~380 body words drawn from
+    a Zipf law over 20,000 words); each engine gets the same tokens (Wirewatch's tokenizer).
+    """
+    from alerts.text import tokens  # noqa: PLC0415
+
+    rng = random.Random(SEED)
+    vocab = Vocab(rng)
+    docs = [make_story(rng, vocab, i) for i in range(stories)]
+    story_tokens = [(d.id, tokens(f"{d.title}\n{d.standfirst}\n{d.body}")) for d in docs]
+    qrng = random.Random(SEED + 7 + n)
+    queries = [
+        (f"q{i:07d}", [vocab.words[qrng.randint(500, 15_000)] for _ in range(qrng.choice([2, 2, 3]))])
+        for i in range(n)
+    ]
+    return queries, story_tokens
+
+
+def _compare_wirewatch(
+    queries: list[tuple[str, list[str]]], docs: list[tuple[str, list[str]]]
+) -> dict[str, Any]:
+    subs = [Subscription(id=qid, subscriber="bench", query=" AND ".join(words)) for qid, words in queries]
+    # What the alert stage learns from its first 2,000 stories (other stories than the measured ones).
+    sample_rng = random.Random(SEED + 2)
+    vocab = Vocab(random.Random(SEED))
+    stats = learn_terms([make_story(sample_rng, vocab, -1 - i) for i in range(2000)])
+    gc.collect()
+    rss0 = rss_bytes()
+    t0 = time.perf_counter()
+    index = SubscriptionIndex(stats)
+    for sub in subs:
+        index.add(sub)
+    build_s = time.perf_counter() - t0
+    gc.collect()
+    rss = rss_bytes() - rss0
+    gc.freeze()
+    prepared_docs = [
+        EnrichedStory(
+            id=doc_id,
+            title="",
+            body=" ".join(toks),
+            source="bench",
+            content_hash="0" * 64,
+            ingested_at=datetime(2026, 11, 28, tzinfo=UTC),
+            cluster_id=doc_id,
+        )
+        for doc_id, toks in docs
+    ]
+    best, found = float("inf"), {}
+    for _ in range(3):
+        t0 = time.process_time()
+        found = {st.id: [m.subscription.id for m in index.match(PreparedStory(st))] for st in prepared_docs}
+        best = min(best, time.process_time() - t0)
+    return {"build_seconds": build_s, "match_seconds": best, "rss_mib": rss / 2**20, "found": found}
+
+
+def _compare_perq(queries: list[tuple[str, list[str]]], docs: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    import perq  # noqa: PLC0415 - a benchmark-only dependency (the dev extra)
+
+    gc.collect()
+    rss0 = rss_bytes()
+    t0 = time.perf_counter()
+    store = perq.MemoryStore()  # type: ignore[no-untyped-call]  # perq ships partial hints
+    perq.index([perq.Query(qid, [(w,) for w in words]) for qid, words in queries], store)
+    matcher = perq.QueryMatcher(store)
+    build_s = time.perf_counter() - t0
+    gc.collect()
+    rss = rss_bytes() - rss0
+    gc.freeze()
+    best, found = float("inf"), {}
+    for _ in range(3):
+        t0 = time.process_time()  # the Document (a set of the tokens) is made in the timed part
+        documents = ((doc_id, perq.Document(toks)) for doc_id, toks in docs)  # type: ignore[no-untyped-call]
+        found = {doc_id: sorted(map(str, matcher.matches(doc))) for doc_id, doc in documents}
+        best = min(best, time.process_time() - t0)
+    return {"build_seconds": build_s, "match_seconds": best, "rss_mib": rss / 2**20, "found": found}
+
+
+def _compare_lucene(
+    queries: list[tuple[str, list[str]]], docs: list[tuple[str, list[str]]]
+) -> dict[str, Any]:
+    if not LUCENE_JAR.exists():
+        raise SystemExit(f"build the Lucene Monitor harness first: mvn -q -f {LUCENE_DIR}/pom.xml package")
+    with tempfile.TemporaryDirectory(prefix="bench-lucene-") as tmp:
+        qpath, dpath, mpath = Path(tmp, "queries.tsv"), Path(tmp, "stories.tsv"), Path(tmp, "matches.tsv")
+        qpath.write_text("".join(f"{qid}\t" + "\t".join(words) + "\n" for qid, words in queries))
+        dpath.write_text("".join(f"{doc_id}\t{' '.join(toks)}\n" for doc_id, toks in docs))
+        done = subprocess.run(
+            ["java", "-Xmx8g", "-jar", str(LUCENE_JAR), str(qpath), str(dpath), str(mpath)],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        found = {}
+        for line in mpath.read_text().splitlines():
+            doc_id, _, ids = line.partition("\t")
+            found[doc_id] = ids.split()
+    return {
+        "build_seconds": figures["build_seconds"],
+        "match_seconds": figures["match_seconds"],
+        "rss_mib": figures["rss_mib"],
+        "heap_mib": figures["heap_mib"],
+        "found": found,
+    }
+
+
+COMPARED = {"wirewatch": _compare_wirewatch, "perq": _compare_perq, "lucene-monitor": _compare_lucene}
+
+
+def compare_one(spec: str, stories: int) -> dict[str, Any]:
+    """One engine at one size (``ENGINE:N``), in this process."""
+    engine, n = spec.split(":")
+    queries, docs = text_workload(int(n), stories)
+    result = COMPARED[engine](queries, docs)
+    found = result.pop("found")
+    return {
+        "engine": engine,
+        "queries": int(n),
+        "stories": len(docs),
+        "stories_per_s": round(len(docs) / result["match_seconds"]),
+        "matches": sum(len(v) for v in found.values()),
+        "build_seconds": round(result["build_seconds"], 2),
+        "rss_mib": round(result["rss_mib"], 1),
+        **({"heap_mib": result["heap_mib"]} if "heap_mib" in result else {}),
+        "found": {k: sorted(v) for k, v in found.items()},
+    }
+
+
+def compare_main(args: argparse.Namespace) -> None:
+    """``--compare``: the three engines side by side, each size and engine in a fresh process."""
+    if args.compare_one:
+        print(json.dumps(compare_one(args.compare_one, args.stories)))
+        return
+    console = Console(width=190)
+    engines = args.engines.split(",")
+    rows: list[dict[str, Any]] = []
+    for n in (int(x) for x in args.compare.split(",")):
+        found_by: dict[str, dict[str, list[str]]] = {}
+        for engine in engines:
+            command = [
+                sys.executable,
+                __file__,
+                "--compare-one",
+                f"{engine}:{n}",
+                "--stories",
+                str(args.stories),
+            ]
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            found_by[engine] = row.pop("found")
+            reference = found_by[engines[0]]
+            differ = [k for k in reference if reference[k] != found_by[engine].get(k, [])]
+            row["stories_differing_from_" + engines[0]] = len(differ)
+            rows.append(row)
+            console.log(row)
+    table = Table(title="Text-word workload: every engine on the same queries and stories (one core)")
+    for col in ("engine", "queries", "stories/s", "matches", "differ", "build s", "RSS MiB"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        differ = next(v for k, v in r.items() if k.startswith("stories_differing"))
+        table.add_row(
+            r["engine"],
+            f"{r['queries']:,}",
+            f"{r['stories_per_s']:,}",
+            f"{r['matches']:,}",
+            str(differ),
+            str(r["build_seconds"]),
+            str(r["rss_mib"]) + (f" (heap {r['heap_mib']})" if "heap_mib" in r else ""),
+        )
+    console.print(table)
+    console.print(
+        "stories/s: CPU time of matching only (best of 3 passes) for Wirewatch and perq, wall time for Lucene "
+        "Monitor (its own JVM); RSS: growth while building (Lucene: the JVM's whole RSS after building)."
+    )
+    path = args.out or Path(__file__).parent / "results" / "matching_compare.json"
+    path.write_text(json.dumps({"benchmark": "matching side by side", "results": rows}, indent=2) + "\n")
+    console.print(f"wrote {path}")
+
+
+def stage_main(args: argparse.Namespace) -> None:
+    """``--stage``: the alert stage's ready times and memory (``--stage-one``: one step of it)."""
+    if args.stage_one:
+        print(json.dumps(stage_one(args.stage_one, args.cache)))
+        return
+    console = Console(width=190)
+    out = {int(n): run_stage(int(n), args.cache, console) for n in args.stage.split(",")}
+    path = args.out or Path(__file__).parent / "results" / "matching_stage.json"
+    path.write_text(
+        json.dumps({"benchmark": "alert stage ready", "cpus": os.cpu_count(), "sizes": out}, indent=2) + "\n"
+    )
+    console.print(f"wrote {path}")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,100000,1000000", help="comma-separated subscription counts")
     parser.add_argument("--stories", type=int, default=1000, help="stories matched by the index per size")
@@ -526,15 +888,45 @@ def main() -> None:
         help="stories the index learns term frequencies from (as the alert service does); 0: static guesses",
     )
     parser.add_argument(
+        "--cache", type=int, default=DEFAULT_CACHE_SIZE, help="compiled queries the index keeps at once"
+    )
+    parser.add_argument(
+        "--plain-max", type=int, default=200_000, help="largest size checked against plain evaluation"
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
         help="default: results/matching.json (broad and scaled) or results/matching_<mix>.json",
     )
     parser.add_argument(
+        "--stage",
+        default=None,
+        help="comma-separated sizes: time the alert stage (embedded bus) to ready from the topic, then "
+        "from its snapshot, and its memory, instead of the index alone",
+    )
+    parser.add_argument("--stage-one", default=None, help=argparse.SUPPRESS)  # internal: STEP:N:DIR
+    parser.add_argument(
+        "--compare",
+        default=None,
+        help="comma-separated sizes: Wirewatch, perq and Lucene Monitor side by side on a text-word workload",
+    )
+    parser.add_argument("--engines", default="wirewatch,perq,lucene-monitor", help="for --compare")
+    parser.add_argument("--compare-one", default=None, help=argparse.SUPPRESS)  # internal: ENGINE:N
+    parser.add_argument(
         "--one", default=None, help=argparse.SUPPRESS
     )  # internal: MIX:N in this process, JSON on stdout
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = _parser().parse_args()
+    if args.stage_one or args.stage:
+        stage_main(args)
+        return
+    if args.compare_one or args.compare:
+        compare_main(args)
+        return
     if args.one:
         mix, n = args.one.split(":")
         rng = random.Random(SEED)
@@ -551,6 +943,8 @@ def main() -> None:
             console=Console(stderr=True, width=150),
             mix=mix,
             sample=sample,
+            cache_size=args.cache,
+            plain_max=args.plain_max,
         )
         print(json.dumps(result))
         return
@@ -576,6 +970,10 @@ def main() -> None:
                 str(args.plain_budget),
                 "--term-sample",
                 str(args.term_sample),
+                "--cache",
+                str(args.cache),
+                "--plain-max",
+                str(args.plain_max),
             ]
             done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
             results.append(json.loads(done.stdout))
@@ -594,6 +992,7 @@ def main() -> None:
         "mix",
         "subs",
         "build s",
+        "CPU s",
         "MiB",
         "B/sub",
         "index st/s",
@@ -604,6 +1003,8 @@ def main() -> None:
         "match/st",
         "plain st/s (n)",
         "speedup",
+        "snap MiB",
+        "load s",
     )
     for col in columns:
         table.add_column(col, justify="right")
@@ -613,6 +1014,7 @@ def main() -> None:
                 mix,
                 f"{r['subscriptions']:,}",
                 f"{r['build_seconds']}",
+                f"{r['build_cpu_seconds']}",
                 f"{r['index_rss_mib']}",
                 f"{r['index_bytes_per_sub']}",
                 f"{r['index_stories_per_cpu_s']:,}",
@@ -623,6 +1025,8 @@ def main() -> None:
                 f"{r['matches_per_story']}",
                 f"{r['plain_stories_per_cpu_s']} ({r['stories_plain']})",
                 f"{r['speedup']}×",
+                f"{r['snapshot_mib']}",
+                f"{r['snapshot_load_seconds']}",
             )
         table.add_section()
     console.print(table)

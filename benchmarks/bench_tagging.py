@@ -194,6 +194,12 @@ def _real_row(tagger: Tagger, repeats: int) -> dict[str, float] | None:
     return {"stories_per_s": len(real) / real_s, "mb_per_s": real_mb / real_s}
 
 
+def _rss_mb() -> float:
+    """This process's resident set now (Linux ``/proc``), in MB."""
+    pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stories", type=int, default=2000)
@@ -205,6 +211,7 @@ def main() -> None:
     t1 = time.perf_counter()
     tagger = Tagger(kb)
     t2 = time.perf_counter()
+    rss_mb = _rss_mb()  # the knowledge base and one tagger, before the stories
     stories = make_stories(args.stories)
     mb = sum(len((s.title + s.body).encode()) for s in stories) / 1e6
     rows, hits = _measure(tagger, stories, args.repeats, Tagger(kb, unknown_names=False))
@@ -224,6 +231,7 @@ def main() -> None:
     console.print(
         f"KB load {t1 - t0:.2f} s, automaton build {t2 - t1:.2f} s, keys {len(kb.senses):,}, raw hits {hits:,}"
     )
+    console.print(f"RSS with the knowledge base and one tagger loaded: {rss_mb:,.0f} MB")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         json.dumps(
@@ -233,6 +241,7 @@ def main() -> None:
                 "kb_load_s": round(t1 - t0, 2),
                 "automaton_build_s": round(t2 - t1, 2),
                 "keys": len(kb.senses),
+                "rss_mb_after_load": round(rss_mb),
                 "tagger_compiled": compiled,
                 "results": {k: {m: round(v, 2) for m, v in r.items()} for k, r in rows.items()},
                 "goal_stories_per_s": 2000,

@@ -20,6 +20,23 @@
 #   KAFKA_JVM_OPTS         extra JVM options for the broker (e.g. -XX:TieredStopAtLevel=1)
 #   KAFKA_WATCH_PID        if set, a small watcher stops the broker when that process exits
 #                          (tests pass their own pid so a killed pytest leaves no broker behind)
+#   KAFKA_SECURE_DIR       if set, the broker also listens with SSL (mutual TLS), SASL_SSL and
+#                          SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), from
+#                          kafka/server-secure.properties.in. The dir holds ca.pem (trusted CA),
+#                          server-keystore.pem (unencrypted PKCS#8 key + certificate chain) and
+#                          users ("name password" lines: PLAIN users and SCRAM users of both
+#                          mechanisms, the latter written at the first format). Their ports are in
+#                          $KAFKA_DATA_DIR/ports (SSL_PORT, SASL_SSL_PORT, SASL_PLAINTEXT_PORT).
+#
+# Three-node cluster (replication factor 3, min.insync.replicas=2; kafka/cluster.properties.template):
+#   deploy/kafka.sh cluster-start    format and start nodes 1-3 (each broker + controller) under
+#                                    KAFKA_DATA_DIR/node<N>, wait until every node sees all three,
+#                                    print "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3"
+#   deploy/kafka.sh cluster-stop     stop the three nodes
+#   deploy/kafka.sh cluster-status   one line per node: "node N running PID 127.0.0.1:PORT" or "node N stopped"
+#   deploy/kafka.sh node-start N     start node N again (after a kill) and wait until it serves
+#   deploy/kafka.sh node-stop N      stop node N (SIGTERM; SIGKILL after KAFKA_STOP_TIMEOUT)
+#   Heap per node: KAFKA_HEAP_OPTS, default "-Xms128m -Xmx384m" in this mode.
 #
 # This script is the single source of truth for the broker's config: tests/brokers.py calls it.
 set -euo pipefail
@@ -128,6 +145,39 @@ render_config() {
     sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$cport|g" -e "s|@LOG_DIRS@|$DATA/data|g" \
         "$HERE/kafka/server.properties.template" >"$DATA/server.properties"
     printf 'PORT=%s\nCONTROLLER_PORT=%s\n' "$port" "$cport" >"$DATA/ports"
+    if [[ -n ${KAFKA_SECURE_DIR:-} ]]; then render_secure "$port" "$cport"; fi
+}
+
+render_secure() {
+    # Later keys win in a properties file: the secure section's listeners replace the plain ones.
+    local port=$1 cport=$2 dir plain="" name password
+    dir=$(cd "$KAFKA_SECURE_DIR" && pwd)
+    for f in ca.pem server-keystore.pem users; do [[ -f $dir/$f ]] || die "KAFKA_SECURE_DIR lacks $f"; done
+    # Secure ports are kept in the data dir like the others (clients keep their addresses).
+    if [[ -z ${SSL_PORT:-} ]]; then SSL_PORT=$(pick_port); fi
+    if [[ -z ${SASL_SSL_PORT:-} ]]; then SASL_SSL_PORT=$(pick_port); fi
+    if [[ -z ${SASL_PLAINTEXT_PORT:-} ]]; then SASL_PLAINTEXT_PORT=$(pick_port); fi
+    while read -r name password || [[ -n ${name:-} ]]; do
+        [[ -n $name ]] && plain+="user_$name=\"$password\" "
+    done <"$dir/users"
+    sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$cport|g" -e "s|@SECURE_DIR@|$dir|g" \
+        -e "s|@SSL_PORT@|$SSL_PORT|g" -e "s|@SASL_SSL_PORT@|$SASL_SSL_PORT|g" \
+        -e "s|@SASL_PLAINTEXT_PORT@|$SASL_PLAINTEXT_PORT|g" -e "s|@PLAIN_USERS@|${plain% }|g" \
+        "$HERE/kafka/server-secure.properties.in" >>"$DATA/server.properties"
+    printf 'SSL_PORT=%s\nSASL_SSL_PORT=%s\nSASL_PLAINTEXT_PORT=%s\n' \
+        "$SSL_PORT" "$SASL_SSL_PORT" "$SASL_PLAINTEXT_PORT" >>"$DATA/ports"
+}
+
+scram_args() {
+    # --add-scram for every user of KAFKA_SECURE_DIR/users, both mechanisms (KRaft keeps SCRAM
+    # credentials in the metadata log; the format step is where a new cluster gets its first ones).
+    [[ -n ${KAFKA_SECURE_DIR:-} ]] || return 0
+    local name password
+    while read -r name password || [[ -n ${name:-} ]]; do
+        [[ -n $name ]] || continue
+        printf '%s\n' --add-scram "SCRAM-SHA-256=[name=$name,password=$password]" \
+            --add-scram "SCRAM-SHA-512=[name=$name,password=$password]"
+    done <"$KAFKA_SECURE_DIR/users"
 }
 
 start_watcher() {
@@ -191,7 +241,7 @@ cmd_start() {
         port=$PORT; cport=$CONTROLLER_PORT; fixed=1
     fi
     for _ in 1 2 3; do
-        if ((!fixed)); then port=$(pick_port); cport=$(pick_port); fi
+        if ((!fixed)); then port=$(pick_port); cport=$(pick_port); unset SSL_PORT SASL_SSL_PORT SASL_PLAINTEXT_PORT; fi
         [[ $port != "$cport" ]] || continue
         render_config "$port" "$cport"
         if [[ ! -f $DATA/data/meta.properties ]]; then
@@ -201,9 +251,11 @@ cmd_start() {
             cluster_id=$(head -c16 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=\n")
             while [[ $cluster_id == -* ]]; do cluster_id=$(head -c16 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=\n"); done
             log "formatting $DATA/data (cluster id $cluster_id)"
+            local scram=()
+            mapfile -t scram < <(scram_args)
             java "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" -cp "$LIBS/*" \
                 kafka.tools.StorageTool format -t "$cluster_id" -c "$DATA/server.properties" \
-                --ignore-formatted >>"$DATA/kafka.log" 2>&1 || die "storage format failed; see $DATA/kafka.log"
+                --ignore-formatted "${scram[@]}" >>"$DATA/kafka.log" 2>&1 || die "storage format failed; see $DATA/kafka.log"
         fi
         log "starting kafka $KAFKA_VERSION on 127.0.0.1:$port (controller $cport), log $DATA/kafka.log"
         rc=0
@@ -258,10 +310,158 @@ cmd_status() {
     return 3
 }
 
+# ---- three-node cluster ------------------------------------------------------------------------
+CLUSTER_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms128m -Xmx384m}
+
+cluster_ports() {
+    # Six distinct free ports on the first start, then the same ones from the data dir.
+    if [[ ! -f $DATA/cluster-ports ]]; then
+        local picked=() p i
+        while ((${#picked[@]} < 6)); do
+            p=$(pick_port)
+            [[ " ${picked[*]} " == *" $p "* ]] || picked+=("$p")
+        done
+        for i in 1 2 3; do
+            printf 'PORT_%s=%s\nCPORT_%s=%s\n' "$i" "${picked[$((2 * i - 2))]}" "$i" "${picked[$((2 * i - 1))]}"
+        done >"$DATA/cluster-ports"
+    fi
+    # shellcheck disable=SC1091
+    . "$DATA/cluster-ports"
+}
+
+node_port() { local v=PORT_$1; echo "${!v}"; }
+
+metadata_brokers() {
+    # How many brokers a node's Metadata v0 answer lists (0 when it does not answer).
+    local port=$1 reply
+    port_in_use "$port" || { echo 0; return 0; }
+    reply=$(
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+        printf '\x00\x00\x00\x11\x00\x03\x00\x00\x00\x00\x00\x01\x00\x03wwr\x00\x00\x00\x00' >&3
+        timeout 5 od -An -tu1 -N12 <&3
+    ) 2>/dev/null || { echo 0; return 0; }
+    read -r -a b <<<"$reply"
+    if [[ ${#b[@]} -eq 12 && ${b[7]} -eq 1 ]]; then
+        echo $(((b[8] << 24) + (b[9] << 16) + (b[10] << 8) + b[11]))
+    else
+        echo 0
+    fi
+}
+
+node_render() {
+    local i=$1 voters="" j v dir=$DATA/node$1
+    for j in 1 2 3; do v=CPORT_$j; voters+="$j@127.0.0.1:${!v},"; done
+    v=CPORT_$i
+    mkdir -p "$dir"
+    sed -e "s|@NODE_ID@|$i|g" -e "s|@PORT@|$(node_port "$i")|g" -e "s|@CONTROLLER_PORT@|${!v}|g" \
+        -e "s|@VOTERS@|${voters%,}|g" -e "s|@LOG_DIRS@|$dir/data|g" \
+        "$HERE/kafka/cluster.properties.template" >"$dir/server.properties"
+    if [[ ! -f $dir/data/meta.properties ]]; then
+        java "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" -cp "$LIBS/*" \
+            kafka.tools.StorageTool format -t "$(cat "$DATA/cluster-id")" -c "$dir/server.properties" \
+            --ignore-formatted >>"$dir/kafka.log" 2>&1 || die "storage format of node $i failed; see $dir/kafka.log"
+    fi
+}
+
+node_launch() {
+    # Start node N in the background unless it runs (no wait: a node is ready only with a quorum).
+    local i=$1 dir=$DATA/node$1 pid
+    pid=$(cat "$dir/kafka.pid" 2>/dev/null || true)
+    if DATA=$dir pid_alive "$pid"; then return 0; fi
+    # shellcheck disable=SC2086 # option lists are split on purpose
+    java -Xshare:auto $CLUSTER_HEAP_OPTS ${KAFKA_JVM_OPTS:-} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+        "-Dlog4j2.configurationFile=file:$HERE/kafka/log4j2.properties" \
+        "-Dwirewatch.kafka.data=$dir" \
+        -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" </dev/null >>"$dir/kafka.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$dir/kafka.pid"
+    if [[ -n ${KAFKA_WATCH_PID:-} ]]; then DATA=$dir start_watcher "$pid" "$KAFKA_WATCH_PID"; fi
+    log "node $i starting on 127.0.0.1:$(node_port "$i") (pid $pid), log $dir/kafka.log"
+}
+
+node_wait() {
+    # Until node N answers and sees all three brokers.
+    local i=$1 deadline=$((SECONDS + START_TIMEOUT)) pid
+    while ((SECONDS < deadline)); do
+        pid=$(cat "$DATA/node$i/kafka.pid" 2>/dev/null || true)
+        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$DATA/node$i/kafka.log" >&2; die "node $i exited"; }
+        (($(metadata_brokers "$(node_port "$i")") >= 3)) && return 0
+        sleep 0.3
+    done
+    tail -n 30 "$DATA/node$i/kafka.log" >&2
+    die "node $i not ready after ${START_TIMEOUT}s"
+}
+
+cluster_bootstrap() { echo "127.0.0.1:$PORT_1,127.0.0.1:$PORT_2,127.0.0.1:$PORT_3"; }
+
+cmd_cluster_start() {
+    need_java
+    [[ -f $DIST/.complete ]] || cmd_fetch
+    mkdir -p "$DATA"
+    DATA=$(cd "$DATA" && pwd)
+    cluster_ports
+    if [[ ! -f $DATA/cluster-id ]]; then
+        local id
+        id=$(head -c16 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=\n")
+        while [[ $id == -* ]]; do id=$(head -c16 /dev/urandom | base64 | tr "+/" "-_" | tr -d "=\n"); done
+        echo "$id" >"$DATA/cluster-id"
+    fi
+    local i
+    for i in 1 2 3; do node_render "$i"; done
+    for i in 1 2 3; do node_launch "$i"; done
+    for i in 1 2 3; do node_wait "$i"; done
+    log "cluster ready after ${SECONDS}s"
+    cluster_bootstrap
+}
+
+cmd_node_start() {
+    local i=${1:?node number 1-3}
+    DATA=$(cd "$DATA" && pwd)
+    cluster_ports
+    node_launch "$i"
+    node_wait "$i"
+    echo "127.0.0.1:$(node_port "$i")"
+}
+
+cmd_node_stop() {
+    local i=${1:?node number 1-3}
+    DATA=$(cd "$DATA" && pwd)/node$i cmd_stop
+}
+
+cmd_cluster_stop() {
+    [[ -d $DATA ]] || { log "not running"; return 0; }
+    local i
+    # All at once: the last node of a cluster stopped one by one waits for a quorum that is gone.
+    for i in 1 2 3; do [[ -d $DATA/node$i ]] && { STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-10} cmd_node_stop "$i" & }; done
+    wait
+    return 0
+}
+
+cmd_cluster_status() {
+    DATA=$(cd "$DATA" && pwd)
+    [[ -f $DATA/cluster-ports ]] || { echo "stopped"; return 3; }
+    cluster_ports
+    local i pid up=0
+    for i in 1 2 3; do
+        pid=$(cat "$DATA/node$i/kafka.pid" 2>/dev/null || true)
+        if DATA=$DATA/node$i pid_alive "$pid"; then
+            echo "node $i running $pid 127.0.0.1:$(node_port "$i")"; up=$((up + 1))
+        else
+            echo "node $i stopped"
+        fi
+    done
+    ((up > 0)) || return 3
+}
+
 case ${1:-} in
+    cluster-start) cmd_cluster_start ;;
+    cluster-stop) cmd_cluster_stop ;;
+    cluster-status) cmd_cluster_status ;;
+    node-start) cmd_node_start "${2:-}" ;;
+    node-stop) cmd_node_stop "${2:-}" ;;
     fetch) cmd_fetch ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+    *) echo "usage: $0 fetch|start|stop|status|cluster-start|cluster-stop|cluster-status|node-start N|node-stop N" >&2; exit 2 ;;
 esac

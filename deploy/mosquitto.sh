@@ -13,6 +13,8 @@
 #                   default ${XDG_STATE_HOME:-~/.local/state}/wirewatch/mosquitto
 #   MQTT_PORT       fixed port; by default a free one is picked on the first prepare and kept in the dir
 #   MQTT_WATCH_PID  if set, a watcher stops the broker when that process exits (used by the tests)
+#   MQTT_EXTRA_CONF if set, a file appended to the rendered mosquitto.conf (e.g. a TLS listener:
+#                   tests/brokers.py writes one; users and ACL apply to every listener)
 #
 # Single source of truth for the broker config: tests/brokers.py calls this script.
 set -euo pipefail
@@ -45,7 +47,7 @@ pick_port() {
 
 abs_dir() { mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd); }
 
-current_port() { sed -n 's/^listener \([0-9]*\) .*/\1/p' "$DIR/mosquitto.conf" 2>/dev/null || true; }
+current_port() { sed -n 's/^listener \([0-9]*\) .*/\1/p' "$DIR/mosquitto.conf" 2>/dev/null | head -n1 || true; }
 
 cmd_prepare() {
     need_mosquitto
@@ -56,6 +58,7 @@ cmd_prepare() {
     [[ $(id -u) -eq 0 ]] && user_line="user root"
     sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$DIR|g" -e "s|@USER_LINE@|$user_line|g" \
         "$HERE/mosquitto/mosquitto.conf.template" >"$DIR/mosquitto.conf"
+    if [[ -n ${MQTT_EXTRA_CONF:-} ]]; then cat "$MQTT_EXTRA_CONF" >>"$DIR/mosquitto.conf"; fi
     cp "$HERE/mosquitto/acl" "$DIR/acl"
     [[ -f $DIR/passwd ]] || : >"$DIR/passwd"
     chmod 600 "$DIR/passwd" "$DIR/acl"

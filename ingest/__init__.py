@@ -10,9 +10,11 @@ bus in ``ingest.service``.
 from ingest.errors import (
     ChromeDataError,
     FetchError,
+    FolderInUseError,
     IngestError,
     InputTooLargeError,
     ParseError,
+    UndecodableError,
     UnsupportedFormatError,
 )
 from ingest.ingestor import Ingestor, IngestOutcome, ParseFn, RawInput
@@ -35,6 +37,7 @@ __all__ = [
     "Clock",
     "FeedEntry",
     "FetchError",
+    "FolderInUseError",
     "IngestError",
     "IngestOutcome",
     "Ingestor",
@@ -44,6 +47,7 @@ __all__ = [
     "ParseFn",
     "RawInput",
     "StorySink",
+    "UndecodableError",
     "UnsupportedFormatError",
     "canonical_url",
     "content_hash",

@@ -17,13 +17,24 @@ duplicate and passes too; ordering versions is downstream's business.
 Memory is bounded, so a duplicate older than ``max_keys`` other stories gets through again;
 downstream handlers are idempotent on the story id (at-least-once), so that costs a little work,
 not a wrong alert.
+
+The memory survives restarts: with ``changelog=True`` the deduplicator is a
+:class:`wirewatch.state.Changelogged` store. ``changes()`` hands out the keys of stories whose
+publish was acknowledged (``published``) since the last call (a marker) and of keys forgotten (a
+tombstone, so the compacted changelog stays as bounded as the memory); the ingest service writes
+them to ``internal.ingest-seen`` and replays that topic at start (``apply``). Stories held under
+embargo are remembered but not written until released: the hold itself is not durable, so after a
+restart the source's next delivery of such a story must pass.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, OrderedDict
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
+
+from wirewatch.errors import StateError
 
 if TYPE_CHECKING:
     from schemas import Story
@@ -34,9 +45,10 @@ __all__ = ["ExactDeduplicator"]
 class _LruSet:
     """A set that forgets its least recently used key past ``size`` keys."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, forgotten: list[Hashable] | None = None) -> None:
         self._size = size
         self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._forgotten = forgotten  # evicted keys are appended here (the changelog's tombstones)
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._keys
@@ -48,7 +60,12 @@ class _LruSet:
         self._keys[key] = None
         self._keys.move_to_end(key)
         while len(self._keys) > self._size:
-            self._keys.popitem(last=False)
+            evicted, _ = self._keys.popitem(last=False)
+            if self._forgotten is not None:
+                self._forgotten.append(evicted)
+
+    def discard(self, key: Hashable) -> None:
+        self._keys.pop(key, None)
 
 
 class ExactDeduplicator:
@@ -63,12 +80,17 @@ class ExactDeduplicator:
       HTTP requests at once) cannot both get through.
     """
 
-    def __init__(self, *, max_keys: int = 100_000) -> None:
+    def __init__(self, *, max_keys: int = 100_000, changelog: bool = False) -> None:
         if max_keys < 1:
             raise ValueError("max_keys must be at least 1")
-        self._versions = _LruSet(max_keys)  # (id, version, pubstatus)
-        self._ids = _LruSet(max_keys)  # id
-        self._hashes = _LruSet(max_keys)  # (content_hash, pubstatus)
+        # Only with a changelog are changes kept for ``changes()``: nobody would drain them otherwise.
+        self._changelog = changelog
+        self._forgotten: list[Hashable] = []
+        self._written: list[Hashable] = []  # keys of published stories not yet in the changelog
+        forgotten = self._forgotten if changelog else None
+        self._versions = _LruSet(max_keys, forgotten)  # (id, version, pubstatus)
+        self._ids = _LruSet(max_keys, forgotten)  # ("id", id)
+        self._hashes = _LruSet(max_keys, forgotten)  # (content_hash, pubstatus)
         self._pending: Counter[Hashable] = Counter()  # keys of reserved, unconfirmed stories
         self._dropped = 0
 
@@ -111,9 +133,18 @@ class ExactDeduplicator:
         return True
 
     def confirm(self, story: Story) -> None:
-        """The reserved story was published: remember it."""
+        """The reserved story was published (or is held): remember it."""
         self._unreserve(story)
         self._remember(story)
+
+    def published(self, story: Story) -> None:
+        """``story``'s publish was acknowledged: its keys go out with the next ``changes()``.
+
+        Called only then, so that the changelog never holds the keys of a story that was lost
+        (it would be dropped as a duplicate after a restart). No-op without a changelog.
+        """
+        if self._changelog:
+            self._written.extend(_keys(story))
 
     def cancel(self, story: Story) -> None:
         """The reserved story was not published: forget the reservation."""
@@ -128,6 +159,55 @@ class ExactDeduplicator:
         self._versions.touch(version)
         self._ids.touch(ident)
         self._hashes.touch(digest)
+
+    # -- the changelog (wirewatch.state.Changelogged) -------------------------------------------
+
+    def apply(self, key: str, value: bytes | None) -> None:
+        """Apply one changelog entry: a marker remembers the key, a tombstone forgets it."""
+        kind, parsed = _decode(key)
+        table = {"v": self._versions, "i": self._ids, "h": self._hashes}[kind]
+        if value is None:
+            table.discard(parsed)
+        else:
+            table.touch(parsed)
+
+    def changes(self) -> list[tuple[str, bytes | None]]:
+        """Markers for the keys of stories published, tombstones for keys forgotten, since last call."""
+        out: dict[str, bytes | None] = {}
+        for key in self._written:
+            out[_encode(key)] = b"1"
+        for key in self._forgotten:
+            out[_encode(key)] = None  # a key both written and forgotten since the last call is gone
+        self._written.clear()
+        self._forgotten.clear()
+        return list(out.items())
+
+
+def _encode(key: Hashable) -> str:
+    """A changelog key: JSON, tagged by the kind of key (v: version, i: id, h: content hash)."""
+    match key:
+        case ("id", str() as ident):
+            return json.dumps(["i", ident])
+        case (str() as ident, int() as version, str() as status):
+            return json.dumps(["v", ident, version, status])
+        case (str() as digest, str() as status):
+            return json.dumps(["h", digest, status])
+    raise StateError("not a deduplication key", key=repr(key))
+
+
+def _decode(key: str) -> tuple[str, Hashable]:
+    try:
+        parts = json.loads(key)
+    except ValueError:
+        parts = None
+    match parts:
+        case ["i", str() as ident]:
+            return "i", ("id", ident)
+        case ["v", str() as ident, int() as version, str() as status]:
+            return "v", (ident, version, status)
+        case ["h", str() as digest, str() as status]:
+            return "h", (digest, status)
+    raise StateError("corrupt deduplication changelog key", key=key[:200])
 
 
 def _keys(story: Story) -> tuple[Hashable, Hashable, Hashable]:

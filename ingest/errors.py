@@ -22,6 +22,10 @@ class UnsupportedFormatError(ParseError):
     """The input's format is unknown or not one we parse."""
 
 
+class UndecodableError(ParseError):
+    """The input's bytes fit no text encoding with confidence (binary, corrupt, or a mix)."""
+
+
 class InputTooLargeError(IngestError, LimitExceededError):
     """The input is larger than the size limit."""
 
@@ -45,3 +49,12 @@ class FetchError(IngestError):
 
 class ChromeDataError(IngestError, ConfigError):
     """The page-chrome data file is invalid."""
+
+
+class FolderInUseError(ConfigError):
+    """Another watcher already holds the drop folder (its lock file is locked)."""
+
+    def __init__(self, message: str, *, path: str, holder: str | None = None) -> None:
+        super().__init__(message, path=path, holder=holder)
+        self.path = path
+        self.holder = holder

@@ -9,28 +9,43 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import structlog
 
 from ingest.dedup import ExactDeduplicator
-from ingest.errors import IngestError
+from ingest.errors import IngestError, InputTooLargeError
 from ingest.parsers import parse
 from schemas import DeadLetter, Story
-from wirewatch.bus.base import deferred_acks
+from wirewatch.bus.base import deferred_acks, pending_acks
+from wirewatch.metrics import INGESTED
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from ingest.sink import Clock, StorySink
 
-__all__ = ["IngestOutcome", "Ingestor", "ParseFn", "RawInput"]
+__all__ = ["IngestOutcome", "Ingestor", "ParseFn", "RawInput", "source_kind"]
 
 log = structlog.get_logger("wirewatch.ingest")
 
 Disposition = Literal["emitted", "duplicate", "held"]
+
+
+def source_kind(origin: str) -> str:
+    """The kind of source an origin names, a metric label of few values: folder, stdin, http or web.
+
+    Origins themselves (file paths, URLs, client addresses) are unbounded: never a label.
+    """
+    if origin.startswith(("http://", "https://")):
+        return "web"  # feeds, their entries and watched pages
+    if origin.startswith("http:"):
+        return "http"  # the ingest endpoint: ``http:<client>``
+    if origin.startswith("stdin"):
+        return "stdin"
+    return "folder"
 
 
 class ParseFn(Protocol):
@@ -100,8 +115,11 @@ class Ingestor:
         max_bytes: int = 5_000_000,
         parser: ParseFn = parse,
         stage: str = "ingest",
+        remember: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._sink = sink
+        # Writes the dedup memory's changes (the ingest service: to its changelog) after a publish.
+        self._remember = remember
         self._now = now
         self.dedup = dedup if dedup is not None else ExactDeduplicator()
         self.max_bytes = max_bytes
@@ -194,6 +212,10 @@ class Ingestor:
         self.counts["emitted"] += len(emitted)
         self.counts["duplicates"] += len(duplicates)
         self.counts["held"] += len(held)
+        kind = source_kind(origin)
+        for fate, n in (("emitted", emitted), ("duplicate", duplicates), ("held", held)):
+            if n:
+                INGESTED.labels(kind, fate).inc(len(n))
         log.debug(
             "ingested",
             origin=origin,
@@ -243,6 +265,7 @@ class Ingestor:
             return "duplicate"
         if story.embargoed_until is not None and story.embargoed_until > self._now():
             self._held[story.id] = story  # a newer version replaces the held one
+            # Remembered, not written: the hold is lost on restart, so the story must pass again then.
             self.dedup.confirm(story)
             return "held"
         try:
@@ -252,15 +275,50 @@ class Ingestor:
             raise
         self.dedup.confirm(story)
         self._held.pop(story.id, None)  # a newer, releasable version (or a retraction) supersedes it
+        await self._write_memory([story])
         return "emitted"
 
-    async def reject(self, error: BaseException | str, *, raw: bytes, origin: str) -> DeadLetter:
-        """Send a dead letter for ``raw`` from ``origin`` and return it."""
+    async def _write_memory(self, stories: Sequence[Story]) -> None:
+        """Write the stories' dedup keys to the changelog once their publish is acknowledged.
+
+        Never before: a key written for a story whose publish then failed would drop that story as
+        a duplicate after a restart. Inside ``ingest_many`` the acknowledgements are owed, so the
+        write is owed too, after them (a waiter that runs once theirs have been waited for).
+        """
+        if self._remember is None:
+            return
+        remember = self._remember
+
+        async def write() -> None:
+            for story in stories:
+                self.dedup.published(story)
+            await remember()
+
+        acks = pending_acks()
+        if acks is not None:
+            acks.add(write)
+            return
+        async with deferred_acks():  # one wait for the stories' keys, not a round trip per key
+            await write()
+
+    async def reject(
+        self, error: BaseException | str, *, raw: bytes, origin: str, size: int | None = None
+    ) -> DeadLetter:
+        """Send a dead letter for ``raw`` from ``origin`` and return it.
+
+        ``size`` is the whole input's size when ``raw`` is only its head (an oversized input is
+        never read whole): the letter then says that size and that the bytes kept are truncated.
+        """
         letter = DeadLetter.build(
             stage=self._stage, error=error, raw=raw, failed_at=self._now(), source=origin
         )
+        if size is None and isinstance(error, InputTooLargeError):
+            size = error.size  # the input's size, told by its sender or its file, not the head kept
+        if size is not None and size > letter.raw_size:
+            letter = letter.model_copy(update={"raw_size": size, "raw_truncated": True})
         await self._sink.reject(letter)
         self.counts["rejected"] += 1
+        INGESTED.labels(source_kind(origin), "rejected").inc()
         log.warning("rejected", origin=origin, reason=letter.reason, error_type=letter.error_type)
         return letter
 
@@ -271,7 +329,10 @@ class Ingestor:
         for story in due:
             await self._sink.emit(story)
             del self._held[story.id]
+            INGESTED.labels("embargo", "released").inc()
             log.info("embargo_released", story_id=story.id)
+        if due:
+            await self._write_memory(due)
         return due
 
     async def run(self, *, interval_s: float = 1.0, summary_every_s: float = 10.0) -> None:

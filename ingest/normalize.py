@@ -111,6 +111,10 @@ def clean_line(text: str | None) -> str | None:
     return clean or None
 
 
+#: How much of a story's text the language is detected on.
+SAMPLE_CHARS = 600
+
+
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
     from lingua import IsoCode639_1, LanguageDetectorBuilder  # noqa: PLC0415 - heavy import, built lazily once
@@ -141,8 +145,10 @@ def normalize_language(code: str | None) -> str | None:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language (lingua, among DETECTED_LANGUAGES), or None if unsure."""
-    # The first ~1500 characters decide as well as the whole story, at a fraction of the cost.
-    sample = text[:1500]
+    # The first SAMPLE_CHARS characters decide as well as the whole story at a fraction of the
+    # cost: on 980 real web pages, 600 characters agree with 5,000 on 99.5 % (1,500: 99.6 %) in
+    # about half the time of 1,500 (benchmarks/bench_language.py).
+    sample = text[:SAMPLE_CHARS]
     if sum(map(str.isalpha, sample)) < _MIN_LETTERS_FOR_LANGUAGE:
         return None
     lang = _detector().detect_language_of(sample)

@@ -16,6 +16,7 @@ import uvicorn
 
 from ingest import Ingestor, parse
 from ingest.config import SourcesConfig
+from ingest.dedup import ExactDeduplicator
 from ingest.sources import (
     DropFolder,
     FeedPoller,
@@ -28,7 +29,9 @@ from ingest.sources import (
 )
 from schemas import DeadLetter, Story, Topics
 from wirewatch.bus.base import Bus
+from wirewatch.metrics import READINESS, STAGE_UP
 from wirewatch.runner import Clock, publish_message, run_until
+from wirewatch.state import GlobalTable, replay
 
 log = structlog.get_logger("wirewatch.ingest")
 
@@ -62,9 +65,29 @@ class IngestService:
     max_bytes: int = 5_000_000
     settle_s: float = 0.25
 
-    def ingestor(self) -> Ingestor:
-        """The Ingestor over the bus sink (dedup and embargo hold included)."""
-        return Ingestor(sink=BusSink(self.bus, self.topics), now=self.clock, max_bytes=self.max_bytes)
+    def ingestor(self, dedup: ExactDeduplicator | None = None) -> Ingestor:
+        """The Ingestor over the bus sink (dedup and embargo hold included).
+
+        The dedup memory's changes go to ``internal.ingest-seen`` after each publish (see
+        :meth:`restore_dedup` for the way back).
+        """
+        dedup = dedup if dedup is not None else ExactDeduplicator(changelog=True)
+        table = GlobalTable(self.bus, self.topics.ingest_seen, dedup)
+        return Ingestor(
+            sink=BusSink(self.bus, self.topics),
+            now=self.clock,
+            max_bytes=self.max_bytes,
+            dedup=dedup,
+            remember=table.write,
+        )
+
+    async def restore_dedup(self) -> ExactDeduplicator:
+        """The exact-duplicate memory as the last run left it: ``internal.ingest-seen`` replayed."""
+        dedup = ExactDeduplicator(changelog=True)
+        count = await replay(self.bus, self.topics.ingest_seen, dedup)
+        dedup.changes()  # what was replayed is not a change
+        log.info("ingest dedup memory restored", records=count, keys=len(dedup))
+        return dedup
 
     async def warm_up(self) -> None:
         """Parse a small sample once, so the first real story is not slowed by loading models.
@@ -78,12 +101,15 @@ class IngestService:
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Run every configured source until ``stop``; bad input is dead-lettered, never fatal."""
         await self.warm_up()
-        ingestor = self.ingestor()
+        ingestor = self.ingestor(await self.restore_dedup())
         cfg = self.sources
         limits = (
             HttpLimits.from_config(cfg.limits) if cfg is not None else HttpLimits(max_bytes=self.max_bytes)
         )
         async with AsyncExitStack() as stack:
+            # Down (metric and readiness) once every source stopped, however the stage ends.
+            READINESS.mark(_CHECK, ok=False, detail="starting")
+            stack.callback(_mark_down)
             # The HTTP client is entered first so that it closes only after every task using it ended.
             needs_http = cfg is not None and bool(cfg.feeds or cfg.pages)
             client = await stack.enter_async_context(make_http_client(limits)) if needs_http else None
@@ -118,9 +144,20 @@ class IngestService:
                     )
                 )
                 tg.create_task(_serve(server, stop), name="ingest-http")
+                log.info("listening", service="ingest-http", url=f"http://{cfg.http.host}:{cfg.http.port}")
             if started is not None:
                 started.set()
+            STAGE_UP.labels("ingest").set(1)
+            READINESS.mark(_CHECK, detail="running")
             log.info("ingest started", folders=[str(p) for p, _, _ in folders], stdin=self.stdin)
+
+
+_CHECK = "stage:ingest"
+
+
+def _mark_down() -> None:
+    STAGE_UP.labels("ingest").set(0)
+    READINESS.mark(_CHECK, ok=False, detail="stopped")
 
 
 async def _serve(server: uvicorn.Server, stop: asyncio.Event) -> None:

@@ -55,6 +55,7 @@ class Relation(enum.StrEnum):
     METONYM = "metonym"  # a name standing for an actor (the Kremlin)
     PHRASE = "phrase"  # a phrase naming a region
     TRIGGER = "trigger"  # a topic trigger
+    TITLE = "title"  # an office's title ("the NATO chief"): its holder on the story's date
 
 
 class Case(enum.IntEnum):
@@ -91,6 +92,13 @@ class Entity:
     members: tuple[str, ...] = ()
     min_members: int = 0
     roles: tuple[Role, ...] = ()
+    # Places: GeoNames' point (a country's: Natural Earth's label point; a subdivision's: the mean
+    # of its cities', when GeoNames ties them to it), GeoNames id, the ISO 3166-2 subdivision a
+    # city is in (when known). See kb_build/geo.py.
+    lat: float | None = None
+    lon: float | None = None
+    geonames_id: int = 0
+    parent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +149,21 @@ class KnowledgeBase:
             return
         kind = self.entities[entity_id].kind if entity_id in self.entities else Kind.PLACE
         sense = Sense(entity_id, relation, case_rule(surface) if case is None else case, prefix, _LAYER[kind])
-        bucket = self.senses[key]
-        if sense not in bucket:
-            bucket.append(sense)
+        # Copy on write: a derived knowledge base (see ``derive``) shares the lists of its base.
+        bucket = self.senses.get(key)
+        if bucket is None:
+            self.senses[key] = [sense]
+        elif sense not in bucket:
+            self.senses[key] = [*bucket, sense]
+
+    def derive(self) -> KnowledgeBase:
+        """A copy to add to, sharing what it does not change with this one (left as it is)."""
+        return KnowledgeBase(
+            entities=dict(self.entities),
+            senses=defaultdict(list, self.senses),
+            capital_metonyms=dict(self.capital_metonyms),
+            state_of=dict(self.state_of),
+        )
 
     def lookup(self, text: str) -> list[Sense]:
         """The senses of a surface form (exact key, no context)."""
@@ -183,10 +203,11 @@ def _load(data_dir: Path) -> KnowledgeBase:
     kb = KnowledgeBase()
     _load_places(kb, data_dir / "places.tsv")
     _load_demonyms(kb, _read_json(data_dir / "demonyms.json"))
-    _load_regions(kb, _read_json(data_dir / "regions.json"))
+    _load_regions(kb, _read_json(data_dir / "regions.json"), _read_json(data_dir / "regions_geo.json"))
     _load_actors(kb, _read_json(data_dir / "actors.json"))
     _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"))
     _load_petrarch(kb, _read_json(data_dir / "actors_petrarch.json"))
+    _load_offices(kb, _read_json(data_dir / "offices.json"))
     _load_topics(kb, _read_json(data_dir / "topics.json"), _read_json(data_dir / "topics_iptc.json"))
     return kb
 
@@ -213,6 +234,10 @@ def _load_places(kb: KnowledgeBase, path: Path) -> None:
                 population=int(row["population"] or 0),
                 admin1=row["admin1"],
                 capital=row["capital"] == "1",
+                lat=float(row["lat"]) if row["lat"] else None,
+                lon=float(row["lon"]) if row["lon"] else None,
+                geonames_id=int(row["geonames_id"] or 0),
+                parent=row["parent"],
             )
         except (KeyError, ValueError, AttributeError) as exc:
             raise KnowledgeBaseError("bad gazetteer row", path=str(path), line=n) from exc
@@ -242,16 +267,21 @@ def _load_demonyms(kb: KnowledgeBase, data: dict[str, Any]) -> None:
                             break
 
 
-def _load_regions(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+def _load_regions(kb: KnowledgeBase, data: dict[str, Any], computed: dict[str, Any]) -> None:
+    """Named regions; a border belt's members are the computed ones (``regions_geo.json``)."""
+    belts: dict[str, Any] = computed["belts"]
     for item in data["regions"]:
         try:
+            belt = belts.get(item["id"])
+            if "belt" in item and belt is None:
+                raise KnowledgeBaseError("border belt not computed; run make kb", entry=item["id"])
             entity = Entity(
                 id=item["id"],
                 name=item["name"],
                 kind=Kind.REGION,
                 type=item["type"],
                 aliases=tuple(item["phrases"]),
-                members=tuple(item["members"]),
+                members=tuple(item["members"] if belt is None else belt["members"]),
                 min_members=int(item["min_members"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -314,6 +344,46 @@ def _load_actor_forms(kb: KnowledgeBase, data: dict[str, Any]) -> None:
             raise KnowledgeBaseError("case forms of an unknown actor", entry=actor_id)
         for form in forms:
             kb.alias(form, actor_id, Relation.NAME)
+
+
+#: The type of an office's entity: never a tag itself; a title names its holder (tagging/build.py).
+OFFICE = "office"
+
+
+def office_id(office: str) -> str:
+    """An office's entity id from its name: ``NATO Secretary General`` → ``office:nato-secretary-general``."""
+    return "office:" + "-".join("".join(c if c.isalnum() else " " for c in office.casefold()).split())
+
+
+def _load_offices(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+    """Offices, their titles in the nine languages, and holders the actor tables lack the office of."""
+    for item in data["offices"]:
+        try:
+            office, org = item["office"], item["org"]
+            org_id = kb.state_of[org] if len(org) == 2 else org  # a country code: its state
+            if org_id not in kb.entities:
+                raise KnowledgeBaseError("office of an unknown organisation", entry=office)
+            oid = office_id(office)
+            kb.add(Entity(id=oid, name=office, kind=Kind.ACTOR, type=OFFICE, members=(org_id,)))
+            for actor_id, start, end in item["holders"]:
+                holder = kb.entities.get(actor_id)
+                if holder is None:
+                    raise KnowledgeBaseError("office holder is no known actor", entry=actor_id)
+                role = Role(office, org, start, end)
+                kb.entities[actor_id] = Entity(
+                    id=holder.id,
+                    name=holder.name,
+                    kind=holder.kind,
+                    type=holder.type,
+                    country=holder.country,
+                    aliases=holder.aliases,
+                    roles=(*holder.roles, role),
+                )
+            for phrases in item["phrases"].values():
+                for phrase in phrases:
+                    kb.alias(phrase, oid, Relation.TITLE)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise KnowledgeBaseError("bad office", entry=str(item.get("office"))) from exc
 
 
 _ORG_IDS = {"EU": "Q458", "UN": "Q1065", "NATO": "Q7184"}

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from processors.kb import Kind, KnowledgeBase
 from processors.tagging.build import (
     Collector,
+    Offices,
     RegionMembers,
     collect_others,
     regions_by_members,
@@ -90,6 +91,7 @@ class Tagger:
         country_pop = country_populations(kb)
         self._scanner = Scanner(kb, Readings(kb, metonyms, country_pop))
         self._places = Places(kb, metonyms, country_pop)
+        self._offices = Offices(kb)
         regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
         # Per region: its members, and those that are countries (two-letter ids).
         self._region_members: list[RegionMembers] = [
@@ -133,7 +135,9 @@ class Tagger:
             actors=actors,
         )
         entities = self._kb.entities
-        collect_others(matches, entities, actors, regions, topics)
+        # Titles ("the NATO chief") name the holder on the story's date, or else when we got it.
+        dated = story.published_at or story.ingested_at
+        collect_others(matches, entities, actors, regions, topics, self._offices, dated.date().isoformat())
 
         texts = {fld: norm.original for fld, norm in norms.items()}
         place_tags = tag_places(places, texts, entities)

@@ -9,6 +9,8 @@ from schemas.models import (
     DateSource,
     DeadLetter,
     EnrichedStory,
+    KnowledgeEntry,
+    KnowledgeRole,
     MatchedClause,
     Mention,
     Message,
@@ -20,6 +22,7 @@ from schemas.models import (
     Tag,
     TextField,
     Throttle,
+    WhatIsNew,
 )
 from schemas.topics import DEFAULT_PREFIX, TopicDecl, Topics
 
@@ -33,6 +36,8 @@ __all__ = [
     "DateSource",
     "DeadLetter",
     "EnrichedStory",
+    "KnowledgeEntry",
+    "KnowledgeRole",
     "MatchedClause",
     "Mention",
     "Message",
@@ -46,4 +51,5 @@ __all__ = [
     "Throttle",
     "TopicDecl",
     "Topics",
+    "WhatIsNew",
 ]

@@ -38,8 +38,12 @@ class Message(BaseModel):
 
     @classmethod
     def from_bytes(cls, data: bytes | str) -> Self:
-        """Parse and validate a message from JSON bytes."""
-        return cls.model_validate_json(data)
+        """Parse and validate a message from JSON bytes, ignoring fields this release does not know.
+
+        A reader tolerates the new optional fields of a later minor version (the versioning policy,
+        README: Contracts); what it builds itself stays strict (``extra="forbid"``).
+        """
+        return cls.model_validate_json(data, extra="ignore")
 
 
 class PubStatus(enum.StrEnum):
@@ -106,6 +110,24 @@ class Mention(BaseModel):
     text: str
 
 
+class Geo(BaseModel):
+    """Where a place is: its point and its admin path (GeoNames; countries' points: Natural Earth)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lat: float | None = Field(default=None, ge=-90.0, le=90.0, description="Latitude, WGS84 degrees.")
+    lon: float | None = Field(default=None, ge=-180.0, le=180.0, description="Longitude, WGS84 degrees.")
+    feature: Literal["A", "P"] = Field(
+        description="GeoNames feature class: A a country or subdivision, P a populated place."
+    )
+    population: int = Field(default=0, ge=0)
+    path: tuple[str, ...] = Field(
+        default=(),
+        description="The admin units the place is in, largest first: country, then ISO 3166-2 subdivision.",
+    )
+    geonames_id: int | None = None
+
+
 class Tag(BaseModel):
     """A place, region, actor or topic found in a story, with its evidence."""
 
@@ -121,6 +143,7 @@ class Tag(BaseModel):
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     mentions: tuple[Mention, ...] = ()
     evidence: tuple[str, ...] = Field(default=(), description="Why the tag holds beyond its mentions.")
+    geo: Geo | None = Field(default=None, description="Places only: coordinates and admin path.")
 
 
 class EnrichedStory(Story):
@@ -135,6 +158,10 @@ class EnrichedStory(Story):
         default=(), description="Place-like mentions we could not resolve."
     )
     cluster_id: str = Field(description="Id shared by copies and versions of one developing story.")
+    merged_clusters: tuple[str, ...] = Field(
+        default=(),
+        description="Clusters opened for the same event (by two workers at once) and merged into this one.",
+    )
 
 
 class Throttle(BaseModel):
@@ -202,6 +229,20 @@ class MatchedClause(BaseModel):
     mentions: tuple[Mention, ...] = ()
 
 
+class WhatIsNew(BaseModel):
+    """What an ``update`` adds over what the subscriber was alerted with; what a retraction withdraws."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actors: tuple[str, ...] = Field(default=(), description="Actors (names) no earlier alert named.")
+    places: tuple[str, ...] = Field(default=(), description="Places (names) no earlier alert named.")
+    numbers: tuple[str, ...] = Field(default=(), description="Figures no earlier alert carried.")
+    sentences: tuple[str, ...] = Field(default=(), description="New sentences, the first few, shortened.")
+    withdraws: tuple[int, ...] = Field(
+        default=(), description="For a retraction: the versions of the story alerted before."
+    )
+
+
 class Alert(Message):
     """One subscription matched one story, as published to ``alerts``."""
 
@@ -219,6 +260,10 @@ class Alert(Message):
     explanation: tuple[MatchedClause, ...] = ()
     created_at: AwareDatetime
     stories: tuple[str, ...] = Field(default=(), description="For a digest: the story ids it gathers.")
+    what_is_new: WhatIsNew | None = Field(
+        default=None,
+        description="For an update: what is new to the subscriber; for a retraction: what it withdraws.",
+    )
 
 
 class DeadLetter(Message):
@@ -272,3 +317,42 @@ class DeadLetter(Message):
     def raw(self) -> bytes:
         """The raw bytes kept (maybe truncated)."""
         return base64.b64decode(self.raw_base64)
+
+
+class KnowledgeRole(BaseModel):
+    """A position an actor holds or held, with its dates (ISO ``YYYY-MM-DD``; open ends allowed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: str = Field(min_length=1, max_length=200)
+    org: str = Field(default="", max_length=200)
+    start: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    end: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class KnowledgeEntry(Message):
+    """Knowledge of one's own, in the compacted ``knowledge`` topic (key: the entity id).
+
+    With the id of a packaged entity it adds aliases (and, to an actor, roles; to a topic,
+    triggers); with a new id it adds an actor, region or topic, which needs a ``name``.
+    Running processors take entries up without a restart.
+    """
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^[^\s/#+]+$")
+    kind: Literal["actor", "region", "topic", "place"]
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    type: str = Field(default="", max_length=100, description="e.g. person, organisation, armed_group.")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    aliases: tuple[Annotated[str, Field(min_length=1, max_length=300)], ...] = Field(
+        default=(), max_length=200
+    )
+    roles: tuple[KnowledgeRole, ...] = Field(default=(), max_length=50)
+    members: tuple[str, ...] = Field(
+        default=(), max_length=500, description="A region's places or countries."
+    )
+    min_members: int = Field(default=1, ge=1, description="A region: how many members a story must name.")
+    triggers: tuple[Annotated[str, Field(min_length=1, max_length=300)], ...] = Field(
+        default=(), max_length=200, description="A topic: phrases that tag a story with it."
+    )
+    added_by: str | None = Field(default=None, max_length=200)
+    updated_at: AwareDatetime | None = None

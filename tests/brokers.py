@@ -11,6 +11,7 @@ import atexit
 import os
 import shutil
 import signal
+import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ class BrokerUnavailableError(RuntimeError):
     """A broker could not be started: a tool is missing or the broker failed."""
 
 
-def _stop_at_exit(broker: KafkaBroker | MosquittoBroker) -> None:
+def _stop_at_exit(broker: KafkaBroker | MosquittoBroker | KafkaCluster) -> None:
     # At interpreter exit a raise would only print a traceback; say what was left instead.
     try:
         broker.stop()
@@ -46,6 +47,12 @@ def _require(tool: str, hint: str, extra_dirs: tuple[str, ...] = ()) -> None:
     raise BrokerUnavailableError(
         f"`{tool}` not found: install it with `{hint}` (or run `bash .ci/install.sh` as root)"
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _run_script(script: Path, args: list[str], env: dict[str, str], timeout: float) -> str:
@@ -75,9 +82,14 @@ def _run_script(script: Path, args: list[str], env: dict[str, str], timeout: flo
 class KafkaBroker:
     """One single-node KRaft Kafka started through ``deploy/kafka.sh``."""
 
-    def __init__(self, *, version: str | None = None, start_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, *, version: str | None = None, start_timeout_s: float = 60.0, secure_dir: Path | None = None
+    ) -> None:
         self.version = version
         self.start_timeout_s = start_timeout_s
+        # With a secure dir (ca.pem, server-keystore.pem, users) the broker also listens with SSL,
+        # SASL_SSL and SASL_PLAINTEXT: see deploy/kafka.sh (KAFKA_SECURE_DIR) and ``ports``.
+        self.secure_dir = secure_dir
         self.data_dir: Path | None = None
         self.bootstrap: str | None = None
         self._atexit_registered = False
@@ -92,7 +104,16 @@ class KafkaBroker:
         }
         if self.version:
             env["KAFKA_VERSION"] = self.version
+        if self.secure_dir is not None:
+            env["KAFKA_SECURE_DIR"] = str(self.secure_dir)
         return env
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """The ports file of the data dir: PORT, CONTROLLER_PORT (and SSL_PORT, SASL_SSL_PORT, ...)."""
+        assert self.data_dir is not None, "start() first"
+        pairs = (line.split("=", 1) for line in (self.data_dir / "ports").read_text().split())
+        return {name: int(value) for name, value in pairs}
 
     @property
     def log_path(self) -> Path:
@@ -155,19 +176,43 @@ class KafkaBroker:
         return proc.returncode == 0
 
 
+@dataclass(frozen=True)
+class MosquittoTls:
+    """A TLS listener for Mosquitto: PEM CA, server certificate (chain) and key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+    require_certificate: bool = False  # True: clients must present a certificate the CA signed
+
+    def conf(self, port: int) -> str:
+        """The listener's lines for mosquitto.conf (users and ACL are global: per_listener_settings false)."""
+        return (
+            f"\nlistener {port} 127.0.0.1\n"
+            f"cafile {self.ca}\ncertfile {self.cert}\nkeyfile {self.key}\n"
+            f"require_certificate {'true' if self.require_certificate else 'false'}\n"
+        )
+
+
 class MosquittoBroker:
     """One Mosquitto with password file and ACL, started through ``deploy/mosquitto.sh``."""
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: MosquittoTls | None = None) -> None:
         self.dir: Path | None = None
         self.port: int | None = None
+        # With ``tls`` a second listener speaks MQTT over TLS on ``tls_port`` (same users and ACL).
+        self.tls = tls
+        self.tls_port: int | None = None
         self._atexit_registered = False
 
     def _env(self) -> dict[str, str]:
         assert self.dir is not None, "start() first"
-        return {"MQTT_DIR": str(self.dir), "MQTT_WATCH_PID": str(os.getpid())}
+        env = {"MQTT_DIR": str(self.dir), "MQTT_WATCH_PID": str(os.getpid())}
+        if self.tls is not None:
+            env["MQTT_EXTRA_CONF"] = str(self.dir / "tls-listener.conf")
+        return env
 
     @property
     def url(self) -> str:
@@ -181,6 +226,9 @@ class MosquittoBroker:
         _require("mosquitto_passwd", MOSQUITTO_HINT)
         self.dir = Path(directory).resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
+        if self.tls is not None:
+            self.tls_port = self.tls_port or _free_port()
+            (self.dir / "tls-listener.conf").write_text(self.tls.conf(self.tls_port))
         env = self._env()
         _run_script(MOSQUITTO_SH, ["prepare"], env, 30.0)
         for user, password in users.items():
@@ -201,6 +249,66 @@ class MosquittoBroker:
         if self.dir is None:
             return
         _run_script(MOSQUITTO_SH, ["stop"], self._env(), 30.0)
+
+
+class KafkaCluster:
+    """Three KRaft nodes (broker + controller each) through ``deploy/kafka.sh cluster-start``.
+
+    Replication factor 3 and ``min.insync.replicas=2`` (``deploy/kafka/cluster.properties.template``);
+    node ``n`` (1-3) has node id ``n``, so a partition's leader id names the node to kill.
+    """
+
+    def __init__(self, *, start_timeout_s: float = 120.0) -> None:
+        self.start_timeout_s = start_timeout_s
+        self.data_dir: Path | None = None
+        self.bootstrap: str | None = None
+        self._atexit_registered = False
+
+    def _env(self) -> dict[str, str]:
+        assert self.data_dir is not None, "start() first"
+        return {
+            "KAFKA_DATA_DIR": str(self.data_dir),
+            "KAFKA_WATCH_PID": str(os.getpid()),
+            "KAFKA_START_TIMEOUT": str(int(self.start_timeout_s)),
+        }
+
+    def start(self, data_dir: Path | str) -> str:
+        """Start the three nodes; return the bootstrap list ``127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3``."""
+        _require("java", JAVA_HINT)
+        _require("mvn", JAVA_HINT)
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self._atexit_registered:
+            atexit.register(_stop_at_exit, self)
+            self._atexit_registered = True
+        self.bootstrap = _run_script(
+            KAFKA_SH, ["cluster-start"], self._env(), KAFKA_START_TIMEOUT_S + self.start_timeout_s
+        )
+        return self.bootstrap
+
+    def pid(self, node: int) -> int | None:
+        """Pid of node ``node``'s JVM, or None."""
+        assert self.data_dir is not None, "start() first"
+        try:
+            return int((self.data_dir / f"node{node}" / "kafka.pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def kill(self, node: int) -> None:
+        """SIGKILL node ``node`` (a crash: no controlled shutdown, no leadership handed over)."""
+        pid = self.pid(node)
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+
+    def start_node(self, node: int) -> None:
+        """Start node ``node`` again on its data dir and ports; return once it serves."""
+        _run_script(KAFKA_SH, ["node-start", str(node)], self._env(), self.start_timeout_s + 30)
+
+    def stop(self) -> None:
+        """Stop every node. Safe to call twice."""
+        if self.data_dir is None:
+            return
+        _run_script(KAFKA_SH, ["cluster-stop"], self._env(), 90.0)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ its package's ``errors`` module; the tree is one::
 
     WirewatchError
     ├── ConfigError                      settings or a data file are invalid
-    │   └── ingest.ChromeDataError       the chrome patterns data file is invalid (also an IngestError)
+    │   ├── ingest.ChromeDataError       the chrome patterns data file is invalid (also an IngestError)
+    │   └── ingest.FolderInUseError      another watcher already holds the drop folder (its lock)
     ├── BusError                         the message bus failed (infrastructure: stops a service)
     │   └── BusClosedError               used after it was closed
     ├── StateError                       stage state not held here, or a changelog record is corrupt
@@ -13,7 +14,8 @@ its package's ``errors`` module; the tree is one::
     │   ├── LimitExceededError           a size, rate or time limit was hit
     │   ├── ingest.IngestError           one input could not be ingested
     │   │   ├── ParseError               the bytes are not a story (origin, reason)
-    │   │   │   └── UnsupportedFormatError
+    │   │   │   ├── UnsupportedFormatError
+    │   │   │   └── UndecodableError     the bytes fit no text encoding with confidence
     │   │   ├── InputTooLargeError       over the size limit (also a LimitExceededError)
     │   │   ├── FetchError               a URL could not be fetched (network, status, redirects)
     │   │   └── ChromeDataError          (see ConfigError)

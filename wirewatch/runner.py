@@ -14,14 +14,22 @@ The policy, decided once here:
   are idempotent, so a replay after a crash is harmless.
 - Each message is logged in a context of its own (stage, topic, partition, offset,
   key, and whatever the handler binds), cleared after it: nothing leaks into the next.
+- Metrics tell what happened, not what was tried: every dead letter is counted where it is
+  published (:func:`publish_message`), whichever stage or path wrote it; a record counts as
+  ``ok`` only once its batch's acknowledgements are in and no dead letter came of it (a
+  delivery given up after the handler returned counts as ``dead_letter``). The consumer lag
+  per partition is sampled every ``lag_interval_s``, not per message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,7 +51,17 @@ from wirewatch.bus.base import (
 )
 from wirewatch.errors import BusError
 from wirewatch.logging import message_context
-from wirewatch.metrics import BATCH_RECORDS, DEAD_LETTERS, HANDLE_SECONDS, MESSAGES, STAGE_SECONDS
+from wirewatch.metrics import (
+    BATCH_RECORDS,
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    HANDLE_SECONDS,
+    MESSAGES,
+    READINESS,
+    STAGE_HEARTBEAT,
+    STAGE_SECONDS,
+    STAGE_UP,
+)
 
 if TYPE_CHECKING:
     from wirewatch.state import StateTable
@@ -81,16 +99,67 @@ def trace_id_of(record: Record) -> str | None:
     return raw.decode(errors="replace") if raw else None
 
 
+#: The dead letters published by the batch a stage loop is handling (set once per batch).
+_BATCH_DEAD_LETTERS: ContextVar[list[int] | None] = ContextVar("wirewatch_batch_dead_letters", default=None)
+
+
 async def publish_message(
     bus: Bus, topic: str, message: Message, *, key: str | None, trace_id: str | None = None
 ) -> None:
-    """Serialise and publish one message with the standard headers."""
+    """Serialise and publish one message with the standard headers (a dead letter is counted)."""
     await bus.publish(
         topic,
         message.to_bytes(),
         key=key.encode() if key is not None else None,
         headers=headers_for(message, trace_id=trace_id),
     )
+    if isinstance(message, DeadLetter):
+        count_dead_letter(message)
+
+
+def count_dead_letter(letter: DeadLetter) -> None:
+    """Count one published dead letter (every path that writes one goes through here)."""
+    DEAD_LETTERS.labels(letter.stage, letter.error_type).inc()
+    tally = _BATCH_DEAD_LETTERS.get()
+    if tally is not None:
+        tally[0] += 1
+
+
+#: The fault-injection hook of the chaos suite (``tests/chaos``): ``after_produce`` SIGKILLs the
+#: process inside the produce→commit window (outputs and state acknowledged, offsets not committed).
+CHAOS_KILL_AT = "WIREWATCH_CHAOS_KILL_AT"
+#: Which commit with records fires it (1 = the first; default 1) and, optionally, of which stage.
+CHAOS_KILL_AFTER = "WIREWATCH_CHAOS_KILL_AFTER"
+CHAOS_KILL_STAGE = "WIREWATCH_CHAOS_KILL_STAGE"
+
+
+@dataclass
+class ChaosKill:
+    """Kills this process at the n-th commit of a stage, after its outputs were acknowledged.
+
+    Read once per stage from the environment (never set in production): the loop pays one
+    ``is None`` test per commit when it is off.
+    """
+
+    after: int
+    commits: int = 0
+
+    @classmethod
+    def from_env(cls, stage: str) -> ChaosKill | None:
+        """The hook for ``stage`` if the environment asks for one, else None."""
+        if os.environ.get(CHAOS_KILL_AT) != "after_produce":
+            return None
+        wanted = os.environ.get(CHAOS_KILL_STAGE)
+        if wanted and wanted != stage:
+            return None
+        return cls(after=max(1, int(os.environ.get(CHAOS_KILL_AFTER, "1"))))
+
+    def before_commit(self) -> None:
+        """Count a commit with records; SIGKILL ourselves at the chosen one (no cleanup runs)."""
+        self.commits += 1
+        if self.commits >= self.after:
+            log.warning("chaos: SIGKILL inside the produce→commit window", commits=self.commits)
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -169,25 +238,61 @@ class Stage:
     tick: Callable[[], Awaitable[None]] | None = None
     tick_interval_s: float = 1.0
     commit_interval_s: float = 0.1
+    #: The first offset of a partition that may not be committed yet (records held past their batch,
+    #: as delivery retries do), or None: every handled record is committable.
+    commit_limit: Callable[[int], int | None] | None = None
+    lag_interval_s: float = 2.0
+    #: False: the handler counts ``wirewatch_messages_total`` itself, because its records' fate is
+    #: known only later (delivery: an alert waits in its target's lane, then is delivered or given up).
+    count_messages: bool = True
     _last_tick: float = float("-inf")
+    _last_sample: float = float("-inf")
+    _lagging: set[tuple[str, int]] = field(default_factory=set)
     _progress: Progress = field(init=False)
+    _chaos: ChaosKill | None = field(init=False)
 
     def __post_init__(self) -> None:
         self._progress = Progress(self.name)
+        # Label lookups once, not per message.
+        self._ok = MESSAGES.labels(self.name, "ok")
+        self._dead = MESSAGES.labels(self.name, "dead_letter")
+        self._handle_seconds = HANDLE_SECONDS.labels(self.name)
+        self._chaos = ChaosKill.from_env(self.name)
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set; raises only on infrastructure errors."""
+        READINESS.mark(self.check, ok=False, detail="starting: replaying state")
+        try:
+            await self._run(stop, started)
+        finally:
+            STAGE_UP.labels(self.name).set(0)
+            READINESS.mark(self.check, ok=False, detail="stopped")
+            for topic, partition in self._lagging:
+                CONSUMER_LAG.remove(self.group, topic, str(partition))
+            self._lagging = set()
+
+    @property
+    def check(self) -> str:
+        """The name of this stage's readiness check (its state replayed, its loop running)."""
+        return f"stage:{self.name}"
+
+    async def _run(self, stop: asyncio.Event, started: asyncio.Event | None) -> None:
         async with self.bus.consumer([self.source], group=self.group) as consumer:
             if started is not None:
                 started.set()
             log.info("stage started", stage=self.name, topic=self.source, group=self.group)
             books = _Books()
+            running = False
             while not stop.is_set():
                 polled = time.perf_counter()
                 records = await consumer.getmany(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
                 if records:
                     self._observe("poll", polled)
                 records = await self._owned(consumer, records, books)
+                if not running:  # the state of the partitions given to us is replayed now
+                    running = True
+                    STAGE_UP.labels(self.name).set(1)
+                    READINESS.mark(self.check, detail="running")
                 await self.handle_batch(records)
                 # The previous batch's state was written while this one was polled and handled.
                 await self._settle(books)
@@ -200,6 +305,8 @@ class Stage:
                 ):
                     await self._commit(consumer, books)
                 self._progress.tick(self.stats)
+                if time.monotonic() - self._last_sample >= self.lag_interval_s:
+                    await self._sample(consumer)
             await self._settle(books)
             if books.safe:
                 await self._commit(consumer, books)
@@ -229,10 +336,51 @@ class Stage:
 
     async def _commit(self, consumer: Consumer, books: _Books) -> None:
         started = time.perf_counter()
-        await consumer.commit(books.safe)
-        books.safe, books.last_commit = [], time.monotonic()
+        ready = self._committable(books)
+        books.last_commit = time.monotonic()
+        if not ready:
+            return
+        if self._chaos is not None:
+            self._chaos.before_commit()
+        await consumer.commit(ready)
         self.stats.batches += 1
         self._observe("commit", started)
+
+    def _committable(self, books: _Books) -> list[Record]:
+        """Take the records that may be committed out of ``books.safe``; held ones stay for later."""
+        if self.commit_limit is None:
+            everything, books.safe = books.safe, []
+            return everything
+        ready: list[Record] = []
+        later: list[Record] = []
+        limits: dict[int, int | None] = {}
+        for r in books.safe:
+            if books.assigned is not None and r.partition not in books.assigned:
+                continue  # taken away while held: its new owner reads it again
+            if r.partition not in limits:
+                limits[r.partition] = self.commit_limit(r.partition)
+            limit = limits[r.partition]
+            (ready if limit is None or r.offset < limit else later).append(r)
+        books.safe = later
+        return ready
+
+    async def _sample(self, consumer: Consumer) -> None:
+        """Publish the consumer lag of each assigned partition, and the loop's heartbeat."""
+        self._last_sample = time.monotonic()
+        STAGE_HEARTBEAT.labels(self.name).set(time.time())
+        try:
+            async with asyncio.timeout(max(self.lag_interval_s, 1.0)):
+                lag = await consumer.lag()
+        except (TimeoutError, BusError) as exc:
+            # A figure for the dashboards is not worth stopping the stage for: the next poll or
+            # commit meets a real bus failure anyway. Keep the last figures, try again later.
+            log.debug("consumer lag not read", stage=self.name, error=str(exc) or type(exc).__name__)
+            return
+        for (topic, partition), behind in lag.items():
+            CONSUMER_LAG.labels(self.group, topic, str(partition)).set(behind)
+        for topic, partition in self._lagging - lag.keys():  # taken away by a rebalance
+            CONSUMER_LAG.remove(self.group, topic, str(partition))
+        self._lagging = set(lag)
 
     def _observe(self, phase: str, since: float) -> None:
         STAGE_SECONDS.labels(self.name, phase).observe(time.perf_counter() - since)
@@ -254,20 +402,34 @@ class Stage:
     async def handle_batch(self, records: Sequence[Record]) -> None:
         """Handle the records (and a due tick), publishing without waiting; then wait for every ack."""
         started = time.perf_counter()
-        async with deferred_acks() as acks:
-            for record in records:
-                await self.handle_one(record)
-            now = time.monotonic()
-            if self.tick is not None and now - self._last_tick >= self.tick_interval_s:
-                self._last_tick = now
-                await self.tick()
-            if records:
-                self._observe("handle", started)
-                BATCH_RECORDS.labels(self.name).observe(len(records))
-            acked = time.perf_counter()
-            await acks.flush()
-            if records:
-                self._observe("ack", acked)
+        dead_letters = [0]
+        token = _BATCH_DEAD_LETTERS.set(dead_letters)
+        try:
+            async with deferred_acks() as acks:
+                for record in records:
+                    await self.handle_one(record)
+                now = time.monotonic()
+                if self.tick is not None and now - self._last_tick >= self.tick_interval_s:
+                    self._last_tick = now
+                    await self.tick()
+                if records:
+                    self._observe("handle", started)
+                    BATCH_RECORDS.labels(self.name).observe(len(records))
+                acked = time.perf_counter()
+                await acks.flush()
+                if records:
+                    self._observe("ack", acked)
+        finally:
+            _BATCH_DEAD_LETTERS.reset(token)
+        # Counted once the batch's fate is known: a delivery dead-lettered while its acknowledgement
+        # was awaited is not ``ok``. (One dead letter per record at most; a tick's own are extra.)
+        if not self.count_messages:
+            return
+        dead = min(dead_letters[0], len(records))
+        if dead:
+            self._dead.inc(dead)
+        if len(records) > dead:
+            self._ok.inc(len(records) - dead)
 
     async def handle_one(self, record: Record) -> None:
         """Handle one record; a bad message is dead-lettered, an infrastructure error propagates."""
@@ -282,11 +444,9 @@ class Stage:
                 raise
             except Exception as exc:  # the per-message policy: anything else is this message's fault
                 await self.dead_letter(record, exc)
-                MESSAGES.labels(self.name, "dead_letter").inc()
             else:
                 self.stats.handled += 1
-                MESSAGES.labels(self.name, "ok").inc()
-            HANDLE_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+            self._handle_seconds.observe(time.perf_counter() - started)
 
     async def dead_letter(self, record: Record, error: BaseException | str) -> None:
         """Publish ``record`` to the DLQ with the reason."""
@@ -304,7 +464,6 @@ class Stage:
         self.stats.dead_lettered += 1
         name = letter.error_type
         self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
-        DEAD_LETTERS.labels(self.name, name).inc()
         log.warning("dead-lettered", reason=letter.reason, error_type=name)
 
 

@@ -31,7 +31,7 @@ import structlog
 from wirewatch.errors import BusError, StateError, WirewatchError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 
     from wirewatch.bus.base import Bus, Consumer, Record
 
@@ -85,6 +85,7 @@ async def read_to_end(
     max_records: int = 500,
     idle_polls: int = 2,
     stall_timeout_s: float = 10.0,
+    start: Mapping[tuple[str, int], int] | None = None,
 ) -> AsyncIterator[list[Record]]:
     """Yield batches until every assigned partition has been read to the end it had when called.
 
@@ -93,10 +94,12 @@ async def read_to_end(
     records is therefore done after ``idle_polls`` empty polls in a row (the consumer has
     caught up with it); one that delivered nothing at all is given up after
     ``stall_timeout_s`` without progress (its every record was compacted away, or the
-    bus is very slow), with a warning.
+    bus is very slow), with a warning. ``start`` gives the offset the consumer was sought to
+    per partition, if not its beginning: a partition already read to its end there is done.
     """
     ends = await consumer.assignment_end_offsets()
-    remaining = {tp: end for tp, end in ends.items() if end > 0}
+    first = start or {}
+    remaining = {tp: end for tp, end in ends.items() if end > first.get(tp, 0)}
     started: set[tuple[str, int]] = set()
     idle = 0
     last_progress = time.monotonic()
@@ -170,6 +173,7 @@ class GlobalTable(Generic[S]):
         ready: asyncio.Event | None = None,
         poll_timeout_s: float = 0.5,
         stall_timeout_s: float = 10.0,
+        start_offsets: Mapping[int, int] | None = None,
     ) -> None:
         self.bus = bus
         self.topic = topic
@@ -177,22 +181,37 @@ class GlobalTable(Generic[S]):
         self.ready = ready if ready is not None else asyncio.Event()
         self._poll_timeout_s = poll_timeout_s
         self._stall_timeout_s = stall_timeout_s
+        #: Where to start reading, per partition (the store already reflects what came before,
+        #: e.g. restored from a snapshot); partitions not named start at their beginning.
+        self.start_offsets = dict(start_offsets or {})
+        #: The offset after the last record applied, per partition: what the store reflects.
+        self.positions: dict[int, int] = dict(self.start_offsets)
 
     async def follow(self) -> None:
         """Replay to the end, set :attr:`ready`, then apply changes as they come, until cancelled."""
         async with self.bus.consumer([self.topic], group=None, from_beginning=True) as consumer:
+            start: dict[tuple[str, int], int] = {}
+            for topic, partition in sorted(consumer.assignment()):
+                offset = self.start_offsets.get(partition)
+                if offset:
+                    await consumer.seek(topic, partition, offset)
+                    start[topic, partition] = offset
             count = 0
             async for batch in read_to_end(
-                consumer, timeout_s=self._poll_timeout_s, stall_timeout_s=self._stall_timeout_s
+                consumer, timeout_s=self._poll_timeout_s, stall_timeout_s=self._stall_timeout_s, start=start
             ):
-                for record in batch:
-                    _apply(self.store, record)
+                self._apply_all(batch)
                 count += len(batch)
-            log.info("state replayed", topic=self.topic, records=count)
+            log.info("state replayed", topic=self.topic, records=count, from_offsets=start or None)
             self.ready.set()
             while True:
-                for record in await consumer.getmany(timeout_s=self._poll_timeout_s, max_records=1000):
-                    _apply(self.store, record)
+                self._apply_all(await consumer.getmany(timeout_s=self._poll_timeout_s, max_records=1000))
+
+    def _apply_all(self, batch: list[Record]) -> None:
+        positions = self.positions
+        for record in batch:
+            _apply(self.store, record)
+            positions[record.partition] = record.offset + 1
 
     async def assign(self, partitions: frozenset[int]) -> None:
         """Nothing to do: a global table holds every partition."""

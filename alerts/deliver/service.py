@@ -6,6 +6,11 @@ own pace and offsets. Every channel gets the alert's idempotency key; what was d
 recorded per channel and key in a :class:`~wirewatch.state.PartitionedTable` co-partitioned with
 ``alerts`` (keyed by subscription id), so after a crash or a rebalance the partition's next owner
 knows what was delivered and does not deliver it twice.
+
+Inside a channel's stage each target has a lane of its own (:mod:`alerts.deliver.lanes`): an
+unreachable webhook, or the MQTT broker down for hours, is retried with backoff up to
+``max_age`` (24 h) while the other targets keep being served, and the stage commits a
+partition only below its oldest alert still in a lane (at-least-once for any outage length).
 """
 
 from __future__ import annotations
@@ -18,15 +23,16 @@ from typing import TYPE_CHECKING
 import structlog
 
 from alerts.deliver.channels.base import Channel, dead_letter_for
-from alerts.errors import DeliveryError
+from alerts.deliver.lanes import Job, Lanes, RetryPolicy
 from schemas import Alert, Subscription
 from wirewatch.bus.base import pending_acks
-from wirewatch.runner import Clock, Stage, publish_message, utcnow
+from wirewatch.errors import BusError
+from wirewatch.metrics import DELIVERIES, MESSAGES
+from wirewatch.runner import Clock, Stage, publish_message, record_time, utcnow
 from wirewatch.state import PartitionedTable
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
+    from alerts.errors import DeliveryError
     from alerts.store import SubscriptionStore
     from schemas import Topics
     from wirewatch.bus.base import Bus, Record
@@ -71,9 +77,40 @@ class Delivered:
         return out
 
 
+class _Recorded:
+    """The delivered-keys table as the stage loop sees it.
+
+    A lane's alert is closed (its offset committable) only once the state write holding its mark
+    was acknowledged.
+    """
+
+    def __init__(self, table: PartitionedTable[Delivered], lanes: Lanes) -> None:
+        self._table, self._lanes = table, lanes
+        self.topic = table.topic  # the changelog, as the topology table names it
+
+    async def assign(self, partitions: frozenset[int]) -> None:
+        await self._table.assign(partitions)
+
+    def holds(self, partition: int) -> bool:
+        return self._table.holds(partition)
+
+    async def write(self) -> None:
+        settled = self._lanes.take_settled()  # before the write: each of their marks is in it
+        await self._table.write()
+        acks = pending_acks()
+        if acks is None:
+            self._lanes.close(settled)
+            return
+
+        async def close() -> None:  # owed after the write's own acknowledgements: flushed in order
+            self._lanes.close(settled)
+
+        acks.add(close)
+
+
 @dataclass
 class DeliverService:
-    """Delivers alerts over one channel, once per idempotency key."""
+    """Delivers alerts over one channel, once per idempotency key, one lane per target."""
 
     bus: Bus
     topics: Topics
@@ -83,12 +120,26 @@ class DeliverService:
     default_channels: tuple[str, ...] = ("mqtt",)
     every_alert: bool = False  # dashboards (SSE) see every alert, whatever the subscription's channels
     remember: int = 500_000
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_pending: int = 50_000  # alerts held in lanes before the stage stops reading (memory bound)
+    window: int = 256  # sends in flight per lane for a pipelined channel (MQTT QoS 1)
     delivered: PartitionedTable[Delivered] = field(init=False)
+    lanes: Lanes = field(init=False)
+    _held: frozenset[int] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
         name, remember = self.channel.name, self.remember
         self.delivered = PartitionedTable(
             self.bus, self.topics.deliveries, lambda: Delivered(name, remember=remember)
+        )
+        self.lanes = Lanes(
+            channel=name,
+            send=self._send,
+            settle=self._settle,
+            clock=self.clock,
+            policy=self.retry,
+            window=self.window if getattr(self.channel, "pipelined", False) else 1,
+            max_pending=self.max_pending,
         )
 
     @property
@@ -96,8 +147,12 @@ class DeliverService:
         """The consumer group of this channel's delivery stage."""
         return f"{DELIVER_GROUP}-{self.channel.name}"
 
+    def _target(self, alert: Alert, sub: Subscription) -> str:
+        target_of = getattr(self.channel, "target_of", None)
+        return str(target_of(alert, sub)) if target_of is not None else self.channel.name
+
     async def handle(self, record: Record) -> None:
-        """Deliver one alert if its subscription asks for this channel; give up → DLQ."""
+        """Queue one alert in its target's lane if its subscription asks for this channel."""
         if record.value is None:
             return
         name = self.channel.name
@@ -114,30 +169,38 @@ class DeliverService:
         )
         if not self.every_alert and name not in (sub.options.channels or self.default_channels):
             return
-        delivered = self.delivered.of(record.partition)
-        if alert.key in delivered:
-            log.debug("already delivered; skipped", channel=name)
+        if alert.key in self.delivered.of(record.partition) or alert.key in self.lanes:
+            log.debug("already delivered or on its way; skipped", channel=name)
             return
-        acks = pending_acks()
-        if getattr(self.channel, "pipelined", False) and acks is not None:
-            # Many alerts in flight on one ordered connection (MQTT QoS 1): sends start in record
-            # order, and the batch waits for every acknowledgement before it is committed.
-            sending = asyncio.create_task(self.channel.send(alert, sub), name=f"send:{alert.key[:12]}")
-            acks.add(lambda: self._settle(sending, alert, delivered, record.topic))
-            return
-        await self._settle(self.channel.send(alert, sub), alert, delivered, record.topic)
+        born = record_time(record, self.clock)
+        await self.lanes.put(Job(record, alert, sub, self._target(alert, sub), born))
 
-    async def _settle(self, sending: Awaitable[None], alert: Alert, delivered: Delivered, topic: str) -> None:
-        """Wait for one send: mark it delivered, or dead-letter it once the channel gave up."""
-        try:
-            await sending
-        except DeliveryError as exc:
-            letter = dead_letter_for(alert, exc, self.clock(), topic=topic)
-            await publish_message(self.bus, self.topics.dlq, letter, key=alert.subscription_id)
-            log.warning("delivery failed; dead-lettered", channel=self.channel.name, error=str(exc))
+    async def _send(self, job: Job) -> None:
+        if job.attempts > 1:  # counted before the try (the lane counts attempts from 1)
+            DELIVERIES.labels(self.channel.name, "retry").inc()
+        await self.channel.send(job.alert, job.subscription)
+
+    async def _settle(self, job: Job, error: DeliveryError | None) -> None:
+        """Mark a delivered alert, or dead-letter one that was refused or grew too old."""
+        partition = job.record.partition
+        if error is None:
+            if self.delivered.holds(partition):
+                self.delivered.of(partition).mark(job.alert.key)  # written with the next batch
+            DELIVERIES.labels(self.channel.name, "ok").inc()
+            MESSAGES.labels(f"deliver-{self.channel.name}", "ok").inc()
+            log.debug("alert delivered", channel=self.channel.name, kind=job.alert.kind.value)
             return
-        delivered.mark(alert.key)
-        log.debug("alert delivered", channel=self.channel.name, kind=alert.kind.value)
+        letter = dead_letter_for(job.alert, error, self.clock(), topic=job.record.topic)
+        while True:  # the stage commits past this alert only once its dead letter is on the bus
+            try:
+                await publish_message(self.bus, self.topics.dlq, letter, key=job.alert.subscription_id)
+                break
+            except BusError as exc:
+                log.warning("dead letter not published; will retry", error=str(exc))
+                await asyncio.sleep(self.retry.backoff(2))
+        DELIVERIES.labels(self.channel.name, "dead_letter").inc()
+        MESSAGES.labels(f"deliver-{self.channel.name}", "dead_letter").inc()
+        log.warning("delivery failed; dead-lettered", channel=self.channel.name, error=str(error))
 
     def stage(self) -> Stage:
         """The stage loop of this channel."""
@@ -149,12 +212,25 @@ class DeliverService:
             handler=self.handle,
             dlq=self.topics.dlq,
             clock=self.clock,
-            state=(self.delivered,),
+            state=(_Recorded(self.delivered, self.lanes),),
+            commit_limit=self._commit_limit,
+            count_messages=False,  # _settle counts each alert once its delivery is settled
         )
+
+    def _commit_limit(self, partition: int) -> int | None:
+        # Also the moment to forget queued alerts of partitions taken away (their new owner has them).
+        held = self.delivered.partitions
+        if held != self._held:
+            self._held = held
+            self.lanes.drop(self.delivered.holds)
+        return self.lanes.first_open(partition)
 
     async def deliver(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Deliver until ``stop`` (the caller follows the subscriptions)."""
-        await self.stage().run(stop, started=started)
+        try:
+            await self.stage().run(stop, started=started)
+        finally:
+            await self.lanes.stop()
 
     async def run(self, stop: asyncio.Event, *, started: asyncio.Event | None = None) -> None:
         """Follow the subscriptions and deliver until ``stop`` (this channel alone)."""

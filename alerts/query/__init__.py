@@ -41,6 +41,7 @@ Where things are:
 :mod:`alerts.query.evaluate`       the nodes: test a story, explain a match, presearch keys
 :mod:`alerts.query.story`          :class:`PreparedStory`: a story's searchable form
 :mod:`alerts.query.fields`         fields and index keys (``field:value``, ``field*:pre``)
+:mod:`alerts.query.values`         :func:`tag_values`: the tag values a query names (did-you-mean)
 =================================  ========================================================
 """
 
@@ -60,6 +61,7 @@ from alerts.query.fields import (
 )
 from alerts.query.parse import MAX_CLAUSES, MAX_QUERY_LENGTH
 from alerts.query.story import PreparedStory, prepare
+from alerts.query.values import tag_values
 
 __all__ = [
     "FIELDS",
@@ -77,5 +79,6 @@ __all__ = [
     "key_cost",
     "prefix_key",
     "prepare",
+    "tag_values",
     "term_key",
 ]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alerts.errors import QueryError
-from alerts.query.evaluate import UNBOUNDED, AndNode, Node
+from alerts.query.evaluate import UNBOUNDED, AndNode, Node, Presearch
+from alerts.query.fastparse import fast_tree
 from alerts.query.fields import is_prefix_key
 from alerts.query.parse import TreeBuilder, first_negation, parse_query
 from alerts.query.story import PreparedStory, prepare
@@ -92,6 +93,12 @@ class CompiledQuery:
 
 def compile_query(query: str) -> CompiledQuery:
     """Parse and compile a subscription query; raise :class:`QueryError` if it is invalid."""
+    fast = fast_tree(query)  # the common syntax without luqum (~5x faster); None: luqum's turn
+    if fast is not None:
+        root, clauses = fast
+        result = root.presearch()
+        if result != UNBOUNDED:
+            return _compiled(query, root, clauses, result)
     tree = parse_query(query)
     builder = TreeBuilder(query)
     root = builder.node(tree, None)
@@ -103,6 +110,11 @@ def compile_query(query: str) -> CompiledQuery:
             query=query,
             position=first_negation(tree),
         )
+    return _compiled(query, root, builder.clauses, result)
+
+
+def _compiled(query: str, root: Node, clauses: int, result: Presearch) -> CompiledQuery:
+    """The compiled query of a bounded tree (``result``: its presearch, not UNBOUNDED)."""
     required = result if isinstance(result, frozenset) else None
     also = None
     options: tuple[frozenset[str], ...] = ()
@@ -110,4 +122,4 @@ def compile_query(query: str) -> CompiledQuery:
         options = tuple(root.ranked_key_sets())
         others = [ks for ks in options[1:] if not any(is_prefix_key(k) for k in ks)]
         also = others[0] if others else None
-    return CompiledQuery(query, root, builder.clauses, required, also, options)
+    return CompiledQuery(query, root, clauses, required, also, options)

@@ -63,10 +63,11 @@ class Node:
 class AndNode(Node):
     """Holds when every child holds (``AND``, ``+``, and terms side by side)."""
 
-    __slots__ = ("children",)
+    __slots__ = ("_ranked", "children")
 
     def __init__(self, children: tuple[Node, ...]) -> None:
         self.children = children
+        self._ranked: list[Keys] | None = None
 
     @override
     def test(self, story: PreparedStory, min_conf: float) -> bool:
@@ -88,9 +89,15 @@ class AndNode(Node):
         return ALWAYS if any(c.presearch() == ALWAYS for c in self.children) else UNBOUNDED
 
     def ranked_key_sets(self) -> list[Keys]:
-        """The children's key sets, cheapest first (each is necessary for the AND)."""
-        key_sets = {r for r in (c.presearch() for c in self.children) if isinstance(r, frozenset)}
-        return sorted(key_sets, key=lambda ks: (sum(key_cost(k) for k in ks), sorted(ks)))
+        """The children's key sets, cheapest first (each is necessary for the AND; do not modify).
+
+        Kept once computed: compiling asks for them twice (presearch, then the key options).
+        """
+        ranked = self._ranked
+        if ranked is None:
+            key_sets = {r for r in (c.presearch() for c in self.children) if isinstance(r, frozenset)}
+            ranked = self._ranked = sorted(key_sets, key=lambda ks: (sum(map(key_cost, ks)), sorted(ks)))
+        return ranked
 
 
 class OrNode(Node):

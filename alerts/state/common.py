@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from alerts.errors import AlertStateError
-from schemas.models import Alert, AlertKind, MatchedClause, Message
+from schemas.models import Alert, AlertKind, MatchedClause, Message, WhatIsNew
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,6 +63,7 @@ class Candidate(Message):
     superseded: bool = Field(
         default=False, description="A retraction whose story has a later version already taken."
     )
+    what_is_new: WhatIsNew | None = None
 
 
 def build_alert(subscription: Subscription, item: Candidate | HeldItem, now: datetime) -> Alert:
@@ -81,6 +82,7 @@ def build_alert(subscription: Subscription, item: Candidate | HeldItem, now: dat
         query=subscription.query,
         explanation=item.explanation,
         created_at=now,
+        what_is_new=item.what_is_new,
     )
 
 
@@ -95,6 +97,7 @@ class HeldItem(Record):
     url: str | None = None
     published_at: datetime | None = None
     explanation: tuple[MatchedClause, ...] = ()
+    what_is_new: WhatIsNew | None = None
 
     @classmethod
     def of(cls, candidate: Candidate) -> HeldItem:
@@ -108,6 +111,7 @@ class HeldItem(Record):
             url=candidate.url,
             published_at=candidate.published_at,
             explanation=candidate.explanation,
+            what_is_new=candidate.what_is_new,
         )
 
 

@@ -4,12 +4,14 @@
 subscription × cluster thread and every retraction of a story has one owner. It turns "subscription
 S matched story X of cluster C" into a :class:`~alerts.state.common.Candidate`:
 
-- the first story of a cluster gives ``new``; any other copy or a newer version gives ``update``;
-  the same story id and version again (a replay after a crash) gives nothing;
+- the first story of a cluster gives ``new``; any other copy or a newer version gives ``update``,
+  whose ``what_is_new`` names the actors, places, figures and sentences that the thread's earlier
+  alerts did not carry (:mod:`alerts.state.news`); the same story id and version again (a replay
+  after a crash) gives nothing;
 - a retracted story gives a ``retraction`` candidate to every subscription with a thread on its
   cluster, whether or not the retraction still matches the query (the mailbox sends it only to
   those it delivered something of the cluster); a retraction, or a version no newer than it, seen
-  again gives nothing;
+  again gives nothing; its ``what_is_new.withdraws`` lists the versions of the story the thread took;
 - ``paused``: nothing is taken or remembered.
 
 Changelog keys: ``t|<subscription>|<cluster>`` (a thread), ``k|<story>`` (a handled retraction).
@@ -23,18 +25,21 @@ from typing import TYPE_CHECKING, Final
 from pydantic import AwareDatetime, Field, ValidationError
 
 from alerts.state.common import AlertStateError, Candidate, Record, check_aware, drain_changes
-from schemas.models import AlertKind
+from alerts.state.news import Known, facts_of, what_is_new
+from schemas.models import AlertKind, WhatIsNew
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
+    from alerts.state.news import Facts
     from schemas.models import EnrichedStory, MatchedClause, Subscription
 
 __all__ = ["Threads"]
 
 THREAD: Final = "t"
 KILL: Final = "k"
+_MAX_VERSIONS: Final = 20  # versions of one story a thread lists for a retraction
 
 
 class _Thread(Record):
@@ -42,6 +47,8 @@ class _Thread(Record):
 
     seen: dict[str, int] = Field(default_factory=dict)  # story id → highest version taken
     last: AwareDatetime  # last activity, for expiry
+    known: Known = Field(default_factory=Known)  # what the alerts taken so far carried
+    versions: dict[str, list[int]] = Field(default_factory=dict)  # story id → versions taken
 
 
 class _Kill(Record):
@@ -60,6 +67,8 @@ class Threads:
         self._by_cluster: dict[str, set[str]] = {}  # cluster id → subscription ids with a thread
         self._kills: dict[str, _Kill] = {}  # story id → retraction handled
         self._dirty: dict[str, None] = {}  # changelog keys touched since changes(), in order
+        # One story matches many subscriptions in a row: read its facts once.
+        self._facts: tuple[tuple[str, int], Facts] | None = None
 
     def decide(
         self,
@@ -84,10 +93,22 @@ class Threads:
         if thread is None:
             thread = self._threads[key] = _Thread(last=now)
             self._by_cluster.setdefault(story.cluster_id, set()).add(subscription.id)
+        facts = self._facts_of(story)
+        news = what_is_new(facts, thread.known) if kind is AlertKind.UPDATE else None
+        thread.known.add(facts)
         thread.seen[story.id] = story.version
+        taken = thread.versions.setdefault(story.id, [])
+        taken.append(story.version)
+        del taken[:-_MAX_VERSIONS]
         thread.last = now
         self._touch(subscription.id, story.cluster_id)
-        return _candidate(kind, subscription.id, story, now, explanation=explanation)
+        return _candidate(kind, subscription.id, story, now, explanation=explanation, what_is_new=news)
+
+    def _facts_of(self, story: EnrichedStory) -> Facts:
+        key = (story.id, story.version)
+        if self._facts is None or self._facts[0] != key:
+            self._facts = (key, facts_of(story))
+        return self._facts[1]
 
     def retractions(
         self, *, story: EnrichedStory, subscriptions: Mapping[str, Subscription], now: datetime
@@ -109,7 +130,14 @@ class Threads:
             if not superseded:
                 thread.last = now
                 self._touch(subscription_id, story.cluster_id)
-            out.append(_candidate(AlertKind.RETRACTION, subscription_id, story, now, superseded=superseded))
+            seen = thread.seen.get(story.id)
+            withdraws = thread.versions.get(story.id) or ([seen] if seen else [])
+            news = WhatIsNew(withdraws=tuple(v for v in withdraws if v < story.version))
+            out.append(
+                _candidate(
+                    AlertKind.RETRACTION, subscription_id, story, now, superseded=superseded, what_is_new=news
+                )
+            )
         return out
 
     def subscribers(self, cluster_id: str) -> frozenset[str]:
@@ -179,6 +207,7 @@ def _candidate(
     *,
     explanation: tuple[MatchedClause, ...] = (),
     superseded: bool = False,
+    what_is_new: WhatIsNew | None = None,
 ) -> Candidate:
     return Candidate(
         kind=kind,
@@ -192,4 +221,5 @@ def _candidate(
         explanation=explanation,
         at=now,
         superseded=superseded,
+        what_is_new=what_is_new,
     )

@@ -2,8 +2,14 @@
 
 Order: a byte-order mark; the charset declared by the transport (``media_type``) or the document
 (XML declaration, HTML ``<meta charset>``) when the bytes really decode with it; strict UTF-8;
-then charset-normalizer's best guess. Valid UTF-8 with non-ASCII bytes wins over a declared
+then charset-normalizer's best match. Valid UTF-8 with non-ASCII bytes wins over a declared
 single-byte charset, because mislabelled UTF-8 pages are far more common than the opposite.
+
+With ``strict=True`` (what the parsers use for the text they keep) bytes that fit no encoding
+with confidence raise :class:`ingest.errors.UndecodableError` instead of being guessed at: either
+charset-normalizer finds no encoding at all (binary, random bytes), or its best match still reads
+as more than ``MAX_CHAOS`` noise. Broken UTF-8 read as a single-byte charset (mojibake) and random
+high bytes read as a Cyrillic code page score 0.11-0.18 here, legacy text in its real code page 0.0.
 """
 
 from __future__ import annotations
@@ -13,7 +19,14 @@ import re
 
 import charset_normalizer
 
-__all__ = ["declared_charset", "decode_bytes", "media_type_charset"]
+from ingest.errors import UndecodableError
+
+__all__ = ["MAX_CHAOS", "declared_charset", "decode_bytes", "media_type_charset"]
+
+#: The most "mess" (charset-normalizer's chaos ratio) a detected decoding may show and still be used.
+MAX_CHAOS = 0.1
+_MIN_UTF8_CHARS = 3
+_SLIGHT_DAMAGE = 100
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -60,8 +73,14 @@ def _try(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def decode_bytes(data: bytes, *, media_type: str | None = None) -> tuple[str, str]:
-    """Decode ``data`` and return ``(text, encoding used)``; never raises on bad bytes."""
+def decode_bytes(
+    data: bytes, *, media_type: str | None = None, strict: bool = False, origin: str = "input"
+) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding used)``.
+
+    Lenient by default (a best effort with replacement characters, for sniffing a format); with
+    ``strict`` bytes that fit no encoding with confidence raise UndecodableError (``origin`` in it).
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             text = _try(data, encoding)
@@ -79,14 +98,53 @@ def decode_bytes(data: bytes, *, media_type: str | None = None) -> tuple[str, st
             text = _try(data, codec)
             if text is not None:
                 return text, codec
+    if strict and (repaired := _damaged_utf8(data, origin)) is not None:
+        return repaired, "utf-8"
     # charset-normalizer often ties cp1250 and cp1252 on French or German text; break ties by how
     # common the encoding is on the web (WHATWG: windows-1252 is the default single-byte one).
     matches = sorted(
         charset_normalizer.from_bytes(data[:200_000]),
         key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), _TIE_BREAK.get(m.encoding, len(_COMMON))),
     )
+    if strict and not matches:
+        raise UndecodableError(
+            "bytes fit no text encoding (not UTF-8, and no other encoding was detected)", origin=origin
+        )
+    if strict and matches[0].chaos > MAX_CHAOS:
+        best = matches[0]
+        raise UndecodableError(
+            f"bytes fit no text encoding with confidence (not UTF-8; best guess {best.encoding} "
+            f"reads as {best.chaos:.0%} noise, more than {MAX_CHAOS:.0%})",
+            origin=origin,
+            best_guess=best.encoding,
+        )
     for match in matches:
         text = _try(data, match.encoding)
         if text is not None:
             return text, match.encoding
+    if strict:
+        raise UndecodableError("bytes fit no text encoding", origin=origin)
     return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _damaged_utf8(data: bytes, origin: str) -> str | None:
+    """UTF-8 with some invalid bytes: the text if the damage is slight, else UndecodableError.
+
+    Valid multi-byte UTF-8 sequences almost never occur by chance in single-byte text (a lead byte
+    must be followed by the right number of continuation bytes), so bytes where the valid sequences
+    outnumber the invalid ones are UTF-8 that was damaged, not text in another encoding: any other
+    reading is mojibake. A stray byte or two in a long text (at most one bad sequence per
+    ``_SLIGHT_DAMAGE`` good characters) is kept, as U+FFFD; more is refused. None: not UTF-8-like.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    if good < _MIN_UTF8_CHARS or good < 2 * bad:
+        return None
+    if good >= _SLIGHT_DAMAGE * bad:
+        return text
+    raise UndecodableError(
+        f"invalid UTF-8: {bad} bad byte sequence(s) among {good} valid multi-byte characters "
+        "(damaged UTF-8 fits no text encoding; decoded as another one it would be mojibake)",
+        origin=origin,
+    )

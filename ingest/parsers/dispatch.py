@@ -158,7 +158,7 @@ def _parse_format(
         return parse_newsml(data, origin=origin, now=now, source=name, url=url)
     if fmt == "html":
         return [extract_html(data, url=url, now=now, source=name, media_type=media_type)]
-    text, _ = decode_bytes(data, media_type=media_type)
+    text, _ = decode_bytes(data, media_type=media_type, strict=True, origin=origin)
     if fmt in {"json", "ninjs"}:
         return parse_json(text, origin=origin, now=now, source=name, url=url)
     if fmt == "text":

@@ -287,7 +287,7 @@ def extract_html(
 ) -> Story:
     """One Story from an HTML page; raises ParseError when no article text can be found."""
     origin = url or source
-    html, _ = decode_bytes(data, media_type=media_type)
+    html, _ = decode_bytes(data, media_type=media_type, strict=True, origin=origin)
     try:
         doc = extract_html_text(html, url=url, now=now, chrome=chrome)
     except (ValueError, TypeError, LookupError, AttributeError) as exc:

@@ -9,21 +9,29 @@ and rename when done, which is atomic.
 Change events are only a wake-up call: each wake-up rescans the folder, and the watcher also wakes
 every ``rescan_s`` on its own, so a missed event (or a file dropped while starting) costs a delay,
 never a lost file.
+
+One watcher per folder: two would race for the same files (one ingests, the other finds it gone, or
+both ingest it). ``run`` takes an exclusive ``flock`` on ``.wirewatch-folder.lock`` in the folder and
+holds it until it returns; a second watcher, in this process or another, fails at once with
+FolderInUseError naming the holder. The kernel drops the lock when its holder dies, so a crash
+leaves nothing to clean up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 from watchfiles import Change, awatch
 
-from ingest import InputTooLargeError
+from ingest import FolderInUseError, InputTooLargeError
 from ingest.ingestor import IngestOutcome
 
 if TYPE_CHECKING:
@@ -36,6 +44,8 @@ log = structlog.get_logger("wirewatch.ingest.folder")
 _TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock", "~")
 
 _Stat = tuple[int, int]  # size, mtime_ns
+
+LOCK_NAME = ".wirewatch-folder.lock"
 
 
 def is_candidate_name(name: str) -> bool:
@@ -72,19 +82,20 @@ class DropFolder:
     async def run(self, *, stop_event: asyncio.Event | None = None) -> None:
         """Process the files present, then each new one, until cancelled (or ``stop_event`` is set)."""
         await asyncio.to_thread(self._make_dirs)
-        log.info("drop_folder_started", path=str(self.path))
-        await self.scan()
-        async for _changes in awatch(
-            self.path,
-            watch_filter=self._wanted,
-            recursive=False,
-            debounce=self._debounce_ms,
-            rust_timeout=self._rescan_ms,
-            yield_on_timeout=True,
-            stop_event=stop_event,
-            force_polling=self._force_polling,
-        ):
+        with folder_lock(self.path):
+            log.info("drop_folder_started", path=str(self.path))
             await self.scan()
+            async for _changes in awatch(
+                self.path,
+                watch_filter=self._wanted,
+                recursive=False,
+                debounce=self._debounce_ms,
+                rust_timeout=self._rescan_ms,
+                yield_on_timeout=True,
+                stop_event=stop_event,
+                force_polling=self._force_polling,
+            ):
+                await self.scan()
 
     async def scan(self) -> int:
         """Process every finished file now in the folder; return how many were processed."""
@@ -153,6 +164,30 @@ class DropFolder:
 
     def _wanted(self, change: Change, path: str) -> bool:
         return change is not Change.deleted and is_candidate_name(Path(path).name)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's watcher lock (``flock``, exclusive) for the block; FolderInUseError if taken."""
+    path = folder / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or None
+            raise FolderInUseError(
+                f"another watcher already ingests the drop folder {folder}: stop it, or give this "
+                "one another folder (two watchers would race for the same files)",
+                path=str(folder),
+                holder=holder,
+            ) from None
+        # Who holds it, for the message above (the lock is the flock, not this text).
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _read_head(path: Path, size: int) -> bytes:

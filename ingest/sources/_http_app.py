@@ -2,7 +2,9 @@
 
 Responses: 202 with the story ids; 401 without a bearer token, 403 with a wrong one; 400 for an
 empty body; 413 past the size limit; 422 with the parser's reason for input that is not a story.
-Every rejected body is also dead-lettered, like any other bad input.
+Every rejected body (400, 413, 422) is also dead-lettered, like any other bad input, with the body's
+true size: past the limit only its first 64 KiB are kept (``raw_truncated``). Requests refused for
+their credentials (401, 403) are not: their bodies were never read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pydantic import SecretStr
 from ingest import InputTooLargeError
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from ingest.ingestor import Ingestor
 
 __all__ = ["create_ingest_app"]
@@ -41,7 +45,7 @@ def create_ingest_app(ingestor: Ingestor, token: str | SecretStr, *, max_bytes: 
 
     async def too_large(size: int, head: bytes, origin: str) -> JSONResponse:
         error = InputTooLargeError(size=size, limit=limit, origin=origin)
-        await ingestor.reject(error, raw=head[:_DLQ_HEAD], origin=origin)
+        await ingestor.reject(error, raw=head[:_DLQ_HEAD], origin=origin, size=size)
         return JSONResponse(
             {"detail": f"body too large: {error.message}", "limit_bytes": limit},
             status_code=413,
@@ -58,17 +62,17 @@ def create_ingest_app(ingestor: Ingestor, token: str | SecretStr, *, max_bytes: 
         client = request.client.host if request.client else "unknown"
         origin = f"http:{client}"
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            return await too_large(int(declared), b"", origin)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:  # stop reading: an oversized body never sits whole in memory
-                return await too_large(len(body), bytes(body), origin)
+        body, oversize = await _read_body(
+            request.stream(), limit=limit, declared=int(declared) if declared.isdigit() else None
+        )
+        if oversize is not None:
+            return await too_large(oversize, body, origin)
         if not body.strip():
-            raise HTTPException(400, "empty body: send a story (JSON, ninjs, NewsML, RSS, HTML or text)")
+            reason = "empty body: send a story (JSON, ninjs, NewsML, RSS, HTML or text)"
+            await ingestor.reject(reason, raw=body, origin=origin)
+            raise HTTPException(400, reason)
         outcome = await ingestor.ingest(
-            bytes(body),
+            body,
             origin=origin,
             media_type=request.headers.get("content-type"),
             source=request.headers.get("x-wirewatch-source") or "http",
@@ -88,3 +92,35 @@ def create_ingest_app(ingestor: Ingestor, token: str | SecretStr, *, max_bytes: 
         )
 
     return app
+
+
+async def _read_body(
+    stream: AsyncIterator[bytes], *, limit: int, declared: int | None
+) -> tuple[bytes, int | None]:
+    """The body, or its head and its true size when it is over ``limit`` (never read whole then).
+
+    A declared length over the limit is believed: only the head kept for the dead letter is read.
+    A chunked body is read on past the limit without being kept, to count its size.
+    """
+    body = bytearray()
+    size = 0
+    async for chunk in stream:
+        size += len(chunk)
+        if len(body) < max(limit + 1, _DLQ_HEAD):
+            body += chunk
+        if declared is not None and declared > limit:
+            if len(body) >= _DLQ_HEAD:
+                return bytes(body), declared
+        elif size > limit:
+            return bytes(body), size + await _drain(stream)
+    if declared is not None and declared > limit:
+        return bytes(body), declared
+    return bytes(body), None
+
+
+async def _drain(stream: AsyncIterator[bytes]) -> int:
+    """Read the rest of a body without keeping it; return how many bytes it had."""
+    total = 0
+    async for chunk in stream:
+        total += len(chunk)
+    return total

@@ -135,6 +135,9 @@ class StdinSource:
             size += len(chunk)
         data = b"".join(chunks)
         if size > limit:
+            # Read on without keeping it: the dead letter tells the input's true size.
+            while chunk := await self._reader.read(64 * 1024):
+                size += len(chunk)
             error = InputTooLargeError(size=size, limit=limit, origin=self._origin)
             await self._ingestor.reject(error, raw=data[: 64 * 1024], origin=self._origin)
             return

@@ -19,10 +19,16 @@ Alias policy, because every alias is a chance of a false match:
   Polish ones (``polish``, Morfeusz 2) for countries and big cities, unless a form is
   another place's name, a common word or a demonym.
 
-The other steps: ``topics`` (IPTC Media Topics -> ``topics_iptc.json``), ``actor_forms``
+Each row carries the place's point (GeoNames'; a country's: Natural Earth's label point; a
+subdivision's: the mean of its cities'), its GeoNames id and, for a city, its ISO 3166-2
+subdivision where GeoNames' admin1 code can be tied to one (``geo``).
+
+The other steps: ``belts`` (the members of border belts, from Natural Earth's admin-0
+boundaries -> ``regions_geo.json``), ``topics`` (IPTC Media Topics -> ``topics_iptc.json``), ``actor_forms``
 (Polish case forms of actors' names -> ``actor_forms.json``), ``petrarch`` (PETRARCH2/Phoenix
 actors -> ``actors_petrarch.json``).
 
 A build tool, not part of the installed package (pyproject leaves it out of the wheel):
-``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build.
+``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build, ``geo`` the
+geometry (distances, shared boundaries, admin-1 ties).
 """

@@ -2,12 +2,14 @@
 
 ``places.tsv`` (gazetteer), ``topics_iptc.json`` (IPTC Media Topics) and ``actor_forms.json``
 (Polish case forms of actors' names) and
-``actors_petrarch.json`` (actors from the PETRARCH2/Phoenix dictionaries in ``../shared/data/actors``).
+``actors_petrarch.json`` (actors from the PETRARCH2/Phoenix dictionaries in ``../shared/data/actors``)
+and ``regions_geo.json`` (the members of border belts, from Natural Earth's outlines).
 """
 
-from processors.kb_build import actor_forms, gazetteer, petrarch, topics
+from processors.kb_build import actor_forms, belts, gazetteer, petrarch, topics
 
 gazetteer.main()
+belts.main()
 topics.main()
 actor_forms.main()
 petrarch.main()

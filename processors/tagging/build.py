@@ -14,9 +14,9 @@ from typing import Any, Final, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from processors.kb import Entity, Relation
+from processors.kb import OFFICE, Entity, Kind, KnowledgeBase, Relation
 from processors.tagging.scan import FIELDS, Match, Span
-from schemas.models import Mention, Tag, TextField
+from schemas.models import Geo, Mention, Tag, TextField
 
 MAX_TAG_ALIASES: Final = 12
 
@@ -50,14 +50,110 @@ class Collector:
             self.score[entity_id] = score
 
 
-def collect_others(
+# A title after one of these names someone who held the office before ("former NATO chief").
+_BEFORE_TITLE: Final = frozenset(
+    {
+        "former",
+        "ex",
+        "then",
+        "late",
+        "outgoing",
+        "ancien",
+        "ancienne",
+        "ex-",
+        "ehemalige",
+        "ehemaliger",
+        "ehemaligen",
+        "frühere",
+        "früherer",
+        "früheren",
+        "damalige",
+        "damaliger",
+        "damaligen",
+        "antiguo",
+        "antigua",
+        "entonces",
+        "antigo",
+        "antiga",
+        "então",
+        "allora",
+        "l'allora",
+        "były",
+        "byłego",
+        "byłym",
+        "była",
+        "ówczesny",
+        "ówczesnego",
+        "бывший",
+        "бывшего",
+        "бывшим",
+        "экс",
+        "тогдашний",
+        "колишній",
+        "колишнього",
+        "колишнім",
+    }
+)
+
+
+class Offices:
+    """Who held each office when, from every actor's roles: a title names its holder on a date."""
+
+    __slots__ = ("_holders",)
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        by_name = {e.name: e.id for e in kb.entities.values() if e.kind is Kind.ACTOR and e.type == OFFICE}
+        holders: dict[str, list[tuple[str, str, str]]] = {}
+        for ent in kb.entities.values():
+            if ent.kind is Kind.ACTOR and ent.type != OFFICE:
+                for role in ent.roles:
+                    oid = by_name.get(role.role)
+                    if oid is not None:
+                        holders.setdefault(oid, []).append((role.start or "", role.end or "9999", ent.id))
+        self._holders = holders
+
+    def holder(self, office: str, on: str) -> str | None:
+        """The actor who held ``office`` on the ISO date ``on`` (the latest to start, if several)."""
+        best: str | None = None
+        best_start = ""
+        for start, end, actor in self._holders.get(office, ()):
+            if start <= on < end and (best is None or start > best_start):
+                best, best_start = actor, start
+        return best
+
+
+def title_stands_alone(m: Match) -> bool:
+    """Whether a title names the office's holder: not a former one, and no name right after it."""
+    text = m.text
+    i = m.end
+    n = len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i < n and text[i].isupper():
+        return False  # "NATO chief Jens Stoltenberg": the name says who, and is tagged as such
+    j = m.start
+    while j > 0 and text[j - 1] == " ":
+        j -= 1
+    k = j
+    while k > 0 and (text[k - 1].isalnum() or text[k - 1] in "-'"):
+        k -= 1
+    return text[k:j].casefold() not in _BEFORE_TITLE
+
+
+def collect_others(  # noqa: PLR0917 - one call site, the tagger's
     matches: list[Match],
     entities: dict[str, Entity],
     actors: Collector,
     regions: Collector,
     topics: Collector,
+    offices: Offices | None = None,
+    on: str | None = None,
 ) -> None:
-    """Actors, region phrases and topic triggers: their matches are their mentions."""
+    """Actors, region phrases and topic triggers: their matches are their mentions.
+
+    A title ("the NATO chief") is a mention of its office's organisation and, on the story's
+    date ``on``, of the office's holder.
+    """
     topic_spans = topics.spans
     for m in matches:
         layer = m.layer
@@ -74,7 +170,9 @@ def collect_others(
         elif layer == 1:
             for s in m.reading.senses:
                 ent = entities[s.entity]
-                if s.relation is Relation.METONYM:
+                if s.relation is Relation.TITLE:
+                    _title(m, ent, span, actors, offices, on)
+                elif s.relation is Relation.METONYM:
                     actors.add(ent.id, span, 0.85, f"metonym: {m.surface}")
                 else:
                     full = " " in m.surface.strip() or ent.type != "person"
@@ -82,6 +180,18 @@ def collect_others(
         else:
             for s in m.reading.senses:
                 regions.add(s.entity, span, 0.9)
+
+
+def _title(  # noqa: PLR0917 - collect_others' step, its state passed on
+    m: Match, office: Entity, span: Span, actors: Collector, offices: Offices | None, on: str | None
+) -> None:
+    """A title: a mention of its office's organisation, and of the holder on the story's date."""
+    for org in office.members:
+        actors.add(org, span, 0.8)
+    if offices is not None and on is not None and title_stands_alone(m):
+        holder = offices.holder(office.id, on)
+        if holder is not None:
+            actors.add(holder, span, 0.75, f"title: {m.surface} ({office.name} on {on})")
 
 
 def tag_places(
@@ -236,8 +346,34 @@ def make_tag(
         "confidence": round3(clamped) if clamped > 0.0 else 0.0,  # round(max(0.0, clamped), 3)
         "mentions": mentions,
         "evidence": tuple(evidence),
+        "geo": geo_of(ent) if ent.kind is Kind.PLACE else None,
     }
     return construct(Tag, values, TAG_FIELDS)
+
+
+# One Geo per place, built once: a place's point and path never change while the KB is loaded.
+_GEO: Final[dict[str, Geo]] = {}
+_FEATURE: Final = {"city": "P"}
+
+
+def geo_of(ent: Entity) -> Geo:
+    """A place's coordinates, feature class, population, admin path and GeoNames id."""
+    geo = _GEO.get(ent.id)
+    if geo is None or geo.lat != ent.lat or geo.lon != ent.lon:  # another KB's place of that id
+        path: tuple[str, ...] = ()
+        if ent.type != "country" and ent.country:
+            path = (ent.country, ent.parent) if ent.parent else (ent.country,)
+        values = {
+            "lat": ent.lat,
+            "lon": ent.lon,
+            "feature": _FEATURE.get(ent.type, "A"),
+            "population": ent.population,
+            "path": path,
+            "geonames_id": ent.geonames_id or None,
+        }
+        geo = construct(Geo, values, GEO_FIELDS)
+        _GEO[ent.id] = geo
+    return geo
 
 
 def make_mention(fld: TextField, start: int, end: int, text: str) -> Mention:
@@ -257,6 +393,7 @@ class _Construct(Protocol):
 # a frozen model refuses and which is in the set already; copies (model_copy) get their own.
 MENTION_FIELDS: Final = set(Mention.model_fields)
 TAG_FIELDS: Final = set(Tag.model_fields)
+GEO_FIELDS: Final = set(Geo.model_fields)
 
 
 def slot_construct(cls: type[_ModelT], values: dict[str, Any], fields: set[str], /) -> _ModelT:
@@ -299,11 +436,20 @@ def _builds_like_pydantic(construct: _Construct) -> bool:
         cls.__pydantic_post_init__ is None
         and not cls.__private_attributes__
         and not cls.__pydantic_root_model__
-        for cls in (Tag, Mention)
+        for cls in (Tag, Mention, Geo)
     ):
         return False
     values: dict[str, Any] = {"field": "body", "start": 0, "end": 1, "text": "x"}
     mention_ref = Mention(**values)
+    geo_values: dict[str, Any] = {
+        "lat": 1.5,
+        "lon": -2.5,
+        "feature": "P",
+        "population": 3,
+        "path": ("FR", "FR-IDF"),
+        "geonames_id": 4,
+    }
+    geo_ref = Geo(**geo_values)
     tag_values: dict[str, Any] = {
         "id": "x",
         "name": "X",
@@ -313,12 +459,14 @@ def _builds_like_pydantic(construct: _Construct) -> bool:
         "confidence": 0.5,
         "mentions": (mention_ref,),
         "evidence": ("z",),
+        "geo": geo_ref,
     }
     tag_ref = Tag(**tag_values)
     try:
         built = [
             construct(Mention, dict(values), MENTION_FIELDS),
             construct(Tag, dict(tag_values), TAG_FIELDS),
+            construct(Geo, dict(geo_values), GEO_FIELDS),
         ]
     except (TypeError, AttributeError, RuntimeError):
         return False
@@ -332,7 +480,7 @@ def _builds_like_pydantic(construct: _Construct) -> bool:
         and got.__pydantic_private__ is None
         and got.model_dump_json() == ref.model_dump_json()
         and hash(got) == hash(ref)
-        for got, ref in zip(built, (mention_ref, tag_ref), strict=True)
+        for got, ref in zip(built, (mention_ref, tag_ref, geo_ref), strict=True)
     )
 
 

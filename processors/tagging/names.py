@@ -1036,6 +1036,7 @@ def tag_names(names: list[Name], texts: dict[TextField, str]) -> list[Tag]:
             "confidence": round3(confidence),
             "mentions": mentions_of(name.spans, texts),
             "evidence": tuple(name.evidence),
+            "geo": None,
         }
         tags.append(construct(Tag, values, TAG_FIELDS))
     return tags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from alerts.api import create_api
+from alerts.api import SubscriptionOut, create_api
 from alerts.backtest import backtest, parse_since, topic_backtester
 from alerts.errors import InvalidSinceError, QueryError
 from alerts.query import compile_query
@@ -21,6 +22,7 @@ from tests.factories import make_enriched, make_tag
 from tests.helpers import serve_app
 from wirewatch.bus.base import TopicSpec
 from wirewatch.bus.memory import MemoryBus
+from wirewatch.metrics import Readiness
 
 NOW = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 TOKENS = {"tok-alice": "alice", "tok-bob": "bob", "tok-ops": "ops"}
@@ -104,7 +106,9 @@ class TestSubscriptions:
                 },
             )
             assert created.status_code == 201
-            sub = Subscription.model_validate(created.json())
+            answered = SubscriptionOut.model_validate(created.json())
+            assert answered.warnings == []  # no knowledge check configured here
+            sub = Subscription.model_validate(answered.model_dump(exclude={"warnings"}))
             assert (sub.subscriber, sub.query, sub.options.webhook_url) == (
                 "alice",
                 "actor:NATO",
@@ -146,11 +150,19 @@ class TestSubscriptions:
             missing = await bob.get("/subscriptions/does-not-exist")
             for r in (
                 await bob.get(f"/subscriptions/{sub_id}"),
-                await bob.put(f"/subscriptions/{sub_id}", json={"query": "actor:UN"}),
                 await bob.delete(f"/subscriptions/{sub_id}"),
             ):
                 # exactly what a missing id answers: nothing says the subscription exists
                 assert (r.status_code, r.json()) == (404, missing.json())
+            # A PUT to a missing id creates it, so one to a taken id can only be refused: 409, and
+            # nothing of the subscription (not whose, not what) is in the answer.
+            taken = await bob.put(f"/subscriptions/{sub_id}", json={"query": "actor:UN"})
+            assert taken.status_code == 409
+            assert taken.json() == {
+                "detail": "id not available: choose another (or POST to get one made for you)"
+            }
+            assert "alice" not in taken.text
+            assert "NATO" not in taken.text
             mine = await alice.get(f"/subscriptions/{sub_id}")
             assert (mine.status_code, mine.json()["query"]) == (200, "actor:NATO")
             assert [s["query"] for s in (await alice.get("/subscriptions")).json()] == ["actor:NATO"]
@@ -214,6 +226,79 @@ class TestBacktest:
             r = await http.post("/backtest", json={"query": "actor:NATO", "since": "last tuesday"})
             assert r.status_code == 400
             assert "duration" in r.json()["detail"]
+
+
+class TestPutCreates:
+    async def test_a_put_to_a_new_id_creates_it_under_that_id(self) -> None:
+        async with running_api("t-put-create") as api, api.client("tok-alice") as http:
+            created = await http.put("/subscriptions/ukraine-border", json={"query": "actor:NATO"})
+            assert created.status_code == 201
+            assert created.headers["location"] == "/subscriptions/ukraine-border"
+            assert created.json()["id"] == "ukraine-border"
+            assert created.json()["subscriber"] == "alice"
+            got = await http.get("/subscriptions/ukraine-border")
+            assert (got.status_code, got.json()["query"]) == (200, "actor:NATO")
+            again = await http.put("/subscriptions/ukraine-border", json={"query": "actor:EU"})
+            assert (again.status_code, again.json()["query"]) == (200, "actor:EU")
+            assert "location" not in again.headers
+            assert [s.id for s in api.store.by_subscriber("alice")] == ["ukraine-border"]
+
+    async def test_an_id_it_cannot_take_is_422_and_nothing_is_published(self) -> None:
+        async with running_api("t-put-bad-id") as api, api.client("tok-alice") as http:
+            for bad in ("bad+id", "bad%20id", "x" * 129):
+                r = await http.put(f"/subscriptions/{bad}", json={"query": "actor:NATO"})
+                assert r.status_code == 422, bad
+                assert r.json()["detail"][0]["loc"] == ["path", "sub_id"]
+            assert api.bus.records(api.topics.subscriptions) == []
+
+    async def test_a_deleted_id_can_be_taken_again(self) -> None:
+        async with (
+            running_api("t-put-reuse") as api,
+            api.client("tok-alice") as alice,
+            api.client("tok-bob") as bob,
+        ):
+            assert (
+                await alice.put("/subscriptions/shared-name", json={"query": "actor:NATO"})
+            ).status_code == 201
+            assert (
+                await bob.put("/subscriptions/shared-name", json={"query": "actor:EU"})
+            ).status_code == 409
+            assert (await alice.delete("/subscriptions/shared-name")).status_code == 204
+            r = await bob.put("/subscriptions/shared-name", json={"query": "actor:EU"})
+            assert (r.status_code, r.json()["subscriber"]) == (201, "bob")
+
+
+class TestOpsEndpoints:
+    async def test_readyz_says_which_check_fails(self) -> None:
+        readiness = Readiness()
+        readiness.reset("bus", "subscriptions")
+        store = SubscriptionStore(MemoryBus(), topics=Topics("t-ready"))
+        async with (
+            serve_app(create_api(store, TOKENS, readiness=readiness)) as url,
+            httpx.AsyncClient() as http,
+        ):
+            r = await http.get(f"{url}/readyz")  # no token: probes carry none
+            assert r.status_code == 503
+            assert r.json()["checks"]["bus"] == {"ok": False, "detail": "not yet"}
+            readiness.mark("bus", detail="embedded: topics ready")
+            readiness.mark("subscriptions")
+            r = await http.get(f"{url}/readyz")
+            assert (r.status_code, r.json()["ready"]) == (200, True)
+
+    async def test_the_docs_pages_load_nothing_from_the_internet(self) -> None:
+        async with running_api("t-docs") as api, api.client() as http:
+            for page in ("/docs", "/redoc"):
+                r = await http.get(page)
+                assert r.status_code == 200
+                refs = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", r.text)
+                assert refs, page
+                for ref in refs:
+                    assert ref.startswith("/"), f"{page} loads {ref} from elsewhere"
+                    assert not ref.startswith("//"), ref
+                    asset = await http.get(ref)
+                    assert asset.status_code == 200, ref
+                    assert asset.content, ref
+            assert "cdn." not in (await http.get("/docs")).text
 
 
 async def test_openapi_is_published() -> None:

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from alerts.errors import QueryError
-from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
+from alerts.index import DEFAULT_CACHE_SIZE, SubscriptionIndex, TermStatistics, match_all_plain
+from alerts.index import snapshot as snapshots
 from alerts.query import CompiledQuery, PreparedStory, compile_query
 from schemas.models import EnrichedStory, Subscription, Tag
 from tests.factories import make_enriched, make_subscription, make_tag
@@ -186,7 +187,7 @@ def _subscriptions(qs: list[str], confidences: list[float]) -> list[tuple[Subscr
     return subs
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     qs=st.lists(queries(), min_size=5, max_size=25),
     confidences=st.lists(st.sampled_from([0.0, 0.0, 0.5, 0.95]), min_size=30, max_size=30),
@@ -194,6 +195,8 @@ def _subscriptions(qs: list[str], confidences: list[float]) -> list[tuple[Subscr
     story_list=st.lists(stories(), min_size=1, max_size=3),
     removed=st.sets(st.integers(0, 29), max_size=5),
     filing=st.sampled_from(["static", "learned", "refiled"]),
+    cache_size=st.sampled_from([1, 4, DEFAULT_CACHE_SIZE]),
+    restored=st.booleans(),
 )
 def test_index_equals_plain(  # noqa: PLR0917 - hypothesis passes every strategy
     qs: list[str],
@@ -202,6 +205,8 @@ def test_index_equals_plain(  # noqa: PLR0917 - hypothesis passes every strategy
     story_list: list[EnrichedStory],
     removed: set[int],
     filing: str,
+    cache_size: int,
+    restored: bool,
 ) -> None:
     # Some subscriptions share a query string (and so a compiled query in the index).
     subs = _subscriptions(qs + qs[:dupes], confidences)
@@ -209,12 +214,18 @@ def test_index_equals_plain(  # noqa: PLR0917 - hypothesis passes every strategy
     stats = TermStatistics()
     for story in story_list:
         stats.observe(story)
-    index = SubscriptionIndex(stats if filing == "learned" else None)
+    # A small cache of compiled queries makes the index compile them again as stories need them.
+    index = SubscriptionIndex(stats if filing == "learned" else None, cache_size=cache_size)
     for sub, _ in subs:
         index.add(sub)
     if filing == "refiled":
         event(f"queued for refiling: {min(index.use_statistics(stats), 1)}")
         index.refile(3)  # part now, the rest after some removals
+    if restored:
+        # Through a snapshot (bytes and back), perhaps with the refiling half done.
+        by_id = {sub.id: sub for sub, _ in subs}
+        state = snapshots.decode(snapshots.encode("t", {}, index.export_state()), topic="t").state
+        index = SubscriptionIndex.from_state(state, subscriptions=by_id, cache_size=cache_size)
     for i in removed:
         index.remove(f"sub{i:03d}")
     assert index.refile() == 0

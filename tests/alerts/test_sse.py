@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from alerts.api import create_api
 from alerts.deliver.channels import SseHub
 from alerts.store import SubscriptionStore
 from schemas.models import Alert
-from tests.factories import make_alert, make_subscription
+from tests.factories import NOW, make_alert, make_subscription
 from tests.helpers import serve_app
 from wirewatch.bus.memory import MemoryBus
 
@@ -63,11 +64,17 @@ class TestHub:
         assert [e.id for e in hub.replay(0, subscriber=None)] == [100, 101, 102]
         assert hub.replay(0, subscriber="carol") == []
 
-    def test_default_ids_start_from_the_clock_so_cursors_survive_a_restart(self) -> None:
+    def test_default_ids_are_creation_times_so_cursors_survive_a_restart(self) -> None:
+        made = [alert(n).model_copy(update={"created_at": NOW + timedelta(seconds=n)}) for n in (1, 2)]
         before = SseHub()
-        first = before.publish(alert(1))
-        after = SseHub()  # a restarted process
-        assert after.publish(alert(2)) > first
+        first = before.publish(made[0])
+        assert first == int(made[0].created_at.timestamp() * 1_000_000)
+        after = SseHub()  # a restarted process numbers the same alert the same, and a later one after it
+        assert after.publish(made[0]) == first
+        assert after.publish(made[1]) > first
+        # two alerts made in the same microsecond still get ids of their own, in order
+        twin = alert(3).model_copy(update={"created_at": made[1].created_at})
+        assert after.publish(twin) == after.last_id == after.replay(first, subscriber=None)[-1].id
 
     async def test_catch_up_from_a_cursor_then_live(self) -> None:
         hub = SseHub(first_id=1)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from alerts.deliver.channels import (
     IDEMPOTENCY_HEADER,
@@ -112,9 +113,12 @@ class TestDelivery:
     async def test_fails_twice_then_succeeds_exactly_one_accepted_delivery(self) -> None:
         alert = nato_alert()
         recv = receiver(503, 500, 200)
+        retries = {"channel": "webhook", "outcome": "retry"}
+        before = REGISTRY.get_sample_value("wirewatch_deliveries_total", retries) or 0.0
         async with channel(recv) as webhook:
             await webhook.send(alert, webhook_subscription(HOOK))
         assert [r.status for r in recv.requests] == [503, 500, 200]
+        assert REGISTRY.get_sample_value("wirewatch_deliveries_total", retries) == before + 2
         assert {r.headers[IDEMPOTENCY_HEADER.lower()] for r in recv.requests} == {alert.key}
         assert len({r.body for r in recv.requests}) == 1
         for req in recv.requests:

@@ -558,7 +558,7 @@ class TestDropFolder:
             task.cancel()
         assert names(folder.processed_dir) == ["after.txt", "early.txt", "late.json"]
         assert names(folder.failed_dir) == ["broken.json"]
-        assert names(tmp_path) == [".hidden.txt"]
+        assert names(tmp_path) == [".hidden.txt", ".wirewatch-folder.lock"]
         assert sink.rejects[0].source == str(tmp_path / "broken.json")
         assert sink.rejects[0].reason.startswith("invalid JSON")
 
@@ -569,7 +569,10 @@ class TestDropFolder:
         folder._make_dirs()
         assert await folder.scan() == 1
         assert sink.rejects[0].error_type == "InputTooLargeError"
-        assert sink.rejects[0].raw_size == 64 * 1024
+        # The whole file's size, and that only its head was kept (was: the head's size, not truncated).
+        assert sink.rejects[0].raw_size == 200_001
+        assert sink.rejects[0].raw_truncated
+        assert len(sink.rejects[0].raw) == 64 * 1024
         assert names(folder.failed_dir) == ["huge.txt"]
 
     async def test_a_file_still_being_written_waits(self, tmp_path: Path) -> None:

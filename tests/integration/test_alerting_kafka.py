@@ -112,7 +112,10 @@ class TestDevelopingStory:
             tmp_path / "data",
             mosquitto,
             subscriptions_file=subs,
-            alerts=AlertSettings(webhook_secrets={"bob": SecretStr("bob-secret")}, webhook_attempts=2),
+            # A target down for longer than the alert's maximum age (here 8 s, else 24 h) dead-letters it.
+            alerts=AlertSettings(
+                webhook_secrets={"bob": SecretStr("bob-secret")}, webhook_attempts=2, delivery_max_age_s=8.0
+            ),
         )
         async with aiomqtt.Client(
             mosquitto.host, mosquitto.port, username="alice", password=mosquitto.users["alice"]
@@ -135,7 +138,7 @@ class TestDevelopingStory:
         assert len({a.key for _, a in got}) == 4  # every message has its own idempotency key
         assert got[-1][1].story_id == "urn:test:wirenews:1"
 
-        # bob's webhook never answers: it was tried, then the alert went to the DLQ with the reason
+        # bob's webhook never answers: it was tried until the alert's max age, then dead-lettered with the reason
         letters = [DeadLetter.from_bytes(r.value or b"") for r in dead]
         assert any(dl.stage == "deliver" and "webhook" in (dl.source or "") for dl in letters), letters
         assert len(failing_webhook.hits) >= 2

@@ -54,7 +54,7 @@ class TestApiOnKafka:
                 assert (await http.get(f"/subscriptions/{sub_id}", headers=bob)).status_code == 404
                 assert (await http.delete(f"/subscriptions/{sub_id}", headers=bob)).status_code == 404
                 changed = await http.put(f"/subscriptions/{sub_id}", json={"query": "actor:EU"}, headers=bob)
-                assert changed.status_code == 404
+                assert changed.status_code == 409  # taken: a PUT to a missing id would create it
                 assert [s["id"] for s in (await http.get("/subscriptions", headers=bob)).json()] == []
                 bad = await http.post("/subscriptions", json={"query": "actor:NATO AND ("}, headers=alice)
                 assert bad.status_code == 400

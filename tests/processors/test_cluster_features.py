@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors import cluster
+from processors.cluster import minhash as cluster
 from schemas import Story
 from tests.factories import make_story
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import processors
 from processors.text import normalize
-from schemas.models import Mention, Tag
+from schemas.models import Geo, Mention, Tag
 from tests.helpers import tagger_source_module
 
 # The regexes the word walks replaced (the reference for what a context word is).
@@ -110,6 +110,7 @@ class TestModelConstruction:
         "confidence": 0.875,
         "mentions": (Mention(field="body", start=0, end=6, text="Russia"),),
         "evidence": ("demonym",),
+        "geo": Geo(lat=61.5, lon=105.3, feature="A", population=144_000_000, geonames_id=2017370),
     }
 
     def _constructors(self, build: str) -> list[Any]:

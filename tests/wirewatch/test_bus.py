@@ -184,3 +184,36 @@ class TestEmbeddedBatching:
             for tag, n in ((b"x", 5), (b"y", 3)):
                 values = [r.value for r in records if r.topic == topic and (r.value or b"").startswith(tag)]
                 assert values == [tag + str(i).encode() for i in range(n)]
+
+
+class TestLagAndSeek:
+    """``Consumer.lag()`` (what the member has not read, per partition) and ``seek`` on every backend."""
+
+    async def test_lag_is_what_the_member_has_not_read(self, backend: Backend) -> None:
+        t, g = backend.topic("lag"), backend.group("lag")
+        async with backend.make() as bus:
+            await bus.ensure_topics([TopicSpec(t, partitions=2)])
+            for i in range(6):
+                await bus.publish(t, str(i).encode(), partition=i % 2)
+            async with bus.consumer([t], group=g) as c:
+                got: list[Record] = []
+                async with asyncio.timeout(backend.timeout):
+                    while not got:  # Kafka: the group join comes first
+                        got = await c.getmany(timeout_s=0.5, max_records=1)
+                assert len(got) == 1
+                lag = await c.lag()
+                assert set(lag) == {(t, 0), (t, 1)}
+                assert sum(lag.values()) == 5
+                await drain(c, 5, backend.timeout)
+                assert await c.lag() == {(t, 0): 0, (t, 1): 0}
+
+    async def test_seek_reads_a_partition_from_an_offset(self, backend: Backend) -> None:
+        t = backend.topic("seek")
+        async with backend.make() as bus:
+            await bus.ensure_topics([TopicSpec(t, partitions=1)])
+            for i in range(5):
+                await bus.publish(t, str(i).encode())
+            async with bus.consumer([t], group=None) as c:
+                await c.seek(t, 0, 3)
+                got = await drain(c, 2, backend.timeout)
+        assert [r.value for r in got] == [b"3", b"4"]

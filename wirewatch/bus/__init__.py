@@ -42,11 +42,13 @@ def open_bus(settings: Settings) -> Bus:
     if settings.bus == "kafka":
         from wirewatch.bus.kafka import KafkaBus  # noqa: PLC0415 - aiokafka only when Kafka is used
 
-        return KafkaBus(settings.kafka)
+        return KafkaBus(settings.kafka, topics=settings.topics)
     return EmbeddedBus(
         settings.data_dir,
         poll_interval_s=settings.embedded.poll_interval_s,
         session_timeout_s=settings.embedded.session_timeout_s,
+        retention_check_s=settings.retention.check_interval_s,
+        group_id=settings.topics.group,
     )
 
 
@@ -57,6 +59,7 @@ def topic_specs(topics: Topics, *, partitions: int) -> list[TopicSpec]:
             d.name,
             partitions=partitions if d.partitions == "n" else 1,
             compacted=d.cleanup == "compact",
+            config=d.kafka_config(),
         )
         for d in topics.declarations()
     ]

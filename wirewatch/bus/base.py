@@ -146,6 +146,18 @@ class Consumer(Protocol):
         """The current end offset of each partition assigned to this consumer."""
         ...
 
+    async def seek(self, topic: str, partition: int, offset: int) -> None:
+        """Read ``topic``/``partition`` from ``offset`` on (an assigned partition; e.g. a topic's tail)."""
+        ...
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """How far behind each assigned partition this consumer reads: end offset − its position.
+
+        Cheap enough to sample every few seconds (Kafka: the highwater mark the last fetch
+        brought, no round trip once each partition was fetched; embedded: one query).
+        """
+        ...
+
     def assignment(self) -> frozenset[tuple[str, int]]:
         """The ``(topic, partition)`` pairs this consumer reads now (a group member's share)."""
         ...

@@ -10,7 +10,11 @@ Semantics kept from Kafka:
 - consumer groups: members heartbeat into the log, partitions are spread over
   live members, and each group's committed offsets survive restarts;
 - replay from the beginning or any offset; compacted topics keep the newest
-  value per key (tombstones are dropped by compaction after ``tombstone_retention_s``).
+  value per key (tombstones are dropped by compaction after ``tombstone_retention_s``);
+- retention: delete-policy topics lose their oldest records once older than the topic's
+  ``retention.ms`` or beyond its ``retention.bytes`` per partition (the configs
+  :meth:`schemas.TopicDecl.kafka_config` declares), checked by writers every
+  ``retention_check_s``. Freed pages are reused, so the file stays near its high-water mark.
 """
 
 from __future__ import annotations
@@ -40,9 +44,11 @@ _Pending = tuple[str, bytes | None, bytes | None, Headers, int | None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
-    name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, compacted INTEGER NOT NULL DEFAULT 0);
+    name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, compacted INTEGER NOT NULL DEFAULT 0,
+    retention_ms INTEGER, retention_bytes INTEGER);
 CREATE TABLE IF NOT EXISTS partitions (
     topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (topic, partition));
 CREATE TABLE IF NOT EXISTS messages (
     topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
@@ -55,6 +61,20 @@ CREATE TABLE IF NOT EXISTS group_members (
     group_id TEXT NOT NULL, member_id TEXT NOT NULL, heartbeat REAL NOT NULL,
     PRIMARY KEY (group_id, member_id));
 """
+#: Columns added after the first release: (table, column, declaration); added to older files on open.
+_ADDED_COLUMNS = (
+    ("topics", "retention_ms", "INTEGER"),
+    ("topics", "retention_bytes", "INTEGER"),
+    ("partitions", "bytes", "INTEGER NOT NULL DEFAULT 0"),
+)
+#: What a record weighs for ``retention.bytes``: its key, value and headers.
+_SIZE = "IFNULL(length(key), 0) + IFNULL(length(value), 0) + length(CAST(headers AS BLOB))"
+#: Records examined per query while expiring the head of a partition.
+_EXPIRE_CHUNK = 1000
+#: At most this many records go per partition and check: a first check over a large old file must
+#: not hold the write lock for long (writers of other processes wait at most 30 s); the rest goes
+#: at the next checks.
+_EXPIRE_MAX = 50_000
 
 
 class EmbeddedBus:
@@ -67,11 +87,20 @@ class EmbeddedBus:
         poll_interval_s: float = 0.05,
         session_timeout_s: float = 10.0,
         tombstone_retention_s: float = 24 * 3600,
+        retention_check_s: float = 30.0,
+        compact_every: int = 10_000,
+        group_id: Callable[[str], str] | None = None,
     ) -> None:
         self.path = Path(data_dir) / "wirewatch.db"
+        # The deployment's group ids (schemas.Topics.group): two prefixes on one data dir share no group.
+        self._group_id = group_id
         self._poll = poll_interval_s
         self._session_timeout = session_timeout_s
         self._tombstone_retention = tombstone_retention_s
+        self._retention_check = retention_check_s
+        self._compact_every = compact_every
+        self._next_retention = 0.0  # monotonic time of the next retention check
+        self._dirty = 0  # records appended to compacted topics since the last compaction
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._counter = itertools.count()
@@ -88,10 +117,14 @@ class EmbeddedBus:
         conn.execute("PRAGMA journal_mode=WAL")
         # FULL: a message acknowledged by publish() survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous=FULL")
+        # Without a limit the WAL file keeps its largest size after each checkpoint.
+        conn.execute("PRAGMA journal_size_limit=67108864")
         conn.executescript(_SCHEMA)
+        _migrate(conn)
         self._conn = conn
         self._state = "opened"
         await self.compact()
+        await self.enforce_retention()
         return self
 
     async def __aexit__(
@@ -132,6 +165,11 @@ class EmbeddedBus:
                         "INSERT OR IGNORE INTO topics(name, partitions, compacted) VALUES (?,?,?)",
                         (s.name, s.partitions, int(s.compacted)),
                     )
+                    # The declaration is the truth on one machine: its retention applies at once.
+                    conn.execute(
+                        "UPDATE topics SET retention_ms=?, retention_bytes=? WHERE name=?",
+                        (*_retention(s), s.name),
+                    )
                     n = conn.execute("SELECT partitions FROM topics WHERE name=?", (s.name,)).fetchone()[0]
                     conn.executemany(
                         "INSERT OR IGNORE INTO partitions(topic, partition) VALUES (?,?)",
@@ -146,11 +184,13 @@ class EmbeddedBus:
 
         def run(conn: sqlite3.Connection) -> None:
             with _tx(conn):
+                # One grouped pass (n log n) rather than a correlated subquery per record (n²).
                 conn.execute(
                     """DELETE FROM messages WHERE topic IN (SELECT name FROM topics WHERE compacted=1)
-                       AND key IS NOT NULL AND offset < (
-                         SELECT MAX(m2.offset) FROM messages m2 WHERE m2.topic=messages.topic
-                         AND m2.partition=messages.partition AND m2.key=messages.key)"""
+                       AND key IS NOT NULL AND (topic, partition, key, offset) NOT IN (
+                         SELECT topic, partition, key, MAX(offset) FROM messages
+                         WHERE topic IN (SELECT name FROM topics WHERE compacted=1) AND key IS NOT NULL
+                         GROUP BY topic, partition, key)"""
                 )
                 # Expired tombstones go too, except a partition's last record: like Kafka, the head
                 # of the log stays readable so that a reader can tell it reached the end.
@@ -161,8 +201,88 @@ class EmbeddedBus:
                          AND m2.partition=messages.partition)""",
                     (horizon,),
                 )
+                conn.execute(
+                    f"""UPDATE partitions SET bytes = (SELECT IFNULL(SUM({_SIZE}), 0) FROM messages m
+                          WHERE m.topic=partitions.topic AND m.partition=partitions.partition)
+                        WHERE topic IN (SELECT name FROM topics WHERE compacted=1)"""  # noqa: S608 - a constant
+                )
 
+        self._dirty = 0
         await self._run(run)
+
+    async def enforce_retention(self, *, now_ms: int | None = None) -> int:
+        """Drop the records of delete-policy topics past their retention; return how many went.
+
+        A partition loses its oldest records while they are older than ``retention.ms`` or while it
+        holds more than ``retention.bytes``; offsets are never reused, and a consumer positioned
+        before the new head reads on from the first record kept (Kafka's ``earliest`` reset).
+        At most ``_EXPIRE_MAX`` records go per partition and call (the write lock is held meanwhile).
+        """
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        self._next_retention = time.monotonic() + self._retention_check
+
+        def run(conn: sqlite3.Connection) -> int:
+            removed = 0
+            with _tx(conn):
+                rows = conn.execute(
+                    """SELECT p.topic, p.partition, p.bytes, t.retention_ms, t.retention_bytes
+                       FROM partitions p JOIN topics t ON t.name = p.topic WHERE t.compacted = 0
+                       AND (t.retention_ms IS NOT NULL OR t.retention_bytes IS NOT NULL)"""
+                ).fetchall()
+                for topic, part, size, ms, limit in rows:
+                    horizon = None if ms is None else now - ms
+                    cut, freed = _expired_head(conn, topic, part, size, horizon=horizon, limit=limit)
+                    if cut < 0:
+                        continue
+                    removed += conn.execute(
+                        "DELETE FROM messages WHERE topic=? AND partition=? AND offset <= ?",
+                        (topic, part, cut),
+                    ).rowcount
+                    conn.execute(
+                        "UPDATE partitions SET bytes = bytes - ? WHERE topic=? AND partition=?",
+                        (freed, topic, part),
+                    )
+            return removed
+
+        return await self._run(run)
+
+    async def describe_topics(self) -> dict[str, TopicSpec]:
+        """The topics as the log has them: partitions, cleanup and retention (Kafka config names)."""
+        tombstones = str(int(self._tombstone_retention * 1000))
+
+        def run(conn: sqlite3.Connection) -> dict[str, TopicSpec]:
+            rows = conn.execute(
+                "SELECT name, partitions, compacted, retention_ms, retention_bytes FROM topics"
+            ).fetchall()
+            return {
+                name: TopicSpec(
+                    name,
+                    partitions=n,
+                    compacted=bool(compacted),
+                    config={
+                        "cleanup.policy": "compact" if compacted else "delete",
+                        "retention.ms": str(-1 if ms is None else ms),
+                        **(
+                            {"delete.retention.ms": tombstones}
+                            if compacted
+                            else {"retention.bytes": str(-1 if size is None else size)}
+                        ),
+                    },
+                )
+                for name, n, compacted, ms, size in rows
+            }
+
+        return await self._run(run)
+
+    async def size(self) -> tuple[int, int]:
+        """Records and bytes (keys, values, headers) the log holds, over every topic."""
+
+        def run(conn: sqlite3.Connection) -> tuple[int, int]:
+            count = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+            total = conn.execute("SELECT IFNULL(SUM(bytes), 0) FROM partitions").fetchone()[0]
+            return int(count), int(total)
+
+        return await self._run(run)
 
     # -- produce ---------------------------------------------------------------------------
     async def publish(
@@ -211,31 +331,47 @@ class EmbeddedBus:
         ts = int(time.time() * 1000)
         counters = [next(self._counter) for _ in messages]
 
-        def append(conn: sqlite3.Connection) -> None:
+        def append(conn: sqlite3.Connection) -> int:
             sizes: dict[str, int] = {}
+            compacted: set[str] = set()
             for topic, *_ in messages:
                 if topic not in sizes:
-                    row = conn.execute("SELECT partitions FROM topics WHERE name=?", (topic,)).fetchone()
+                    row = conn.execute(
+                        "SELECT partitions, compacted FROM topics WHERE name=?", (topic,)
+                    ).fetchone()
                     if row is None:
                         raise BusError("unknown topic (topics are created explicitly)", topic=topic)
                     sizes[topic] = row[0]
+                    if row[1]:
+                        compacted.add(topic)
             with _tx(conn):
                 for (topic, key, value, headers, partition), c in zip(messages, counters, strict=True):
                     if partition is not None and not 0 <= partition < sizes[topic]:
                         raise BusError("no such partition", topic=topic, partition=partition)
                     p = partition_for(key, sizes[topic], c) if partition is None else partition
+                    dumped = _dump_headers(headers)
+                    weight = len(key or b"") + len(value or b"") + len(dumped.encode())
                     (offset,) = conn.execute(
-                        "UPDATE partitions SET next_offset = next_offset + 1 WHERE topic=? AND partition=? "
-                        "RETURNING next_offset - 1",
-                        (topic, p),
+                        "UPDATE partitions SET next_offset = next_offset + 1, bytes = bytes + ? "
+                        "WHERE topic=? AND partition=? RETURNING next_offset - 1",
+                        (weight, topic, p),
                     ).fetchone()
                     conn.execute(
                         "INSERT INTO messages VALUES (?,?,?,?,?,?,?)",
-                        (topic, p, offset, key, value, _dump_headers(headers), ts),
+                        (topic, p, offset, key, value, dumped, ts),
                     )
+            return sum(1 for m in messages if m[0] in compacted)
 
-        await self._run(append)
+        self._dirty += await self._run(append)
         self._published.set()
+        await self._housekeeping()
+
+    async def _housekeeping(self) -> None:
+        """Enforce retention when it is due, and compact once enough was written to compacted topics."""
+        if time.monotonic() >= self._next_retention:
+            await self.enforce_retention()
+        if self._dirty >= self._compact_every:
+            await self.compact()
 
     # -- consume ---------------------------------------------------------------------------
     def consumer(
@@ -247,6 +383,8 @@ class EmbeddedBus:
         partitions: Sequence[int] | None = None,
     ) -> EmbeddedConsumer:
         """A consumer of ``topics`` in ``group`` (None: reads every partition, commits nothing)."""
+        if group is not None and self._group_id is not None:
+            group = self._group_id(group)
         return EmbeddedConsumer(
             self, list(topics), group, from_beginning=from_beginning, partitions=partitions
         )
@@ -408,6 +546,12 @@ class EmbeddedConsumer:
 
         return await self._bus._run(run)  # noqa: SLF001
 
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """The log end minus this member's position, per assigned partition (one query)."""
+        positions = dict(self._positions)
+        ends = await self.assignment_end_offsets()
+        return {tp: max(0, end - positions[tp]) for tp, end in ends.items() if tp in positions}
+
 
 def _owned(
     conn: sqlite3.Connection, topic: str, group: str | None, members: list[str], member: str
@@ -436,6 +580,54 @@ def _start_offset(
             "SELECT next_offset FROM partitions WHERE topic=? AND partition=?", (topic, partition)
         ).fetchone()[0]
     )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns a file from an older release lacks (and count the bytes it holds)."""
+    added = False
+    for table, column, decl in _ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            added = True
+    if added:
+        conn.execute(
+            f"""UPDATE partitions SET bytes = (SELECT IFNULL(SUM({_SIZE}), 0) FROM messages m
+                  WHERE m.topic=partitions.topic AND m.partition=partitions.partition)"""  # noqa: S608 - a constant
+        )
+
+
+def _retention(spec: TopicSpec) -> tuple[int | None, int | None]:
+    """``retention.ms`` and ``retention.bytes`` of a spec's Kafka config (None: unbounded)."""
+
+    def bound(name: str) -> int | None:
+        value = int(spec.config.get(name, "-1"))
+        return None if value < 0 else value
+
+    return bound("retention.ms"), bound("retention.bytes")
+
+
+def _expired_head(
+    conn: sqlite3.Connection, topic: str, partition: int, size: int, *, horizon: int | None, limit: int | None
+) -> tuple[int, int]:
+    """The last offset to drop from the head of a partition (-1: none) and the bytes that frees."""
+    cut, freed, after = -1, 0, -1
+    for _ in range(_EXPIRE_MAX // _EXPIRE_CHUNK):
+        rows = conn.execute(
+            f"SELECT offset, ts, {_SIZE} FROM messages WHERE topic=? AND partition=? AND offset > ? "  # noqa: S608
+            "ORDER BY offset LIMIT ?",
+            (topic, partition, after, _EXPIRE_CHUNK),
+        ).fetchall()
+        if not rows:
+            return cut, freed
+        for offset, ts, weight in rows:
+            too_old = horizon is not None and ts < horizon
+            too_big = limit is not None and size - freed > limit
+            if not (too_old or too_big):
+                return cut, freed
+            cut, freed = offset, freed + weight
+        after = rows[-1][0]
+    return cut, freed
 
 
 @contextlib.contextmanager

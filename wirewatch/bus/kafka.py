@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
 
@@ -10,39 +12,93 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.helpers import create_ssl_context
 
 from wirewatch.bus.base import Headers, Record, TopicSpec, pending_acks
-from wirewatch.errors import BusClosedError, BusError
+from wirewatch.errors import BusClosedError, BusError, ConfigError
 
 log = structlog.get_logger("wirewatch.bus.kafka")
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from schemas import Topics
     from wirewatch.settings import KafkaSettings
 
 _TOPIC_ALREADY_EXISTS = 36
+_TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+
+
+def security_options(settings: KafkaSettings) -> dict[str, Any]:
+    """The aiokafka options for ``settings.security_protocol``: an SSL context and SASL credentials.
+
+    aiokafka refuses SSL without an ``ssl_context``; ours trusts ``ssl_cafile`` (else the system's
+    CAs), presents ``ssl_certfile``/``ssl_keyfile`` for mutual TLS and checks the broker's host
+    name unless ``ssl_check_hostname`` is off. The producer, consumers and admin client all use it.
+    """
+    s = settings
+    options: dict[str, Any] = {"security_protocol": s.security_protocol}
+    if s.security_protocol in _TLS_PROTOCOLS:
+        options["ssl_context"] = _ssl_context(s)
+    if s.security_protocol.startswith("SASL_"):
+        if not s.sasl_username:
+            raise ConfigError(
+                f"security_protocol {s.security_protocol} needs kafka.sasl_username and kafka.sasl_password",
+                security_protocol=s.security_protocol,
+            )
+        options |= {
+            "sasl_mechanism": s.sasl_mechanism,
+            "sasl_plain_username": s.sasl_username,
+            "sasl_plain_password": s.sasl_password.get_secret_value() if s.sasl_password else "",
+        }
+    elif s.sasl_username:
+        raise ConfigError(
+            "kafka.sasl_username is set but security_protocol is not SASL_PLAINTEXT or SASL_SSL",
+            security_protocol=s.security_protocol,
+        )
+    return options
+
+
+def _ssl_context(s: KafkaSettings) -> ssl.SSLContext:
+    if s.ssl_keyfile is not None and s.ssl_certfile is None:
+        raise ConfigError("kafka.ssl_keyfile is set without kafka.ssl_certfile", keyfile=str(s.ssl_keyfile))
+    try:
+        context: ssl.SSLContext = create_ssl_context(
+            cafile=s.ssl_cafile,
+            certfile=s.ssl_certfile,
+            keyfile=s.ssl_keyfile,
+            password=s.ssl_key_password.get_secret_value() if s.ssl_key_password else None,
+        )
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"cannot load Kafka TLS files: {exc}",
+            cafile=str(s.ssl_cafile),
+            certfile=str(s.ssl_certfile),
+            keyfile=str(s.ssl_keyfile),
+        ) from exc
+    context.check_hostname = s.ssl_check_hostname
+    return context
 
 
 class KafkaBus:
     """A bus over Apache Kafka. One producer per bus; one consumer per ``consumer()`` context."""
 
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(self, settings: KafkaSettings, *, topics: Topics | None = None) -> None:
         self._settings = settings
+        # Group ids are named per deployment (Topics.group): two prefixes on one cluster, two groups.
+        self._topics = topics
         self._producer: AIOKafkaProducer | None = None
         self._state = "unopened"
         self._known: set[str] = set()  # topics seen in the cluster's metadata
+        # Built once: a bad CA or key path fails here, with the setting's name, not on first connect.
+        self._security = security_options(settings)
 
     def _common(self) -> dict[str, Any]:
-        s = self._settings
-        extra: dict[str, Any] = {"security_protocol": s.security_protocol}
-        if s.sasl_username:
-            extra |= {
-                "sasl_mechanism": "PLAIN",
-                "sasl_plain_username": s.sasl_username,
-                "sasl_plain_password": s.sasl_password.get_secret_value() if s.sasl_password else "",
-            }
-        return {"bootstrap_servers": s.bootstrap, "client_id": s.client_id, **extra}
+        return {
+            "bootstrap_servers": self._settings.bootstrap,
+            "client_id": self._settings.client_id,
+            **self._security,
+        }
 
     async def __aenter__(self) -> Self:
         if self._state != "unopened":
@@ -164,8 +220,17 @@ class KafkaBus:
         from_beginning: bool = True,
         partitions: Sequence[int] | None = None,
     ) -> KafkaConsumer:
-        """A consumer in ``group``; with no group it is assigned every partition and never commits."""
+        """A consumer in ``group``; with no group it is assigned every partition and never commits.
+
+        ``group`` is the stage's name for it; the id given to Kafka carries the deployment's topic
+        prefix (:meth:`schemas.Topics.group`) unless the prefix is the default one.
+        """
+        group = None if group is None else self.group_id(group)
         return KafkaConsumer(self, list(topics), group, from_beginning=from_beginning, partitions=partitions)
+
+    def group_id(self, group: str) -> str:
+        """The id Kafka gets for the stage's group ``group`` (the deployment's prefix, if any)."""
+        return group if self._topics is None else self._topics.group(group)
 
 
 class KafkaConsumer:
@@ -284,3 +349,32 @@ class KafkaConsumer:
             return {}
         ends = await self._consumer.end_offsets(parts)
         return {(tp.topic, tp.partition): off for tp, off in ends.items()}
+
+    async def seek(self, topic: str, partition: int, offset: int) -> None:
+        """Read ``topic``/``partition`` from ``offset`` on (the partition must be assigned)."""
+        try:
+            self._consumer.seek(TopicPartition(topic, partition), offset)
+        except IllegalStateError as exc:
+            raise BusError(f"cannot seek: {exc}", topic=topic, partition=partition) from exc
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Highwater (from the last fetch) minus position, per assigned partition.
+
+        A partition not fetched yet has no highwater: its end offset is asked for (one request).
+        """
+        c = self._consumer
+        parts = list(c.assignment())
+        highwater = {tp: c.highwater(tp) for tp in parts}
+        unknown = [tp for tp, hw in highwater.items() if hw is None]
+        try:
+            if unknown:
+                highwater |= await c.end_offsets(unknown)
+        except KafkaError as exc:
+            raise BusError(f"cannot read the end offsets: {exc}", group=self._group) from exc
+        out: dict[tuple[str, int], int] = {}
+        for tp in parts:
+            end = highwater[tp]
+            with contextlib.suppress(IllegalStateError):  # taken away by a rebalance meanwhile
+                if end is not None:
+                    out[tp.topic, tp.partition] = max(0, end - await c.position(tp))
+        return out

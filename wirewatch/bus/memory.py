@@ -157,3 +157,12 @@ class _MemoryConsumer:
     async def assignment_end_offsets(self) -> dict[tuple[str, int], int]:
         """End offset of each assigned partition."""
         return {(t, p): len(self._bus._topics[t][p]) for (t, p) in self._positions}  # noqa: SLF001
+
+    async def seek(self, topic: str, partition: int, offset: int) -> None:
+        """Read ``topic``/``partition`` from ``offset`` on."""
+        self._positions[topic, partition] = offset
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """End offset minus position, per assigned partition."""
+        ends = await self.assignment_end_offsets()
+        return {tp: max(0, end - self._positions[tp]) for tp, end in ends.items()}

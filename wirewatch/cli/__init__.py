@@ -257,14 +257,40 @@ def backtest(
 
 
 @app.command()
-def topics(data_dir: DataDir = None, kafka: Kafka = None) -> None:
-    """Create the topics (idempotent) and print them."""
-    from wirewatch.cli.services import create_topics  # noqa: PLC0415
+def topics(
+    data_dir: DataDir = None,
+    kafka: Kafka = None,
+    alter: Annotated[
+        bool, typer.Option("--alter", help="Set the declared configs on topics whose configs drifted.")
+    ] = False,
+) -> None:
+    """Create the declared topics (idempotent), print them, and report drift (exit 1 if any is left)."""
+    from wirewatch.cli.topics import apply_topics  # noqa: PLC0415
 
     s = _settings(data_dir=data_dir, kafka=kafka)
-    _serve(create_topics(s))
-    for name in s.topics.all():
-        typer.echo(name)
+    try:
+        report = asyncio.run(apply_topics(s, alter=alter))
+    except WirewatchError as exc:
+        raise _fail(exc) from exc
+    for spec in topic_table(s):
+        typer.echo(spec)
+    for name in report.created:
+        typer.echo(f"created {name}", err=True)
+    for d in report.drift:
+        typer.echo(f"drift: {d}", err=True)
+    for name in report.altered:
+        typer.echo(f"altered {name}: declared configs set", err=True)
+    raise typer.Exit(1 if report.remaining else 0)
+
+
+def topic_table(s: Settings) -> list[str]:
+    """One line per declared topic: name, partitions, then its Kafka configs."""
+    from wirewatch.bus import topic_specs  # noqa: PLC0415
+
+    return [
+        f"{t.name}\tpartitions={t.partitions}\t" + "\t".join(f"{k}={v}" for k, v in t.config.items())
+        for t in topic_specs(s.topics, partitions=s.kafka.partitions)
+    ]
 
 
 subs_app = typer.Typer(
@@ -294,10 +320,17 @@ def subs_add(
     query: Annotated[str, typer.Option(help="Lucene query.")],
     channel: Annotated[list[str] | None, typer.Option(help="Channels (mqtt, webhook, apprise, sse).")] = None,
     webhook_url: Annotated[str | None, typer.Option(help="Webhook target.")] = None,
+    check: Annotated[
+        bool, typer.Option(help="Warn about values the knowledge base lacks (loads it: seconds).")
+    ] = True,
     data_dir: DataDir = None,
     kafka: Kafka = None,
 ) -> None:
-    """Add or replace a subscription (an invalid query is refused with where it fails)."""
+    """Add or replace a subscription (an invalid query is refused with where it fails).
+
+    A value that names nothing the knowledge base knows (``actor:NATOO``) is accepted with a
+    warning and close names: it can only match a story where that exact name is tagged.
+    """
     from schemas import CHANNELS, Subscription, SubscriptionOptions  # noqa: PLC0415
     from wirewatch.cli.services import put_subscription  # noqa: PLC0415
 
@@ -313,6 +346,11 @@ def subs_add(
         raise _fail(ConfigError(f"invalid subscription: {_first_problem(exc)}")) from None
     _serve(put_subscription(s, sub))
     typer.echo(sub.model_dump_json())
+    if check:
+        from wirewatch.cli.knowledge import query_warnings  # noqa: PLC0415
+
+        for warning in query_warnings(s, sub.query):
+            typer.echo(f"wirewatch: warning: {warning}", err=True)
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -335,6 +373,12 @@ def subs_delete(
     from wirewatch.cli.services import delete_subscription  # noqa: PLC0415
 
     _serve(delete_subscription(_settings(data_dir=data_dir, kafka=kafka), sub_id))
+
+
+# Registered last: the module takes the helpers above from this one.
+from wirewatch.cli.knowledge import kb_app  # noqa: E402
+
+app.add_typer(kb_app, name="kb")
 
 
 def main() -> None:

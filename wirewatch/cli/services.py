@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from pathlib import Path
 from subprocess import DEVNULL
 from typing import TYPE_CHECKING, Any
@@ -23,12 +25,15 @@ import typer
 from schemas import Subscription
 from wirewatch.bus import Bus, open_bus, topic_specs
 from wirewatch.bus.base import deferred_acks
-from wirewatch.errors import ConfigError
+from wirewatch.cli.progress import status
+from wirewatch.errors import BusError, ConfigError
+from wirewatch.metrics import READINESS
 from wirewatch.runner import run_until, utcnow
 from wirewatch.settings import Settings
 
 if TYPE_CHECKING:
     from alerts.deliver.channels import Channel, SseHub
+    from wirewatch.bus.base import TopicSpec
 
 log = structlog.get_logger("wirewatch")
 
@@ -70,9 +75,12 @@ async def load_subscription_file(bus: Bus, settings: Settings, path: Path) -> li
         )
         return []
     # One wait for every acknowledgement, not a round trip per subscription (100k: seconds, not minutes).
-    async with deferred_acks():
-        for sub in subs:
-            await store.put(sub)
+    with status(f"seeding {len(subs)} subscriptions from {path.name}") as progress:
+        async with deferred_acks():
+            for done, sub in enumerate(subs, 1):
+                await store.put(sub)
+                if done % 500 == 0:
+                    progress.update(done, len(subs))
     log.info("subscriptions seeded from file", path=str(path), count=len(subs))
     return subs
 
@@ -133,6 +141,16 @@ async def run_all(settings: Settings, *, stdin: bool = False, process_workers: i
         watch.cancel()
 
 
+def _child_env(settings: Settings, n: int) -> dict[str, str]:
+    """The environment of child ``n``: a metrics port of its own (the next ones after ours), not ours."""
+    env = dict(os.environ)
+    if settings.metrics_port is not None:
+        port = settings.metrics_port + 1 + n if settings.metrics_port else 0
+        env["WIREWATCH_METRICS_PORT"] = str(port)
+        env["WIREWATCH_METRICS_HOST"] = settings.metrics_host
+    return env
+
+
 @contextlib.asynccontextmanager
 async def _child_stages(stage: str, count: int, settings: Settings) -> AsyncIterator[asyncio.Event]:
     """``count`` child processes running ``wirewatch <stage>``; the event is set if one of them exits."""
@@ -140,8 +158,10 @@ async def _child_stages(stage: str, count: int, settings: Settings) -> AsyncIter
     if settings.bus == "kafka":
         args += ["--kafka", settings.kafka.bootstrap]
     children = [
-        await asyncio.create_subprocess_exec(sys.executable, "-m", "wirewatch", stage, *args, stdin=DEVNULL)
-        for _ in range(count)
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "wirewatch", stage, *args, stdin=DEVNULL, env=_child_env(settings, n)
+        )
+        for n in range(count)
     ]
     log.info("process workers started", stage=stage, pids=[c.pid for c in children])
     failed = asyncio.Event()
@@ -182,26 +202,50 @@ async def run_stages(
     stop = stop or asyncio.Event()
     if ready is None:
         _install_stop(stop)
-    if settings.metrics_port is not None:
-        from wirewatch.metrics import serve_metrics  # noqa: PLC0415
-
-        serve_metrics(settings.metrics_port)
+    READINESS.reset("bus", "subscriptions")
     async with AsyncExitStack() as stack:
+        if settings.metrics_port is not None:
+            from wirewatch.metrics import serve_metrics  # noqa: PLC0415
+
+            metrics = serve_metrics(settings.metrics_port, settings.metrics_host)
+            stack.callback(metrics.close)
+            url = f"http://{settings.metrics_host}:{metrics.port}"
+            log.info("listening", service="metrics", url=f"{url}/metrics", health=f"{url}/readyz")
         if "deliver" in stages and settings.mqtt.embedded:
             from wirewatch.mqtt_broker import EmbeddedMqttBroker  # noqa: PLC0415
 
+            m = settings.mqtt
+            if m.use_tls:
+                raise ConfigError(
+                    "the embedded MQTT broker speaks plain MQTT on 127.0.0.1: for TLS use an "
+                    "external broker (WIREWATCH_MQTT_URL=mqtts://..., WIREWATCH_MQTT__EMBEDDED=false)"
+                )
             await stack.enter_async_context(
-                EmbeddedMqttBroker(host=settings.mqtt.host, port=settings.mqtt.port)
+                EmbeddedMqttBroker(
+                    host=m.host,
+                    port=m.port,
+                    users={u: p.get_secret_value() for u, p in m.embedded_users.items()},
+                    service_user=m.credentials[0],
+                    topic_prefix=m.topic_prefix,
+                )
             )
-            log.info("embedded MQTT broker listening", url=settings.mqtt.url)
+            log.info("listening", service="mqtt", url=settings.mqtt.url)
         bus = await stack.enter_async_context(open_bus(settings))
-        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
+        specs = topic_specs(settings.topics, partitions=settings.kafka.partitions)
+        await bus.ensure_topics(specs)
+        READINESS.mark("bus", detail=f"{settings.bus}: topics ready")
         if settings.subscriptions_file is not None and ("alert" in stages or "deliver" in stages):
             await load_subscription_file(bus, settings, settings.subscriptions_file)
         from alerts.deliver.channels import SseHub  # noqa: PLC0415
 
         sse = SseHub()
         stages = [*stages, "api"] if settings.api.enabled and "api" not in stages else list(stages)
+        if "api" in stages and "deliver" in stages:
+            from alerts.deliver.channels.sse import load_history  # noqa: PLC0415
+
+            # SSE cursors (since=, Last-Event-ID) from before a restart resume where they were.
+            with status("reading the SSE history back from the alerts topic"):
+                await load_history(sse, bus, settings.topics.alerts)
         services = [
             await _build(name, settings, bus, stack, stdin=stdin, inbox=inbox, sse=sse) for name in stages
         ]
@@ -217,10 +261,27 @@ async def run_stages(
         async with asyncio.TaskGroup() as tg:
             for name, service, ev in zip(stages, services, started, strict=True):
                 tg.create_task(service(stop, ev), name=f"stage:{name}")
+            tg.create_task(run_until(stop, _probe_bus(bus, specs, settings.bus)), name="bus-probe")
+            # Every stage that holds subscriptions says it started only once they are loaded.
+            await asyncio.gather(*(e.wait() for e in started))
+            READINESS.mark("subscriptions", detail="loaded by every stage")
             if ready is not None:
-                await asyncio.gather(*(e.wait() for e in started))
                 ready.set()
         log.info("wirewatch stopped")
+
+
+async def _probe_bus(bus: Bus, specs: Sequence[TopicSpec], kind: str, *, every_s: float = 15.0) -> None:
+    """Keep the readiness check ``bus`` true to the brokers: ask for the topics every ``every_s``."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            async with asyncio.timeout(every_s):
+                await bus.ensure_topics(specs)
+        except (BusError, TimeoutError) as exc:
+            READINESS.mark("bus", ok=False, detail=f"{kind}: {exc or 'no answer'}")
+            log.warning("bus unreachable", bus=kind, error=str(exc) or "no answer")
+        else:
+            READINESS.mark("bus", detail=f"{kind}: reachable")
 
 
 async def _build(
@@ -235,8 +296,9 @@ async def _build(
 ) -> _Runner:
     topics = settings.topics
     if name == "ingest":
-        from ingest.config import load_sources  # noqa: PLC0415
-        from ingest.service import IngestService  # noqa: PLC0415
+        with status("loading the ingest stage (parsers, language detection)"):  # seconds of imports
+            from ingest.config import load_sources  # noqa: PLC0415
+            from ingest.service import IngestService  # noqa: PLC0415
 
         sources = load_sources(settings.ingest.sources_file) if settings.ingest.sources_file else None
         ingest = IngestService(
@@ -251,12 +313,19 @@ async def _build(
 
         return lambda stop, started: ingest.run(stop, started=started)
     if name == "process":
-        from processors.pipeline import Enricher  # noqa: PLC0415
-        from processors.service import ProcessService  # noqa: PLC0415
-        from wirewatch.cli.offline import load_tagger  # noqa: PLC0415
+        with status("loading the knowledge base"):
+            from processors.cluster import EventClusterer  # noqa: PLC0415
+            from processors.pipeline import Enricher  # noqa: PLC0415
+            from processors.service import LiveKnowledge, ProcessService  # noqa: PLC0415
+            from wirewatch.cli.offline import load_tagger  # noqa: PLC0415
 
-        tagger = await asyncio.to_thread(load_tagger)
-        process = ProcessService(bus=bus, topics=topics, enricher=Enricher(tagger))
+            tagger = await asyncio.to_thread(load_tagger)
+        process = ProcessService(
+            bus=bus,
+            topics=topics,
+            enricher=Enricher(tagger, EventClusterer(window=timedelta(hours=settings.cluster_window_hours))),
+            knowledge=LiveKnowledge(tagger.kb),
+        )
         return lambda stop, started: process.run(stop, started=started)
     if name == "alert":
         from alerts.index import SubscriptionIndex  # noqa: PLC0415
@@ -267,9 +336,15 @@ async def _build(
         service = AlertService(
             bus=bus,
             topics=topics,
-            store=SubscriptionStore(bus, topics=topics, index=SubscriptionIndex()),
+            store=SubscriptionStore(
+                bus, topics=topics, index=SubscriptionIndex(cache_size=settings.alerts.index_cache)
+            ),
             term_sample=settings.alerts.term_sample,
             refile_batch=settings.alerts.refile_batch,
+            snapshot_path=(settings.alerts.index_snapshot_path or settings.data_dir / "alert-index.snapshot")
+            if settings.alerts.index_snapshot
+            else None,
+            snapshot_interval_s=settings.alerts.index_snapshot_interval_s,
         )
         return lambda stop, started: service.run(stop, started=started)
     if name == "deliver":
@@ -284,12 +359,26 @@ def _build_api(settings: Settings, bus: Bus, sse: SseHub) -> _Runner:
 
     from alerts.api import create_api  # noqa: PLC0415
     from alerts.backtest import topic_backtester  # noqa: PLC0415
+    from alerts.console import for_settings, local_operator_token  # noqa: PLC0415
+    from alerts.query import tag_values  # noqa: PLC0415
     from alerts.store import SubscriptionStore  # noqa: PLC0415
+    from alerts.text import norm_value  # noqa: PLC0415
+    from processors.knowledge_service import KnowledgeService, knowledge_router  # noqa: PLC0415
 
     store = SubscriptionStore(bus, topics=settings.topics)
+    knowledge = KnowledgeService(bus, settings.topics.knowledge, norm=norm_value, values=tag_values)
     tokens = {token.get_secret_value(): who for who, token in settings.api.tokens.items()}
+    tokens = tokens or local_operator_token()  # none configured: one operator token for this run, logged
+    console, console_routes = for_settings(settings, bus, store, sse, tokens)
     app = create_api(
-        store, tokens, sse, topic_backtester(bus, topics=settings.topics), admins=settings.api.admins
+        store,
+        tokens,
+        sse,
+        topic_backtester(bus, topics=settings.topics),
+        admins=settings.api.admins,
+        console=console_routes,
+        knowledge=lambda auth: knowledge_router(knowledge, auth),
+        check_query=knowledge.checked,
     )
     server = uvicorn.Server(
         uvicorn.Config(
@@ -301,10 +390,14 @@ def _build_api(settings: Settings, bus: Bus, sse: SseHub) -> _Runner:
         table = store.table()
         async with asyncio.TaskGroup() as tg:
             tg.create_task(run_until(stop, table.follow()), name="api-subscriptions")
+            tg.create_task(run_until(stop, console.follow()), name="api-console")
+            tg.create_task(run_until(stop, knowledge.table.follow()), name="api-knowledge")
             await table.ready.wait()
             tg.create_task(server.serve(), name="api-server")
             started.set()
-            log.info("API listening", url=f"http://{settings.api.host}:{settings.api.port}", docs="/docs")
+            url = f"http://{settings.api.host}:{settings.api.port}"
+            log.info("listening", service="api", url=url, docs=f"{url}/docs")
+            log.info("console listening", url=f"http://{settings.api.host}:{settings.api.port}/console/")
             await stop.wait()
             server.should_exit = True
 
@@ -317,6 +410,8 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, ss
     from alerts.deliver import DeliverService  # noqa: PLC0415
     from alerts.deliver.channels import AppriseChannel, WebhookChannel  # noqa: PLC0415
     from alerts.deliver.channels.mqtt import MqttChannel  # noqa: PLC0415
+    from alerts.deliver.channels.mqtt import tls_context as mqtt_tls_context  # noqa: PLC0415
+    from alerts.deliver.lanes import RetryPolicy  # noqa: PLC0415
     from alerts.errors import DeliveryError  # noqa: PLC0415
     from alerts.store import SubscriptionStore  # noqa: PLC0415
 
@@ -331,6 +426,15 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, ss
             topic_prefix=m.topic_prefix,
             qos=m.qos,
             identifier=m.client_id,
+            tls_context=mqtt_tls_context(
+                ca_file=m.tls_ca_file,
+                cert_file=m.tls_cert_file,
+                key_file=m.tls_key_file,
+                key_password=m.tls_key_password.get_secret_value() if m.tls_key_password else None,
+                check_hostname=m.tls_check_hostname,
+            )
+            if m.use_tls
+            else None,
         )
     )
     secrets = settings.alerts.webhook_secrets
@@ -356,6 +460,12 @@ async def _build_deliver(settings: Settings, bus: Bus, stack: AsyncExitStack, ss
             channel=channel,
             default_channels=settings.alerts.default_channels,
             every_alert=channel is sse,
+            retry=RetryPolicy(
+                max_age=timedelta(seconds=settings.alerts.delivery_max_age_s),
+                max_s=settings.alerts.delivery_backoff_max_s,
+            ),
+            max_pending=settings.alerts.delivery_max_pending,
+            window=settings.alerts.delivery_window,
         )
         for channel in channels
     ]
@@ -382,9 +492,19 @@ async def run_backtest(settings: Settings, query: str, *, since: str) -> None:
     from alerts.backtest import backtest_topic, parse_since  # noqa: PLC0415
 
     now = utcnow()
+    start = parse_since(since, now)
+    horizon = settings.retention.backtest_horizon_hours
+    if (now - start).total_seconds() > horizon * 3600:
+        # The enriched topic keeps only so long (issue 16): say so rather than return fewer hits silently.
+        typer.echo(
+            f"wirewatch: note: --since {since} reaches past the {horizon} h the enriched topic keeps "
+            "(WIREWATCH_RETENTION__BACKTEST_HORIZON_HOURS): older stories are gone",
+            err=True,
+        )
     async with open_bus(settings) as bus:
         await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
-        hits = await backtest_topic(bus, query, parse_since(since, now), now, topics=settings.topics)
+        with status("backtest: replaying the enriched topic"):
+            hits = await backtest_topic(bus, query, start, now, topics=settings.topics)
     for hit in hits:
         line = {
             "story_id": hit.story.id,

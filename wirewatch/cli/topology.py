@@ -46,13 +46,14 @@ STAGES: tuple[StageWiring, ...] = (
         group=None,
         reads=(),
         writes=("raw", "dlq"),
+        state=("ingest_seen",),
     ),
     StageWiring(
         stage="process",
         pipeline="processors.pipeline.Enricher",
         service="processors.service.ProcessService",
         group="wirewatch-process",
-        reads=("raw",),
+        reads=("raw", "knowledge"),  # knowledge: followed whole, the tagger rebuilt on a change
         writes=("enriched", "dlq"),
         state=("signatures",),
     ),
@@ -88,8 +89,10 @@ STAGES: tuple[StageWiring, ...] = (
         pipeline="alerts.api.create_api",
         service="uvicorn",
         group=None,
-        reads=("subscriptions", "enriched"),
-        writes=("subscriptions",),
+        # alerts: the SSE history, read back at start; dlq: the console's dead letters, which a
+        # redrive republishes to the topic each came from (stories.raw, stories.enriched, alerts…)
+        reads=("subscriptions", "enriched", "alerts", "dlq", "knowledge"),
+        writes=("subscriptions", "knowledge", "raw", "enriched", "alerts"),
     ),
 )
 

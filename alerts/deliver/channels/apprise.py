@@ -16,6 +16,7 @@ import stamina
 import structlog
 
 from alerts.errors import AlertError, DeliveryError
+from wirewatch.metrics import DELIVERIES
 
 if TYPE_CHECKING:
     from schemas.models import Alert, Subscription
@@ -34,10 +35,29 @@ def render(alert: Alert) -> tuple[str, str]:
             found = ", ".join(dict.fromkeys(f"“{m.text}”" for m in clause.mentions))
             name = f" = {clause.tag_name}" if clause.tag_name else ""
             lines.append(f"  • {clause.clause}{name}" + (f" ({found})" if found else ""))
+    lines += _news_lines(alert)
     if alert.url:
         lines.append(f"Link: {alert.url}")
     lines += [f"Query: {alert.query}", f"Alert: {alert.key}"]
     return title, "\n".join(lines)
+
+
+def _news_lines(alert: Alert) -> list[str]:
+    """What an update adds, or which versions a retraction withdraws (issue 15)."""
+    news = alert.what_is_new
+    if news is None:
+        return []
+    if news.withdraws:
+        return ["Withdraws versions: " + ", ".join(map(str, news.withdraws))]
+    parts = [
+        (label, items)
+        for label, items in (("Actors", news.actors), ("Places", news.places), ("Figures", news.numbers))
+        if items
+    ]
+    lines = ["New:"] if parts or news.sentences else ["Nothing new to you in this copy."]
+    lines += [f"  • {label}: {', '.join(items)}" for label, items in parts]
+    lines += [f"  › {sentence}" for sentence in news.sentences]
+    return lines
 
 
 def redact_apprise_url(url: str) -> str:
@@ -69,6 +89,10 @@ class AppriseChannel:
         self._wait_max_s = wait_max_s
         self._wait_jitter_s = wait_jitter_s
         self._total_timeout_s = total_timeout_s
+
+    def target_of(self, alert: Alert, subscription: Subscription) -> str:  # noqa: ARG002 - the protocol's
+        """The delivery lane of an alert: its set of Apprise URLs."""
+        return "\n".join(sorted(subscription.options.apprise_urls))
 
     async def send(self, alert: Alert, subscription: Subscription) -> None:
         """Notify every URL; raise DeliveryError for a URL Apprise rejects or that failed every try."""
@@ -105,6 +129,8 @@ class AppriseChannel:
             ):
                 with attempt:
                     tries = attempt.num
+                    if tries > 1:
+                        DELIVERIES.labels(self.name, "retry").inc()
                     await self._notify_pending(pending, title, body)
         except _NotifyFailedError as exc:
             failed = ", ".join(redact_apprise_url(url) for url in pending)
@@ -114,6 +140,7 @@ class AppriseChannel:
                 channel=self.name,
                 target=failed,
                 attempts=tries,
+                retryable=True,
                 key=alert.key,
                 subscription_id=subscription.id,
             ) from exc

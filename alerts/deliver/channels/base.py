@@ -19,18 +19,24 @@ class Channel(Protocol):
     name: str
 
     async def send(self, alert: Alert, subscription: Subscription) -> None:
-        """Deliver ``alert``; retry on its own; raise DeliveryError once its tries are spent."""
+        """Deliver ``alert``; raise DeliveryError (``retryable`` if a later try may succeed).
+
+        A channel may also say which *target* an alert goes to (``target_of(alert, subscription)
+        -> str``, e.g. the webhook URL): each target gets a delivery lane of its own, so one that
+        is down holds back only its own alerts. Without it the channel is one target.
+        """
         ...
 
 
 class MemoryChannel:
     """Keeps what it was sent; ``fail_times`` failures first, to exercise the callers' error paths."""
 
-    def __init__(self, *, name: str = "memory", fail_times: int = 0) -> None:
+    def __init__(self, *, name: str = "memory", fail_times: int = 0, retryable: bool = False) -> None:
         self.name = name
         self.sent: list[tuple[Alert, Subscription]] = []
         self.attempts = 0
         self._fail_times = fail_times
+        self._retryable = retryable
 
     async def send(self, alert: Alert, subscription: Subscription) -> None:
         """Record the alert, or fail while ``fail_times`` is not used up."""
@@ -41,6 +47,7 @@ class MemoryChannel:
                 "memory channel told to fail",
                 channel=self.name,
                 target=subscription.subscriber,
+                retryable=self._retryable,
                 key=alert.key,
             )
         self.sent.append((alert, subscription))

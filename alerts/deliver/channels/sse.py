@@ -6,25 +6,42 @@ A client streams the events after its cursor (``since`` or ``Last-Event-ID``) an
 live ones. Each client has a bounded queue: a client that falls behind is dropped
 with a ``dropped`` event saying why, and reconnects from its last id; it never
 stalls the others or grows memory.
+
+Cursors survive a restart: an alert's id is its creation time in microseconds (made
+unique and increasing), and at start :func:`load_history` reads the tail of the
+``alerts`` topic back into the rings under the same ids, so ``since=<id from before>``
+resumes where it was. An alert the hub already holds (read back, then delivered again
+at least once) is kept once, under its first id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import structlog
+from pydantic import ValidationError
 from sse_starlette import ServerSentEvent
 
 from alerts.errors import SlowClientError
+from schemas.models import Alert
+from wirewatch.state import read_to_end
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterable
+    from datetime import datetime
 
-    from schemas.models import Alert, Subscription
+    from schemas.models import Subscription
+    from wirewatch.bus.base import Bus
+
+log = structlog.get_logger("wirewatch.sse")
+
+
+def _micros(when: datetime) -> int:
+    return int(when.timestamp() * 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +63,14 @@ class _Ring:
         self.events: deque[SseEvent] = deque(maxlen=size)
         self.forgotten_upto = 0
 
-    def append(self, event: SseEvent) -> None:
+    def append(self, event: SseEvent) -> SseEvent | None:
+        """Keep ``event``; return the one it pushed out, if any."""
+        evicted = None
         if len(self.events) == self.events.maxlen:
-            self.forgotten_upto = self.events[0].id
+            evicted = self.events[0]
+            self.forgotten_upto = evicted.id
         self.events.append(event)
+        return evicted
 
     def after(self, since: int) -> list[SseEvent]:
         return [e for e in self.events if e.id > since]
@@ -101,8 +122,11 @@ class SseHub:
         client_queue_size: int = 256,
         first_id: int | None = None,
     ) -> None:
-        # Ids start at the clock (µs) by default so that cursors stay increasing across restarts.
-        self._last_id = (time.time_ns() // 1000 if first_id is None else first_id) - 1
+        # By default an id is the alert's creation time in µs (made unique and increasing): a restarted
+        # hub that reads the history back numbers the same alerts the same, and the new ones after them.
+        self._timed = first_id is None
+        self._last_id = 0 if first_id is None else first_id - 1
+        self._ids: dict[str, int] = {}  # alert key -> id, for the alerts in the global ring
         self._buffer_size = buffer_size
         self._global = _Ring(global_buffer_size)
         self._rings: dict[str, _Ring] = {}
@@ -122,13 +146,14 @@ class SseHub:
 
     def publish(self, alert: Alert) -> int:
         """Keep ``alert`` and hand it to the connected streams that may see it; return its id."""
-        self._last_id += 1
+        known = self._ids.get(alert.key)
+        if known is not None:  # delivered again (at least once), or read back from the topic
+            return known
+        self._last_id = (
+            max(self._last_id + 1, _micros(alert.created_at)) if self._timed else self._last_id + 1
+        )
         event = SseEvent(self._last_id, alert)
-        self._global.append(event)
-        ring = self._rings.get(alert.subscriber)
-        if ring is None:
-            ring = self._rings[alert.subscriber] = _Ring(self._buffer_size)
-        ring.append(event)
+        self._keep(event)
         dropped = [
             client
             for client in self._clients
@@ -138,6 +163,32 @@ class SseHub:
         # A dropped client gets nothing more; its stream drains its queue, says why, and ends.
         self._clients.difference_update(dropped)
         return event.id
+
+    def _keep(self, event: SseEvent) -> None:
+        evicted = self._global.append(event)
+        if evicted is not None:
+            self._ids.pop(evicted.alert.key, None)
+        self._ids[event.alert.key] = event.id
+        ring = self._rings.get(event.alert.subscriber)
+        if ring is None:
+            ring = self._rings[event.alert.subscriber] = _Ring(self._buffer_size)
+        ring.append(event)
+
+    def restore(self, alerts: Iterable[Alert]) -> int:
+        """Keep alerts read back at start (oldest first), under the ids they were given; return how many.
+
+        Call it before the first :meth:`publish`: ids are their creation times, as they were.
+        """
+        kept = 0
+        for alert in alerts:
+            kept += alert.key not in self._ids
+            self.publish(alert)  # numbered exactly as when it was first published
+        return kept
+
+    @property
+    def history_size(self) -> int:
+        """How many alerts the global ring keeps (what :func:`load_history` reads back at most)."""
+        return self._global.events.maxlen or 0
 
     async def send(self, alert: Alert, subscription: Subscription) -> None:  # noqa: ARG002 - Channel protocol
         """Channel protocol: publish (never fails, slow clients are dropped instead)."""
@@ -163,8 +214,9 @@ class SseHub:
         """Events after ``since`` (None: live only), then live ones, as SSE frames.
 
         ``subscriber=None`` streams everyone's alerts (ops). A cursor beyond the last id
-        comes from before a restart with a reset clock: the whole buffer is replayed. A
-        ``gap`` event says that alerts after the cursor were already forgotten.
+        comes from elsewhere (a restart that read no history back, a reset clock): the whole
+        buffer is replayed. A ``gap`` event says that alerts after the cursor were already
+        forgotten.
         """
         if self._closed:
             return
@@ -192,3 +244,30 @@ class SseHub:
             yield ServerSentEvent(data=json.dumps({"reason": exc.message}), event="dropped")
         finally:
             self._clients.discard(client)
+
+
+async def load_history(hub: SseHub, bus: Bus, topic: str, *, limit: int | None = None) -> int:
+    """Read the last ``limit`` alerts (default: what the hub keeps) back from ``topic`` into ``hub``.
+
+    At most ``limit`` per partition are read (a seek to each partition's tail, not a replay of the
+    topic), then the newest ``limit`` of them are kept, oldest first. Returns how many were kept.
+    """
+    limit = hub.history_size if limit is None else limit
+    found: list[tuple[datetime, int, int, Alert]] = []
+    async with bus.consumer([topic], group=None) as consumer:
+        ends = await consumer.assignment_end_offsets()
+        for (name, partition), end in ends.items():
+            await consumer.seek(name, partition, max(0, end - limit))
+        async for batch in read_to_end(consumer):
+            for record in batch:
+                if record.value is None:
+                    continue
+                try:
+                    alert = Alert.from_bytes(record.value)
+                except (ValidationError, ValueError):  # its dead letter was written when it was made
+                    continue
+                found.append((alert.created_at, record.partition, record.offset, alert))
+    found.sort(key=lambda f: f[:3])
+    kept = hub.restore(alert for *_, alert in found[-limit:])
+    log.info("SSE history read back", topic=topic, alerts=kept)
+    return kept

@@ -20,6 +20,7 @@ import stamina
 import structlog
 
 from alerts.errors import AlertError, DeliveryError
+from wirewatch.metrics import DELIVERIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -131,8 +132,16 @@ class WebhookChannel:
             return True
         return isinstance(exc, httpx.TransportError)
 
+    def target_of(self, alert: Alert, subscription: Subscription) -> str:  # noqa: ARG002 - the protocol's
+        """The delivery lane of an alert: its webhook URL (one failing receiver holds back only itself)."""
+        return subscription.options.webhook_url or ""
+
     async def send(self, alert: Alert, subscription: Subscription) -> None:
-        """Deliver ``alert``; raise DeliveryError when refused (4xx) or when every try failed."""
+        """Deliver ``alert``; raise DeliveryError when refused (4xx) or when every try failed.
+
+        The error is ``retryable`` unless the receiver refused the alert: the delivery stage then
+        tries again later (with backoff, up to the alert's maximum age).
+        """
         url = subscription.options.webhook_url
         if not url:
             raise DeliveryError(
@@ -165,6 +174,8 @@ class WebhookChannel:
             ):
                 with attempt:
                     tries = attempt.num
+                    if tries > 1:
+                        DELIVERIES.labels(self.name, "retry").inc()
                     await self._post(url, body, alert.key, secret)
         except (httpx.HTTPError, _RetryableStatusError, _RejectedError) as exc:
             log.warning(
@@ -175,6 +186,7 @@ class WebhookChannel:
                 channel=self.name,
                 target=target,
                 attempts=tries,
+                retryable=not isinstance(exc, _RejectedError),
                 key=alert.key,
                 subscription_id=subscription.id,
             ) from exc

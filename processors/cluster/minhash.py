@@ -1,4 +1,7 @@
-"""Near-duplicates and developing stories: MinHash signatures and LSH clustering.
+"""Near-duplicates: MinHash signatures and LSH clustering over content words (one language).
+
+Today's text-only clusterer, kept as the text half of :mod:`processors.cluster.event` and as the
+baseline of ``benchmarks/bench_cluster.py`` and ``benchmarks/eval_cluster.py``.
 
 A :class:`Clusterer` gives every story a cluster id: the same story id (any
 version) keeps its cluster; a story whose signature is close enough to a known
@@ -41,7 +44,7 @@ import re
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -238,7 +241,13 @@ class Clusterer:
     """Assigns stories to clusters of near-duplicates; pure, with in-memory state."""
 
     def __init__(
-        self, *, threshold: float = 0.5, num_perm: int = 64, shingle: int = 1, max_entries: int = 200_000
+        self,
+        *,
+        threshold: float = 0.5,
+        num_perm: int = 64,
+        shingle: int = 1,
+        max_entries: int = 200_000,
+        band_threshold: float | None = None,
     ) -> None:
         if not 0.0 < threshold <= 1.0 or num_perm < 8 or shingle < 1 or max_entries < 1:
             raise ValueError("threshold in (0, 1], num_perm >= 8, shingle >= 1, max_entries >= 1")
@@ -248,8 +257,12 @@ class Clusterer:
         self.max_entries = max_entries
         # Weights favour recall: LSH only proposes candidates, and each one is checked
         # against ``threshold``; (0.5, 0.5) would miss 40% of the pairs at exactly 0.5.
-        # (64 permutations, 0.5: 21 bands of 3 rows.)
-        params = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
+        # (64 permutations, 0.5: 21 bands of 3 rows.) ``band_threshold`` sets the banding apart
+        # from ``threshold``: the event clusterer accepts text at 0.4 once anchors agree, but
+        # banding at 0.4 (32 bands of 2 rows) proposes ten times as many candidates; it finds
+        # those pairs through their anchors instead.
+        bands_at = threshold if band_threshold is None else band_threshold
+        params = MinHashLSH(threshold=bands_at, num_perm=num_perm, weights=(0.1, 0.9))
         self._bands = _Bands(params.b, params.r)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         # All signatures in one array, so that candidates are scored in one numpy
@@ -338,15 +351,24 @@ class Clusterer:
             self._matrix = grown
         return slot
 
+    def candidates(self, signature: ClusterSignature) -> list[str]:
+        """The remembered stories sharing an LSH band with ``signature``, sorted by id."""
+        return sorted(self._bands.query(signature))  # sorted: the same order on every worker
+
+    def equal_counts(self, signature: ClusterSignature, story_ids: list[str]) -> np.ndarray[Any, Any]:
+        """How many hash values each remembered story shares with ``signature``, in one numpy pass."""
+        slots = np.fromiter(
+            (self._entries[key].slot for key in story_ids), dtype=np.intp, count=len(story_ids)
+        )
+        counts: np.ndarray[Any, Any] = np.count_nonzero(self._matrix[slots] == signature.hashvalues(), axis=1)
+        return counts
+
     def nearest(self, signature: ClusterSignature) -> tuple[float, str] | None:
         """The most similar remembered story at ``threshold`` or above, as (similarity, id)."""
-        candidates = sorted(self._bands.query(signature))  # sorted: the same order on every worker
+        candidates = self.candidates(signature)
         if not candidates:
             return None
-        slots = np.fromiter(
-            (self._entries[key].slot for key in candidates), dtype=np.intp, count=len(candidates)
-        )
-        equal = np.count_nonzero(self._matrix[slots] == signature.hashvalues(), axis=1)
+        equal = self.equal_counts(signature, candidates)
         best = int(equal.max())
         if best / self.num_perm < self.threshold:
             return None

@@ -1,0 +1,78 @@
+"""Titles resolve to the office's holder on the story's date ("the NATO chief" in 2023 and 2025)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+import pytest
+
+from processors import KnowledgeBase, Tagger
+from processors.knowledge import overlay
+from schemas import KnowledgeEntry, KnowledgeRole, Tag
+from tests.factories import make_story
+
+
+@functools.cache
+def _tagger() -> Tagger:
+    return Tagger(KnowledgeBase.load())
+
+
+def _actors(body: str, year: int, tagger: Tagger | None = None) -> dict[str, Tag]:
+    story = make_story(title="Statement", body=body, published_at=datetime(year, 6, 15, 12, tzinfo=UTC))
+    return {t.id: t for t in (tagger or _tagger()).tag(story).actors}
+
+
+class TestDatedTitles:
+    def test_the_same_title_names_different_holders_in_two_years(self) -> None:
+        body = "The NATO chief said allies would send more air defence."
+        in_2023, in_2025 = _actors(body, 2023), _actors(body, 2025)
+        assert "Q57614" in in_2023  # Jens Stoltenberg
+        assert "Q57792" not in in_2023
+        assert "Q57792" in in_2025  # Mark Rutte
+        assert "Q57614" not in in_2025
+        rutte = in_2025["Q57792"]
+        assert [m.text for m in rutte.mentions] == ["NATO chief"]
+        assert any(e.startswith("title: NATO chief (NATO Secretary General") for e in rutte.evidence)
+        assert "Q7184" in in_2025  # the title names its organisation too
+
+    @pytest.mark.parametrize(
+        ("body", "year", "holder"),
+        [
+            ("Russia's foreign minister rejected the plan.", 2023, "Q29540"),  # Lavrov
+            ("Le président russe a rejeté le plan.", 2023, "Q7747"),  # Putin
+            ("Der russische Außenminister wies den Plan zurück.", 2016, "Q29540"),
+            ("The U.S. secretary of state arrived in Kyiv.", 2023, "Q23010"),  # Blinken
+            ("The U.S. secretary of state arrived in Kyiv.", 2025, "person:marco-rubio"),
+            ("The German chancellor spoke to reporters.", 2019, "Q567"),  # Merkel
+            ("The German chancellor spoke to reporters.", 2023, "Q61053"),  # Scholz
+            ("Szef NATO ostrzegł Rosję.", 2025, "Q57792"),
+            ("Генсек НАТО заявил о поддержке.", 2012, "petrarch:anders-fogh-rasmussen"),
+            ("Il presidente russo ha parlato a Mosca.", 2010, "petrarch:dmitry-medvedev"),
+        ],
+    )
+    def test_titles_in_several_languages_and_years(self, body: str, year: int, holder: str) -> None:
+        assert holder in _actors(body, year)
+
+    def test_a_former_holder_or_a_name_after_the_title_is_not_the_current_holder(self) -> None:
+        former = _actors("Former NATO chief Anders Fogh Rasmussen said allies must do more.", 2023)
+        assert "Q57614" not in former
+        assert "petrarch:anders-fogh-rasmussen" in former  # by his name
+        named = _actors("Russian Foreign Minister Sergei Lavrov met his Turkish counterpart.", 2023)
+        assert [m.text for m in named["Q29540"].mentions] == ["Sergei Lavrov"]
+        no_office_holder = _actors("The president of Ruritania spoke.", 2023)
+        assert not any(t.type == "office" for t in no_office_holder.values())
+
+    def test_holders_added_as_knowledge_of_ones_own(self) -> None:
+        roe = KnowledgeEntry(
+            id="user:jane-roe",
+            kind="actor",
+            name="Jane Roe",
+            type="person",
+            roles=(KnowledgeRole(role="NATO Secretary General", org="Q7184", start="2032-10-01"),),
+        )
+        kb, rejected = overlay(KnowledgeBase.load(), [roe])
+        assert rejected == []
+        tagger = Tagger(kb)
+        assert "user:jane-roe" in _actors("The NATO chief warned Moscow.", 2033, tagger)
+        assert "user:jane-roe" not in _actors("The NATO chief warned Moscow.", 2030, tagger)
