@@ -202,7 +202,9 @@ class GlobalTable(Generic[S]):
             ):
                 self._apply_all(batch)
                 count += len(batch)
-            log.info("state replayed", topic=self.topic, records=count, from_offsets=start or None)
+            # Partition numbers as keys: a JSON log cannot render tuple keys.
+            offsets = {p: o for (_, p), o in start.items()} or None
+            log.info("state replayed", topic=self.topic, records=count, from_offsets=offsets)
             self.ready.set()
             while True:
                 self._apply_all(await consumer.getmany(timeout_s=self._poll_timeout_s, max_records=1000))
