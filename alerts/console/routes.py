@@ -262,6 +262,24 @@ def _story_out(story: EnrichedStory, *, text: bool = False) -> dict[str, Any]:
     return out
 
 
+def _places(stories: list[EnrichedStory], most: int = 300) -> list[dict[str, Any]]:
+    """The places below country level that the stories happen in, with their points and counts.
+
+    Countries are coloured on the map; these are its dots (place tags carry ``geo`` since issue 14).
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for story in stories:
+        for tag in {t.id: t for t in story.places}.values():
+            geo = tag.geo
+            if geo is None or geo.lat is None or geo.lon is None or len(tag.id) == 2:  # a country: coloured
+                continue
+            place = found.setdefault(
+                tag.id, {"id": tag.id, "name": tag.name, "lat": geo.lat, "lon": geo.lon, "stories": 0}
+            )
+            place["stories"] += 1
+    return sorted(found.values(), key=lambda p: (-p["stories"], p["name"]))[:most]
+
+
 def _story_routes(router: APIRouter, console: Console, caller: Any) -> None:
     @router.get("/console/api/stories", tags=["console"])
     async def stories(
@@ -277,6 +295,7 @@ def _story_routes(router: APIRouter, console: Console, caller: Any) -> None:
         return {
             "kept": len(recent),
             "countries": dict(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "places": _places(recent),
             "stories": [_story_out(s) for s in recent[:limit]],
         }
 

@@ -339,6 +339,21 @@ class TestStoriesAndQueries:
         one = (await rig.client.get("/console/api/stories/s-1", headers=BOB)).json()
         assert one["body"].startswith("Defence ministers")
 
+    async def test_places_below_country_level_with_their_points_and_counts(self, rig: Rig) -> None:
+        kharkiv = make_tag(
+            "Kharkiv", id="706483", type="city", geo={"lat": 49.98, "lon": 36.25, "feature": "P"}
+        )
+        ukraine = make_tag("Ukraine", id="UA", type="country", geo={"lat": 49.0, "lon": 31.4, "feature": "A"})
+        for i in range(2):
+            places = (kharkiv, ukraine) if i else (ukraine,)
+            story = make_enriched(id=f"p-{i}", places=places, countries=("UA",))
+            await rig.bus.publish(rig.topics.enriched, story.to_bytes(), key=story.cluster_id.encode())
+        await _until(lambda: len(rig.console.stories) == 2)
+        data = (await rig.client.get("/console/api/stories", headers=BOB)).json()
+        assert data["places"] == [
+            {"id": "706483", "name": "Kharkiv", "lat": 49.98, "lon": 36.25, "stories": 1}
+        ]
+
     async def test_query_check_gives_the_column_and_suggestions(self, rig: Rig) -> None:
         nato = make_tag("NATO")
         story = make_enriched(id="s-1", actors=(nato,))

@@ -230,7 +230,26 @@ class TestStoriesPage:
         await expect(page.locator('#countries li[data-country="PL"]')).to_be_visible()
         # coloured by its story count (the module's story happens in Poland among others; none in Iceland)
         await expect(page.locator("#map path#pl")).to_have_attribute(
-            "style", re.compile(r"fill: rgba\(200, 60, 40")
+            "style", re.compile(r"fill: rgba?\(200, 60, 40")
         )
         await expect(page.locator("#map path#is")).not_to_have_attribute("style", re.compile("rgba"))
+        # Places by their coordinates: Belgorod's dot lies on Russia, east of Ukraine's western edge.
+        dot = page.locator("#place-dots circle", has_text="Belgorod")
+        await dot.first.wait_for(state="attached", timeout=30_000)
+        where = await page.evaluate(
+            """() => {
+                const dot = [...document.querySelectorAll('#place-dots circle')]
+                    .find((c) => c.textContent.startsWith('Belgorod'));
+                const box = (id) => {
+                    const r = document.querySelector(`#map path#${id}`).getBBox();
+                    return { x: r.x, y: r.y, width: r.width, height: r.height };
+                };
+                const ru = box('ru');
+                const ua = box('ua');
+                return { x: +dot.getAttribute('cx'), y: +dot.getAttribute('cy'), ru, ua };
+            }"""
+        )
+        assert where["ua"]["x"] < where["x"] < where["ua"]["x"] + where["ua"]["width"] + 15
+        assert where["ua"]["y"] - 10 < where["y"] < where["ua"]["y"] + where["ua"]["height"]
+        assert where["ru"]["x"] < where["x"]
         await screenshot(page, "stories")

@@ -405,6 +405,44 @@ async function loadMap() {
   state.mapLoaded = true;
 }
 
+// The map is @svg-maps/world: a Miller projection cut at 169.5° W. These constants were fitted
+// (least squares) to the Natural Earth points of the 59 countries smaller than 4 px on it:
+// median error 0.1 px across, 1.8 px down.
+const MAP_X0 = 474.96, MAP_RX = 160.87, MAP_Y0 = 463.42, MAP_RY = 167.81;
+
+function mapPoint(lat, lon) {
+  const lambda = ((lon < -169.5 ? lon + 360 : lon) * Math.PI) / 180;
+  const phi = (lat * Math.PI) / 180;
+  const miller = 1.25 * Math.log(Math.tan(Math.PI / 4 + 0.4 * phi));
+  return [MAP_X0 + MAP_RX * lambda, MAP_Y0 - MAP_RY * miller];
+}
+
+function drawPlaces(places) {
+  const svg = document.querySelector("#map svg");
+  if (!svg) return;
+  const ns = svg.namespaceURI;  // the SVG namespace, taken from the map itself
+  let layer = svg.querySelector("#place-dots");
+  if (!layer) {
+    layer = document.createElementNS(ns, "g");
+    layer.setAttribute("id", "place-dots");
+    svg.appendChild(layer);
+  }
+  const max = Math.max(1, ...places.map((p) => p.stories));
+  layer.replaceChildren(...places.map((p) => {
+    const [x, y] = mapPoint(p.lat, p.lon);
+    const dot = document.createElementNS(ns, "circle");
+    dot.setAttribute("cx", x.toFixed(1));
+    dot.setAttribute("cy", y.toFixed(1));
+    dot.setAttribute("r", (2 + 4 * Math.sqrt(p.stories / max)).toFixed(1));
+    dot.setAttribute("class", "place-dot");
+    dot.setAttribute("data-place", p.id);
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${p.name}: ${p.stories}`;
+    dot.appendChild(title);
+    return dot;
+  }));
+}
+
 function showStories() {
   every(3000, async () => {
     const [data] = await Promise.all([api("/console/api/stories"), loadMap()]);
@@ -415,6 +453,7 @@ function showStories() {
       p.style.fill = n ? `rgba(200, 60, 40, ${0.25 + 0.75 * (n / max)})` : "";
       p.replaceChildren(h("title", {}, n ? `${p.getAttribute("name") || p.id}: ${n}` : (p.getAttribute("name") || p.id)));
     });
+    drawPlaces(data.places || []);
     rows("#countries", Object.entries(data.countries), ([code, n]) => h("li", { "data-country": code }, `${code}: ${n}`));
     rows("#stories tbody", data.stories, (s) => h("tr", {},
       h("td", {}, when(s.published_at || s.ingested_at)),
