@@ -43,464 +43,43 @@ How a story is read (data in, data out):
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import Final
 
 from processors.kb import Kind, KnowledgeBase
 from processors.tagging.build import TAG_FIELDS, construct, mentions_of, round3, sorted_tags
 from processors.tagging.scan import FIELDS, Match, Span
-from processors.tagging.words import NEUTRAL_BEFORE, NOT_PLACES, REPORTING
+from processors.tagging.words import (
+    ARTICLES_AFTER,
+    COORDINATORS,
+    ENDINGS,
+    FINAL_CUES,
+    JOINERS,
+    NAME_TITLES,
+    NOT_ACRONYMS,
+    NOT_ACTOR_LAST,
+    NOT_NAMES,
+    NOUN_ENDINGS,
+    NOUN_JOINERS,
+    NOUN_MARKERS,
+    ORG_CUES,
+    PARTICLES,
+    REPORTING,
+    SPEAKS,
+    TITLE_MODIFIERS,
+    Piece,
+    Token,
+    fold_diacritics,
+    has_org_cue,
+    is_title,
+    runs_of,
+    sentence_initial,
+    slug,
+    tokens_of,
+    word_before,
+)
 from schemas.models import Mention, Tag, TextField
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _upper_class() -> str:
-    """A regex character class body of every upper-case letter up to Cyrillic (ranges)."""
-    parts: list[str] = []
-    start = -1
-    prev = -2
-    for code in [c for c in range(0x41, 0x530) if chr(c).isupper()] + [-10]:
-        if code != prev + 1:
-            if start >= 0:
-                parts.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
-            start = code
-        prev = code
-    return "".join(parts)
-
-
-_UP: Final = _upper_class()
-# A capitalised word: an upper-case letter not inside a word (an elision may come before it:
-# "l'Union"), word characters, inner apostrophes and hyphens, an optional dot. The letter comes
-# first and the look behind it after: the regex engine then skips to the next upper-case
-# letter in C, about four times faster than trying the look-behind at every position.
-_TOKEN: Final = re.compile(rf"[{_UP}](?<![\w.-].)\w*(?:['’-]\w+)*['’]?\.?")
-
-# --- word lists (casefolded) ------------------------------------------------------------
-
-# Words that join the parts of one name: person particles, and the small words inside
-# organisations' names (only organisations keep the latter).
-PARTICLES: Final = _words("de del della di da dos das do du van von der den ter zu bin ibn la le st. mc")
-JOINERS: Final = PARTICLES | _words(
-    "of for the and des für und et i e y dla ds. ds pour los las zur zum & и по для"
-)
-ARTICLES_AFTER: Final = _words("the la le les el los las der die das des dem the l' il lo gli a o os as")
-# German articles and determiners: a capitalised word after one is a noun, not a name.
-NOUN_MARKERS: Final = re.compile(
-    r"\b(?:[Dd](?:er|ie|as|en|em|es)|[Ee]in(?:e[mnrs]?)?|[Kk]ein(?:e[mnrs]?)?|[Zz]u[mr]|[Vv]om|[Ii]m|[Aa]m|[Bb]eim)"
-    r" ([^\W\d_][\w-]*)"
-)
-NOUN_ENDINGS: Final = (
-    "ung",
-    "ungen",
-    "heit",
-    "keit",
-    "schaft",
-    "tion",
-    "ismus",
-    "tät",
-)
-# Words right after a name that make it a person speaking or acting.
-SPEAKS: Final = _words(
-    """
-    said says told added asked wrote explained noted stated argued insisted warned tweeted posted
-    who whose
-    dijo afirmó aseguró explicó señaló indicó declaró añadió agregó
-    a dit déclare explique estime ajoute affirme selon qui
-    sagte sagt erklärte betonte meinte sagten
-    disse afirmou explicou declarou
-    powiedział powiedziała stwierdził stwierdziła dodał dodała podkreślił podkreśliła
-    заявил заявила сказал сказала отметил отметила сообщил сообщила
-    заявив заявила сказав сказала зазначив зазначила
-    """
-)
-# The last word of a street, a place, a law or an event: such names are no actor.
-NOT_ACTOR_LAST: Final = _words(
-    """
-    street st road rd drive avenue ave boulevard lane way square park bridge crescent highway county
-    coast city district valley river lake mountain island islands airport station stadium arena hall
-    lodge tower building act law bill treaty accord cup festival prize award awards games
-    olympics championship linux
-    straße strasse platz weg allee gesetz preis
-    calle avenida plaza ley premio copa
-    rue place loi prix coupe
-    ulica aleja plac ustawa nagroda
-    улица проспект площадь закон премия
-    """
-)
-COORDINATORS: Final = _words("and und et y e i & и та")
-ABBREVIATIONS: Final = _words(
-    "mr. mrs. ms. dr. prof. st. gen. sen. rep. gov. lt. col. sgt. capt. jr. sr. inc. corp. co. ltd. "
-    "bros. plc. m. mme. hr. fr. pan. ks. rev. adm. maj. cmdr. supt. insp."
-)
-PERSON_TITLES: Final = _words(
-    """
-    mr mr. mrs mrs. ms ms. miss dr dr. prof prof. professor sir dame lady lord sen. sen senator rep. rep
-    representative gov. gov governor president vice-president mayor ambassador minister secretary
-    chancellor pope saint king queen prince princess judge justice general gen. colonel col. lt. sgt.
-    captain capt. admiral commander coach chairman chairwoman chair ceo founder director chief
-    spokesman spokeswoman spokesperson premier leader speaker commissioner sheriff officer detective
-    inspector pastor father rabbi imam bishop cardinal archbishop rev. reverend deputy cartoonist
-    developer publisher author writer artist actor actress singer rapper photographer lawyer economist
-    analyst journalist reporter student manager executive player striker goalkeeper midfielder
-    defender pitcher quarterback forward councillor councilman councilwoman alderman trustee
-    superintendent principal dean chancellor-elect president-elect candidate nominee challenger
-    incumbent sister brother uncle aunt mother son daughter wife husband widow deceased victim suspect
-    presidente presidenta ministro ministra señor señora sr. sra. don doña alcalde alcaldesa
-    gobernador gobernadora senador senadora diputado diputada portavoz director directora juez jueza
-    président présidente ministre monsieur madame m. mme maire député députée sénateur juge
-    porte-parole général
-    herr frau präsident präsidentin ministerin kanzler kanzlerin bürgermeister bürgermeisterin
-    sprecher sprecherin abgeordneter abgeordnete vorsitzender vorsitzende chef chefin richter
-    richterin
-    signor signora sindaco onorevole
-    senhor senhora prefeito prefeita governador governadora deputado deputada
-    pan pani prezydent prezydentka premier premiera minister ministra poseł posłanka marszałek
-    rzecznik rzeczniczka wicepremier wojewoda burmistrz prezes prezesa ks.
-    господин госпожа г-н г-жа президент президента министр министра премьер премьер-министр глава
-    губернатор мэр посол генсек председатель спикер пресс-секретарь депутат
-    пан пані президент міністр прем'єр прем'єр-міністр голова речник
-    """
-)
-# The end of a closed compound that names a role ("Innenminister", "SPD-Chef", "Regierungssprecher").
-ROLE_ENDINGS: Final = (
-    "minister",
-    "ministerin",
-    "kanzler",
-    "kanzlerin",
-    "präsident",
-    "präsidentin",
-    "chef",
-    "chefin",
-    "sprecher",
-    "sprecherin",
-    "vorsitzende",
-    "vorsitzender",
-    "meister",
-    "meisterin",
-    "direktor",
-    "direktorin",
-    "leiter",
-    "leiterin",
-    "trainer",
-    "abgeordnete",
-    "abgeordneter",
-    "politiker",
-    "politikerin",
-    "sekretär",
-    "sekretärin",
-    "-minister",
-    "-president",
-    "hersteller",
-    "mann",
-    "künstler",
-    "rektor",
-    "-star",
-    "kommandant",
-    "kommandanten",
-    "sänger",
-    "sängerin",
-    "autor",
-    "autorin",
-    "gründer",
-    "gründerin",
-    "unternehmer",
-    "professor",
-    "professorin",
-    "journalistin",
-    "fotograf",
-    "kandidat",
-    "kandidatin",
-)
-# Role words that may come before a title ("Foreign Minister", "Prime Minister").
-TITLE_MODIFIERS: Final = _words(
-    "prime foreign defence defense interior finance health justice economy trade home deputy vice "
-    "former acting chief executive first state attorney district federal labor labour education "
-    "senior junior top minority majority opposition party democratic republican labour conservative "
-    "liberal tory green former late then"
-)
-ORG_CUES: Final = _words(
-    """
-    ministry department office agency administration authority commission committee council
-    board bureau service services institute institution university college school academy hospital
-    foundation fund association federation union league alliance coalition front movement party
-    congress parliament assembly senate court tribunal police army navy forces force guard corps
-    bank group company corporation holdings partners trust society club team network church
-    organization organisation center centre laboratory labs network times post news journal herald
-    tribune gazette press radio television tv broadcasting airlines airways motors industries
-    systems technologies energy capital securities insurance exchange cartel brigade brigades militia
-    battalion regiment commons lords representatives magazine studios records pictures
-    inc inc. corp corp. co co. ltd ltd. llc plc gmbh ag sa s.a. se nv bv spa s.p.a. srl sp. kg ug
-    ministerio departamento oficina agencia comisión consejo junta instituto universidad fundación
-    asociación federación unión partido congreso senado tribunal corte policía ejército fuerzas
-    guardia banco grupo empresa compañía sociedad
-    ministère ministre agence commission conseil institut université fondation association fédération
-    parti assemblée sénat cour police armée forces gendarmerie banque groupe société
-    ministerium bundesministerium amt bundesamt behörde kommission rat institut universität stiftung
-    verband verein bund partei bundestag landtag gericht polizei armee bundeswehr bank gruppe konzern
-    gesellschaft zeitung
-    ministero agenzia commissione consiglio istituto università fondazione partito parlamento
-    tribunale polizia esercito banca gruppo società
-    ministério agência comissão conselho instituto universidade fundação associação partido
-    tribunal polícia exército banco grupo empresa
-    ministerstwo urząd agencja komisja rada instytut uniwersytet fundacja stowarzyszenie związek
-    partia sejm senat sąd trybunał policja wojsko armia bank grupa spółka
-    министерство мвд мид ведомство агентство комиссия совет институт университет фонд союз партия
-    дума парламент суд полиция армия банк группа компания
-    міністерство агентство комісія рада інститут університет фонд союз партія парламент суд поліція
-    армія банк група компанія
-    """
-)
-# German joiners after which a name begins ("der Hamburger Vereinsbank").
-NOUN_JOINERS: Final = _words("der des dem zum zur vom von zu")
-# Cues that end a name: "the New York Times of Malcolm" is no name.
-FINAL_CUES: Final = _words("times post news journal herald tribune gazette press radio television tv")
-# Suffixes that make a single closed compound an organisation ("Bundeskriminalamt").
-ORG_ENDINGS: Final = ("ministerium", "kriminalamt", "gericht", "partei", "verband", "behörde", "bank")
-# Upper-case words that are no organisation's acronym.
-NOT_ACRONYMS: Final = _words(
-    """
-    gmt utc est pst cet wwii wwi php sql api rfid gps usb lte ar vr ok no yy
-    ceo cfo coo cto tv pm am gdp covid covid-19 dna rna ai it ok uk us usa eu un vat lgbt lgbtq usd eur
-    gbp pdf faq ii iii iv vi vii viii ix xi xii xx xxi hiv aids sms gps id ip url www html usb hd nb
-    ps pr hr mp mps qc kc jr sr ad bc vip mvp ev suv nft esg ipo ceo's the and of in to for a i we
-    rss tbc tba na n/a dc ap fm km kg mph cm mm bbq diy etc ltd inc co gmbh ag sa plc llc se
-    covid19 sars mers rt
-    """
-)
-# Words that are no name, whatever their case: articles, pronouns, months, days...
-NOT_NAMES: Final = (
-    # Less the words that begin names too ("New York Times", "Federal Transit Administration").
-    (NEUTRAL_BEFORE | NOT_PLACES)
-    - _words(
-        """
-        jan feb mar apr jun jul aug sep sept oct nov dec north south east west northern southern eastern
-        western central greater upper lower new old metro rural urban federal national university
-        north-east north-west south-east south-west northeast northwest southeast southwest
-        """
-    )
-    | _words(
-        """
-        i you he she it we they me him us them my your his her its our their this that these those
-        who what when where why how which there here all some many most more no not yes one two
-        mr mrs but and or so yet however meanwhile also then thus still now today yesterday tomorrow
-        if unless whether after before since until while during with without about above below
-        according despite although though because every each both either neither other another
-        several few such much people
-        sources source photo image video read more click share follow subscribe update updated
-        breaking live watch exclusive opinion editorial analysis comment
-        el la los las un una unos unas lo su sus este esta estos estas ese esa aquel según pero sin
-        también hoy ayer mañana cuando donde como porque aunque tras ante bajo desde hasta hacia
-        le les un une des ce cette ces son sa ses leur leurs selon mais aussi aujourd'hui hier
-        lorsque quand comme parce pendant depuis chez sous sur vers
-        der die das dem den des ein eine einer eines einem einen sein seine ihr ihre unser unsere
-        dieser diese dieses jener laut aber auch heute gestern morgen wenn wie weil nach seit vor
-        jede jeder jedes jeden jedem ihre ihren ihrem ihrer dein deine deinen mein meine unser deren
-        dessen als weitere weiteren alle viele millionen milliarden mal ende anfang mitte bitte
-        zwischen ohne gegen um bis unter über am im zum zur beim vom ins es sie er wir ich man
-        il lo gli della questo questa quello quella secondo ma anche oggi ieri quando come perché
-        o os as um uma uns umas seu sua seus suas este esta segundo mas também hoje ontem quando
-        como porque
-        ten ta to te ci jego jej ich nasz wasz który która które według ale także dziś wczoraj
-        kiedy gdy jak ponieważ jednak już
-        в во на и но а по с со у о об от до из за как это этот эта эти его ее её их он она они мы
-        вы я по словам однако также сегодня вчера когда где потому
-        і та але також це цей ця ці його її їх він вона вони ми ви я сьогодні вчора коли де
-        """
-    )
-)
-# Case endings that inflect a surname (pl, ru, uk; the German and English genitive).
-ENDINGS: Final = (
-    "owi",
-    "ego",
-    "emu",
-    "iem",
-    "em",
-    "ie",
-    "a",
-    "u",
-    "y",
-    "ą",
-    "ę",
-    "s",
-    "ом",
-    "ым",
-    "ой",
-    "ою",
-    "ові",
-    "у",
-    "а",
-    "е",
-    "ю",
-    "і",
-    "ы",
-    "ого",
-    "ому",
-)
-_SLUG_DROP: Final = re.compile(r"[^\w]+")
-_SLUG_SUBST: Final = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
-_SENTENCE_END: Final = ".!?:;\n\r•|…»"
-_QUOTES: Final = "\"'“”„«‘’()[]—–- \t*"
-
-
-def slug(text: str) -> str:
-    """The id part of a name: case and diacritics folded, words joined by hyphens."""
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_SLUG_SUBST))
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _SLUG_DROP.sub("-", plain.replace("'", "").replace("’", "")).strip("-_")
-
-
-def fold_diacritics(text: str) -> str:
-    """``text`` without diacritics ("Wałęsa" -> "Walesa"), case kept."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SLUG_SUBST))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-# --- tokens and runs -----------------------------------------------------------------
-
-
-class Token:
-    """A capitalised word of a field: where it is, its text and what it is."""
-
-    __slots__ = ("cue", "end", "fold", "name_shaped", "start", "text", "upper")
-
-    def __init__(self, start: int, end: int, text: str) -> None:
-        self.start = start
-        self.end = end
-        self.text = text
-        f = self.fold = text.casefold()
-        # No lower-case letter: an acronym or a shouted word.
-        self.upper = text.upper() == text
-        # Each hyphenated part capitalised ("Ocasio-Cortez", not "Nine-year-old", "Debian-based").
-        self.name_shaped = "-" not in text or all(p[:1].isupper() for p in text.split("-") if p)
-        # An organisation cue ("Ministry", "Bundeskriminalamt").
-        self.cue = f in ORG_CUES or (len(f) > 6 and f.endswith(ORG_ENDINGS))
-
-
-class Piece:
-    """A candidate name: tokens of one field, with what the text around them says."""
-
-    __slots__ = ("rank", "title", "tokens")
-
-    def __init__(self, rank: int, tokens: list[Token], title: str) -> None:
-        self.rank = rank
-        self.tokens = tokens
-        self.title = title  # the person title before it ("" if none)
-
-    @property
-    def start(self) -> int:
-        """Where it starts in its field."""
-        return self.tokens[0].start
-
-    @property
-    def end(self) -> int:
-        """Where it ends in its field."""
-        return self.tokens[-1].end
-
-
-def tokens_of(text: str) -> list[Token | None]:
-    """The capitalised words of ``text``; None marks a break (a sentence end after a word)."""
-    out: list[Token | None] = []
-    for m in _TOKEN.finditer(text):
-        start, end = m.span()
-        word = m.group()
-        last = word[-1]
-        if last.isalnum() and word[-2:-1] not in {"'", "’"}:  # the common case: nothing to trim
-            out.append(Token(start, end, word))
-            continue
-        stop = False
-        if last == "." and not (len(word) == 2 or word.casefold() in ABBREVIATIONS):
-            word = word[:-1]
-            end -= 1
-            stop = True
-        if word[-2:] in {"'s", "’s"}:
-            word = word[:-2]
-            end -= 2
-            stop = True  # a possessive ends the name
-        elif word[-1:] in {"'", "’"} and not word.endswith("s'") and not word.endswith("s’"):
-            word = word[:-1]
-            end -= 1
-        if word:
-            out.append(Token(start, end, word))
-            if stop:
-                out.append(None)
-    return out
-
-
-def runs_of(text: str, tokens: list[Token | None]) -> list[list[Token]]:
-    """Neighbouring capitalised words, joined by a space or one or two joiner words."""
-    runs: list[list[Token]] = []
-    run: list[Token] = []
-    prev: Token | None = None
-    for tok in tokens:
-        if tok is None:
-            prev = None
-            continue
-        if prev is not None and _joined(text[prev.end : tok.start]):
-            run.append(tok)
-        else:
-            if run:
-                runs.append(run)
-            run = [tok]
-        prev = tok
-    if run:
-        runs.append(run)
-    return runs
-
-
-def _joined(gap: str) -> bool:
-    """Whether the text between two capitalised words keeps them in one name."""
-    if gap == " ":
-        return True
-    if not gap or "\n" in gap or len(gap) > 12 or gap[0] != " " or gap[-1] != " ":
-        return gap == "-"
-    words = gap.split()
-    return 0 < len(words) <= 2 and all(w.casefold() in JOINERS or w == "&" for w in words)
-
-
-# --- what the words around a name say -----------------------------------------------
-
-
-def sentence_initial(text: str, start: int) -> bool:
-    """Whether a word at ``start`` begins a sentence (or the field, or a line)."""
-    i = start - 1
-    while i >= 0 and text[i] in _QUOTES:
-        i -= 1
-    return i < 0 or text[i] in _SENTENCE_END
-
-
-def word_before(text: str, start: int) -> str:
-    """The word just before ``start`` (casefolded, "" if punctuation comes first)."""
-    i = start
-    while i > 0 and text[i - 1] in " \t":
-        i -= 1
-    j = i
-    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in ".-'’"):
-        j -= 1
-    return text[j:i].casefold()
-
-
-def is_title(tok: Token) -> bool:
-    """A person title or role ("President", "Frau", "Innenminister")."""
-    f = tok.fold
-    return f in PERSON_TITLES or f.endswith(ROLE_ENDINGS)
-
-
-def has_org_cue(tokens: list[Token]) -> str:
-    """The organisation cue of a name ("" if none)."""
-    for tok in tokens:
-        if tok.cue:
-            return tok.text
-    return ""
-
-
-# --- the recognizer ------------------------------------------------------------------
 
 
 class Reader:
@@ -610,7 +189,7 @@ class Reader:
         """The name in ``seg`` without the words before and after it that are no name."""
         title = ""
         before = word_before(text, seg[0].start)
-        if before in PERSON_TITLES:
+        if before in NAME_TITLES:
             title = before
         i = 0
         while i < len(seg):
@@ -1058,7 +637,7 @@ def claimed_spans(
 def given_names(kb: KnowledgeBase) -> frozenset[str]:
     """The given names of the knowledge base's people (first words named at least twice)."""
     counts: dict[str, int] = {}
-    skip = PERSON_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES
+    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES
     for ent in kb.entities.values():
         if ent.kind is not Kind.ACTOR or ent.type != "person":
             continue

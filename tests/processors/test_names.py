@@ -10,7 +10,8 @@ import pytest
 from alerts.index import SubscriptionIndex
 from alerts.query import compile_query, prepare
 from processors import KnowledgeBase, Tagger, Tags, enrich
-from processors.tagging.names import find_names, fold_diacritics, inflects, slug, stem
+from processors.tagging.names import find_names, inflects, stem
+from processors.tagging.words import fold_diacritics, slug
 from schemas.models import Story, Tag, TextField
 from tests.factories import make_subscription
 
