@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import select
 import subprocess
+import time
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -93,9 +95,20 @@ class TestStatusLines:
         with os.fdopen(follower, "w") as tty, capture_logs():
             with status("loading the knowledge base", stream=tty) as s:
                 s.update(3, 7)
+                time.sleep(0.3)  # a few of the spinner's refreshes (it draws from its own thread)
             tty.flush()
-        drawn = os.read(leader, 65536).decode(errors="replace")
+        # Read everything drawn: one read may return only the first chunk (the cursor escape).
+        chunks: list[bytes] = []
+        while select.select([leader], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and all was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
         os.close(leader)
+        drawn = b"".join(chunks).decode(errors="replace")
         assert "loading the knowledge base" in drawn
 
     async def test_bulk_subscription_loading_reports_progress(self, tmp_path: Path) -> None:
