@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
+from pathlib import Path
 
 
 def _script_ok(name: str) -> bool:
@@ -176,3 +178,30 @@ def oblast_english_names(name: str, cities: dict[str, str]) -> set[str]:
                     f"Gebiet {city}",
                 }
     return set()
+
+
+def stopwords() -> set[str]:
+    """Common words of our languages (justext's stoplists): never small-city names."""
+    # Read justext's files, not get_stoplist(): it lower-cases, and the lists hold proper
+    # names ("Paris") that must not block a city.
+    spec = importlib.util.find_spec("justext")
+    if spec is None or spec.origin is None:
+        raise SystemExit("kb_build needs justext (a trafilatura dependency) for its stoplists")
+    folder = Path(spec.origin).resolve().parent / "stoplists"
+    words: set[str] = set()
+    languages = (
+        "English",
+        "Spanish",
+        "French",
+        "German",
+        "Italian",
+        "Portuguese",
+        "Polish",
+        "Russian",
+        "Ukrainian",
+    )
+    for lang in languages:
+        for line in (folder / f"{lang}.txt").read_text(encoding="utf-8").split():
+            if line[:1].islower():
+                words.add(line.casefold())
+    return words

