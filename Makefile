@@ -21,7 +21,16 @@ $(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py pr
 	touch $(BIN)/wirewatch
 	@echo "setup: done"
 
-setup: $(BIN)/wirewatch
+# Where bytecode is never written (PYTHONDONTWRITEBYTECODE=1), a cold `wirewatch tag` spends seconds
+# compiling its dependencies' source: compile them once per change of the dependencies (issue 12).
+$(VENV)/.bytecode: pyproject.toml | $(BIN)/wirewatch
+	@echo "setup: bytecode of the dependencies (once)"
+	-$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
+	touch $@
+
+# The prebuilt knowledge base (processors/kb_cache.py): built now unless a fresh one is there.
+setup: $(BIN)/wirewatch $(VENV)/.bytecode
+	-@$(BIN)/python -m processors.kb_cache
 
 run: setup ## the pipeline on the embedded log + embedded MQTT broker; drop files into $(DATA_DIR)/inbox
 	$(BIN)/wirewatch run --data-dir $(DATA_DIR) --subscriptions $(SUBSCRIPTIONS) --mqtt-port $(MQTT_PORT) --api
@@ -54,6 +63,7 @@ bench: setup ## speed: each prints a table and writes benchmarks/results/*.json 
 eval: setup ## quality figures on ../shared/data (extraction F1, geo precision/recall, actors, event clustering B-cubed)
 	$(BIN)/python -m benchmarks.eval_extract
 	$(BIN)/python -m benchmarks.eval_geo
+	$(BIN)/python -m benchmarks.eval_geo_local
 	$(BIN)/python -m benchmarks.eval_actors
 	$(BIN)/python -m benchmarks.eval_cluster
 

@@ -18,14 +18,17 @@ The alert stage saves its store and index as a snapshot with the topic offsets t
 from __future__ import annotations
 
 import asyncio
+import gc
 import marshal
+import re
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import structlog
+from pydantic_core import from_json, to_json
 
 from alerts.errors import AlertError
 from alerts.index import SubscriptionIndex
@@ -36,6 +39,7 @@ from schemas.topics import Topics
 from wirewatch.state import GlobalTable, replay
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from wirewatch.bus.base import Bus
@@ -47,6 +51,99 @@ log = structlog.get_logger(__name__)
 # own, its subscriber interned and its options shared with every subscription that has equal
 # ones. A million subscriptions then fit in well under a gigabyte with their index.
 _Kept = tuple[str, str, SubscriptionOptions]
+# A subscription record's content: (id, subscriber, query, options).
+_Parts = tuple[str, str, str, SubscriptionOptions]
+
+
+# What Subscription's id and subscriber fields accept (their pydantic pattern, whole string).
+_NAME: Final = re.compile(r"[A-Za-z0-9._-]+")
+# A record exactly as Subscription.to_bytes writes it, with a query free of control characters:
+# its id and subscriber are the bytes between the quotes, its query a JSON string, its options
+# the JSON object at the end (the key to their validated value). No JSON parser for the rest.
+_PLAIN_RECORD: Final = re.compile(
+    rb'\{"schema_version":1,"id":"([A-Za-z0-9._-]+)","subscriber":"([A-Za-z0-9._-]+)",'
+    rb'"query":"((?:[^"\\\x00-\x1f]|\\.)+)","options":(\{.*\})\}\Z',
+    re.DOTALL,
+)
+
+
+def _decode(
+    value: bytes,
+    options_by_json: dict[bytes, SubscriptionOptions],
+    canonical: Callable[[SubscriptionOptions], SubscriptionOptions],
+) -> _Parts | None:
+    """A subscription record's ``(id, subscriber, query, options)``, read without building the model.
+
+    Replaying a million records through pydantic (and building each :class:`Subscription` only
+    to take it apart) was a fifth of the build. A record as :meth:`Subscription.to_bytes`
+    writes it is read by a regex; any other is parsed with pydantic's own JSON parser and the
+    few checks its fields make are made here. Distinct options (few) are validated once each,
+    by their JSON, with the whole record through pydantic (``canonical`` gives the store's
+    shared copy of equal options). ``None`` when the record is not of
+    a usual shape: the caller then validates it with pydantic, which accepts it or raises the
+    same error as ever.
+    """
+    plain = _PLAIN_RECORD.match(value)
+    if plain is not None:
+        found = _decode_plain(plain, options_by_json)
+        if found is not None:
+            return found
+    return _decode_json(value, plain, options_by_json, canonical)
+
+
+def _decode_json(
+    value: bytes,
+    plain: re.Match[bytes] | None,
+    options_by_json: dict[bytes, SubscriptionOptions],
+    canonical: Callable[[SubscriptionOptions], SubscriptionOptions],
+) -> _Parts | None:
+    """:func:`_decode` by pydantic's JSON parser, the fields checked as the model does."""
+    try:
+        data = from_json(value)
+    except ValueError:
+        return None  # not JSON: pydantic says so, as ever
+    if type(data) is not dict:
+        return None
+    sub_id, subscriber, query = data.get("id"), data.get("subscriber"), data.get("query")
+    if (
+        type(sub_id) is not str
+        or type(subscriber) is not str
+        or type(query) is not str
+        or not query
+        or type(data.get("schema_version", 1)) is not int
+        or not _NAME.fullmatch(sub_id)
+        or not _NAME.fullmatch(subscriber)
+    ):
+        return None
+    raw = data.get("options")
+    if raw is None and "options" not in data:
+        return sub_id, subscriber, query, _DEFAULT_OPTIONS
+    if type(raw) is not dict:
+        return None
+    key = plain.group(4) if plain is not None else to_json(raw)
+    options = options_by_json.get(key)
+    if options is None:
+        # The whole record through pydantic: the options it validates are the ones it keeps.
+        options = options_by_json[key] = canonical(Subscription.from_bytes(value).options)
+    return sub_id, subscriber, query, options
+
+
+def _decode_plain(plain: re.Match[bytes], options_by_json: dict[bytes, SubscriptionOptions]) -> _Parts | None:
+    """:func:`_decode` of a record that :data:`_PLAIN_RECORD` matched (None: its options are new)."""
+    sub_id, subscriber, raw_query, raw_options = plain.groups()
+    options = options_by_json.get(raw_options)
+    if options is None:
+        return None
+    try:
+        query = from_json(b'"' + raw_query + b'"') if b"\\" in raw_query else raw_query.decode()
+    except ValueError:  # a bad escape or bad UTF-8 (UnicodeDecodeError is one): pydantic's to say
+        return None
+    return sub_id.decode(), subscriber.decode(), query, options
+
+
+_DEFAULT_OPTIONS: Final = SubscriptionOptions()
+#: Subscriptions indexed between two ``gc.freeze()`` (see SubscriptionStore._set_parts).
+_FREEZE_EVERY: Final = 1_000
 
 
 def _subscription(sub_id: str, kept: _Kept) -> Subscription:
@@ -95,6 +192,9 @@ class SubscriptionStore:
         self._view = SubscriptionView(self._subs)
         # Equal options are kept once (frozen models; the set of distinct options is small).
         self._options: dict[SubscriptionOptions, SubscriptionOptions] = {}
+        # The same, by their JSON in the topic's records (see _decode).
+        self._options_by_json: dict[bytes, SubscriptionOptions] = {}
+        self._added = 0  # subscriptions indexed since the last gc.freeze() (see _set_parts)
         #: When the snapshot loaded by :meth:`load_snapshot` was written (seconds since the epoch; 0: none).
         self.snapshot_created_at = 0.0
         # Values this store published per key, oldest first, not read back from the topic yet.
@@ -274,6 +374,7 @@ class SubscriptionStore:
         """Replace the store's content (and its index) by :meth:`snapshot_state`'s data."""
         options = [SubscriptionOptions.model_validate_json(raw) for raw in state["options"]]
         self._options = {o: o for o in options}
+        self._options_by_json = {}
         options = [self._options[o] for o in options]
         intern = sys.intern
         subs: dict[str, _Kept] = {
@@ -312,11 +413,15 @@ class SubscriptionStore:
             self._remove(key)
             return
         try:
-            sub = Subscription.from_bytes(value)
-            if sub.id != key:
-                log.warning("subscription id differs from its key; skipped", body_id=sub.id, id=key)
+            parts = _decode(value, self._options_by_json, self._canonical)
+            canonical = parts is not None
+            if parts is None:  # unusual: pydantic reads it (or says what is wrong)
+                sub = Subscription.from_bytes(value)
+                parts = (sub.id, sub.subscriber, sub.query, sub.options)
+            if parts[0] != key:
+                log.warning("subscription id differs from its key; skipped", body_id=parts[0], id=key)
                 return
-            self._set(sub)
+            self._set_parts(*parts, canonical=canonical)
         except Exception as exc:
             # Whatever is wrong with one record must not stop the worker. The topic says this
             # subscription is now invalid: drop the old version too rather than keep alerting
@@ -324,13 +429,38 @@ class SubscriptionStore:
             self._remove(key)
             log.warning("invalid subscription skipped", error=str(exc), id=key, topic=self._topic)
 
+    def _canonical(self, options: SubscriptionOptions) -> SubscriptionOptions:
+        """The store's one copy of options equal to ``options``."""
+        return self._options.setdefault(options, options)
+
     def _set(self, sub: Subscription) -> None:
-        query = sub.query
+        self._set_parts(sub.id, sub.subscriber, sub.query, sub.options)
+
+    def _set_parts(
+        self,
+        sub_id: str,
+        subscriber: str,
+        query: str,
+        options: SubscriptionOptions,
+        *,
+        canonical: bool = False,
+    ) -> None:
+        """Keep a subscription (and index it); ``canonical``: ``options`` is the store's shared copy."""
         if self._index is not None:
-            self._index.add(sub)  # compiles (shared per query string), replaces the old version
-            query = self._index.query_of(sub.id)  # one string object per distinct query
-        options = self._options.setdefault(sub.options, sub.options)
-        self._subs[sub.id] = (sys.intern(sub.subscriber), query, options)
+            # Files the query (shared per query string), replaces the old version; the
+            # string kept is the index's own (one object per distinct query).
+            query = self._index.add_query(sub_id, query, options.min_confidence)
+            self._added += 1
+            if self._added >= _FREEZE_EVERY:
+                # A replay of a million subscriptions made ~20 full collections, each scanning
+                # every entry kept so far (16 of 43 CPU s at 1M): what is kept is long-lived
+                # and acyclic, so it leaves the collector's view (the alert service freezes
+                # everything once ready anyway).
+                self._added = 0
+                gc.freeze()
+        if not canonical:
+            options = self._options.setdefault(options, options)  # hashing a model: ~1 µs
+        self._subs[sub_id] = (sys.intern(subscriber), query, options)
 
     def _remove(self, sub_id: str) -> None:
         self._subs.pop(sub_id, None)

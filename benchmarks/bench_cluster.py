@@ -15,7 +15,16 @@ words replaced: a true Jaccard near 0.6, like the Reuters/AP pair of the tests),
 the rest are fresh. The reference is what ingest already does:
 a sha256 of the normalized text looked up in a dict (it catches exact copies only).
 
+Streams (issue 19): ms of CPU per story of ``EventClusterer.assign`` on (a) the stories
+``benchmarks/bench_e2e.py`` generates (~4.4 KB from a few dozen sentence templates: many near
+candidates) and (b) the real-text set of ``benchmarks/eval_cluster.py`` (its wire copies and the
+TR-News articles from ``../shared/data/tr-news``), both tagged by the packaged tagger (not
+counted), beside the text-only ``Clusterer`` and datasketch alone (``MinHash.update_batch`` of
+the same features, then ``MinHashLSH`` query and insert at 0.5 with 64 permutations). CPU time
+(``time.process_time``), best of ``--rounds``, so that other work on the machine weighs less.
+
     .venv/bin/python -m benchmarks.bench_cluster [--sizes 1000 10000 100000] [--queries 2000] [--quick]
+    .venv/bin/python -m benchmarks.bench_cluster --streams-only [--e2e-stories 2000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -23,19 +32,27 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import random
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from datasketch import MinHash, MinHashLSH
 from rich.console import Console
 from rich.table import Table
 
 from processors.cluster import Clusterer, EventClusterer, EventEntry, anchors, features
 from schemas.models import Story, Tag
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from processors.cluster import TagSource
 
 NOW = datetime(2026, 3, 3, tzinfo=UTC)
 RESULTS = Path(__file__).parent / "results" / "cluster.json"
@@ -209,15 +226,129 @@ def memory_per_entry(entries: int, seed: int) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def stream_e2e(count: int) -> list[Story]:
+    """The stories ``bench_e2e.py`` writes to ``wirewatch run --stdin``, one second apart."""
+    from benchmarks.bench_e2e import make_story_lines  # noqa: PLC0415 - only for this part
+
+    out: list[Story] = []
+    for i, line in enumerate(make_story_lines(count)):
+        raw = json.loads(line)
+        out.append(
+            Story(
+                id=raw["id"],
+                title=raw["title"],
+                body=raw["body"],
+                source=raw["source"],
+                content_hash=hashlib.sha256(line).hexdigest(),
+                ingested_at=NOW + timedelta(seconds=i),
+            )
+        )
+    return out
+
+
+def stream_real() -> list[Story]:
+    """The stories of ``eval_cluster.py`` (wire copies, TR-News articles and copies), in time order."""
+    from benchmarks.eval_cluster import SHARED, load_items  # noqa: PLC0415 - only for this part
+
+    return [item.story for item in load_items(SHARED)]
+
+
+def _event_pass(rows: list[tuple[Story, TagSource]]) -> Callable[[], None]:
+    def go() -> None:
+        clusterer = EventClusterer()
+        for story, tags in rows:
+            clusterer.assign(story, tags)
+
+    return go
+
+
+def _text_pass(rows: list[tuple[Story, TagSource]]) -> Callable[[], None]:
+    def go() -> None:
+        clusterer = Clusterer()
+        for story, _ in rows:
+            clusterer.assign(story)
+
+    return go
+
+
+def _datasketch_pass(rows: list[tuple[Story, TagSource]]) -> Callable[[], None]:
+    """The reference: datasketch alone, on the same features (no window, anchors nor scoring)."""
+
+    def go() -> None:
+        lsh = MinHashLSH(threshold=0.5, num_perm=64)
+        for story, _ in rows:
+            minhash = MinHash(num_perm=64, seed=1, scheme="affine32")
+            minhash.update_batch(list(features(story)))
+            lsh.query(minhash)
+            lsh.insert(story.id, minhash)
+
+    return go
+
+
+def run_streams(e2e_count: int, rounds: int) -> list[dict[str, Any]]:
+    """ms of CPU per story for each stream and clusterer (best of ``rounds``)."""
+    from wirewatch.cli.offline import load_tagger  # noqa: PLC0415 - seconds to build
+
+    tagger = load_tagger()
+    streams = {"e2e (templated)": stream_e2e(e2e_count), "real (eval_cluster)": stream_real()}
+    rows: list[dict[str, Any]] = []
+    for name, stories in streams.items():
+        tagged: list[tuple[Story, TagSource]] = [(s, tagger.tag(s)) for s in stories]
+        passes = {
+            "event": _event_pass(tagged),
+            "text": _text_pass(tagged),
+            "datasketch": _datasketch_pass(tagged),
+        }
+        best = dict.fromkeys(passes, float("inf"))
+        for _ in range(rounds):  # the three alternate, so that a busy spell slows all of them
+            for key, go in passes.items():
+                started = time.process_time()
+                go()
+                best[key] = min(best[key], (time.process_time() - started) / len(tagged) * 1e3)
+        rows.append({"stream": name, "stories": len(tagged), **{f"{k}_ms": v for k, v in best.items()}})
+    return rows
+
+
+def streams_table(rows: list[dict[str, Any]]) -> Table:
+    """The streams part as a table."""
+    table = Table(title="CPU ms per story on story streams (best of rounds; tagging not counted)")
+    for column in ("stream", "stories", "event ms", "text-only ms", "datasketch ms", "event/datasketch"):
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(
+            r["stream"],
+            f"{r['stories']:,}",
+            f"{r['event_ms']:.3f}",
+            f"{r['text_ms']:.3f}",
+            f"{r['datasketch_ms']:.3f}",
+            f"{r['event_ms'] / r['datasketch_ms']:.2f}×",
+        )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="1k and 10k entries, 600 queries")
+    parser.add_argument(
+        "--quick", action="store_true", help="1k and 10k entries, 600 queries, 500 e2e stories"
+    )
+    parser.add_argument("--e2e-stories", type=int, default=None, help="stories in the e2e stream (2,000)")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over each stream (the best counts)")
+    parser.add_argument("--streams-only", action="store_true", help="only the story streams")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.queries = [1_000, 10_000], 600
+    if args.e2e_stories is None:
+        args.e2e_stories = 500 if args.quick else 2_000
+    console = Console(width=170)
+    streams = run_streams(args.e2e_stories, args.rounds)
+    console.print(streams_table(streams))
+    console.print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.streams_only:
+        _write({"streams": streams, "loadavg": os.getloadavg()}, console)
+        return
 
     rows = [run(corpus, size, args.queries, args.seed) for corpus in CORPORA for size in args.sizes]
     text_bytes, event_bytes = memory_per_entry(10_000, args.seed)
@@ -255,28 +386,30 @@ def main() -> None:
             f"{r['false_join_rate']:.1%}",
             f"{r['event_false_join_rate']:.1%}",
         )
-    console = Console(width=170)
     console.print(table)
     console.print(
         f"memory per remembered story (10k entries, tracemalloc): text-only ~{text_bytes:,.0f} bytes, "
         f"event ~{event_bytes:,.0f} bytes"
     )
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "cluster",
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "bytes_per_entry": text_bytes,
-                "event_bytes_per_entry": event_bytes,
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    _write(
+        {
+            "bytes_per_entry": text_bytes,
+            "event_bytes_per_entry": event_bytes,
+            "rows": rows,
+            "streams": streams,
+            "loadavg": os.getloadavg(),
+        },
+        console,
     )
+
+
+def _write(figures: dict[str, Any], console: Console) -> None:
+    """Write the figures to ``RESULTS``; a streams-only run keeps the synthetic rows already there."""
+    old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    meta = {"benchmark": "cluster", "python": platform.python_version(), "machine": platform.machine()}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({**old, **meta, **figures}, indent=2) + "\n")
     console.print(f"wrote {RESULTS}")
 
 

@@ -5,7 +5,13 @@ Three setups, each a row, run with 1,000 and 100,000 subscriptions (``--subscrip
 - ``run``: ``wirewatch run --stdin`` (every stage in one process) on Kafka 4.1 + Mosquitto;
 - ``split``: ``wirewatch ingest --stdin``, ``wirewatch process`` (× ``--process-workers``),
   ``wirewatch alert --no-deliver`` and ``wirewatch deliver`` as separate processes, same brokers;
-- ``embedded``: ``wirewatch run --stdin`` with no Kafka (embedded log + embedded MQTT broker).
+- ``embedded``: ``wirewatch run --stdin`` with no Kafka (embedded log + embedded MQTT broker);
+- ``run-w``, ``embedded-w``: the same with ``--process-workers N`` (the process stage, tagging and
+  clustering, in N child processes: the second core).
+
+Each throughput phase also reports the CPU time (user + system) every process of the setup used,
+its workers included, per story: on a shared machine the figure to judge a change by, since the
+wall rate moves with the other load.
 
 Each run starts its processes on a fresh topic prefix and data dir, writes one warm-up story and
 waits for its alert (the *ready* time: subscriptions loaded, consumer groups joined, first story
@@ -68,6 +74,7 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
+import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from rich.console import Console
 from rich.table import Table
@@ -91,26 +98,120 @@ console = Console(width=170)
 # Stories: news text from templates, with places, people and numbers drawn per sentence.
 
 PLACES = (
-    "Kyiv", "Kharkiv", "Odesa", "Lviv", "Dnipro", "Zaporizhzhia", "Moscow", "St Petersburg",
-    "Belgorod", "Kursk", "Kaliningrad", "Warsaw", "Vilnius", "Riga", "Tallinn", "Berlin", "Paris",
-    "Madrid", "Rome", "Ankara", "Istanbul", "Tbilisi", "Minsk", "Chisinau", "Bucharest", "Helsinki",
-    "Stockholm", "Oslo", "Brussels", "Geneva", "Vienna", "Prague", "Budapest", "Athens", "Cairo",
-    "Nairobi", "Lagos", "Tokyo", "Seoul", "Beijing", "Taipei", "Manila", "Jakarta", "New Delhi",
-    "Karachi", "Tehran", "Baghdad", "Damascus", "Beirut", "Amman", "Riyadh", "Doha", "Washington",
-    "New York", "Ottawa", "Toronto", "Mexico City", "Bogota", "Lima", "Santiago", "Buenos Aires",
-    "Brasilia", "Sydney", "Johannesburg", "Addis Ababa", "Khartoum", "Tripoli", "Algiers", "Rabat",
-    "Lisbon", "Dublin", "London", "Copenhagen", "Hanoi", "Bangkok", "Dhaka", "Kabul", "Tashkent",
+    "Kyiv",
+    "Kharkiv",
+    "Odesa",
+    "Lviv",
+    "Dnipro",
+    "Zaporizhzhia",
+    "Moscow",
+    "St Petersburg",
+    "Belgorod",
+    "Kursk",
+    "Kaliningrad",
+    "Warsaw",
+    "Vilnius",
+    "Riga",
+    "Tallinn",
+    "Berlin",
+    "Paris",
+    "Madrid",
+    "Rome",
+    "Ankara",
+    "Istanbul",
+    "Tbilisi",
+    "Minsk",
+    "Chisinau",
+    "Bucharest",
+    "Helsinki",
+    "Stockholm",
+    "Oslo",
+    "Brussels",
+    "Geneva",
+    "Vienna",
+    "Prague",
+    "Budapest",
+    "Athens",
+    "Cairo",
+    "Nairobi",
+    "Lagos",
+    "Tokyo",
+    "Seoul",
+    "Beijing",
+    "Taipei",
+    "Manila",
+    "Jakarta",
+    "New Delhi",
+    "Karachi",
+    "Tehran",
+    "Baghdad",
+    "Damascus",
+    "Beirut",
+    "Amman",
+    "Riyadh",
+    "Doha",
+    "Washington",
+    "New York",
+    "Ottawa",
+    "Toronto",
+    "Mexico City",
+    "Bogota",
+    "Lima",
+    "Santiago",
+    "Buenos Aires",
+    "Brasilia",
+    "Sydney",
+    "Johannesburg",
+    "Addis Ababa",
+    "Khartoum",
+    "Tripoli",
+    "Algiers",
+    "Rabat",
+    "Lisbon",
+    "Dublin",
+    "London",
+    "Copenhagen",
+    "Hanoi",
+    "Bangkok",
+    "Dhaka",
+    "Kabul",
+    "Tashkent",
 )
 ACTORS = (
-    "NATO", "the European Union", "the United Nations", "the Kremlin", "the Pentagon",
-    "the International Monetary Fund", "the World Bank", "OPEC", "the Red Cross", "Gazprom",
-    "Vladimir Putin", "Volodymyr Zelensky", "Sergei Lavrov", "Jens Stoltenberg", "Mark Rutte",
-    "Emmanuel Macron", "Olaf Scholz", "Antony Blinken", "Ursula von der Leyen", "Recep Tayyip Erdogan",
+    "NATO",
+    "the European Union",
+    "the United Nations",
+    "the Kremlin",
+    "the Pentagon",
+    "the International Monetary Fund",
+    "the World Bank",
+    "OPEC",
+    "the Red Cross",
+    "Gazprom",
+    "Vladimir Putin",
+    "Volodymyr Zelensky",
+    "Sergei Lavrov",
+    "Jens Stoltenberg",
+    "Mark Rutte",
+    "Emmanuel Macron",
+    "Olaf Scholz",
+    "Antony Blinken",
+    "Ursula von der Leyen",
+    "Recep Tayyip Erdogan",
 )
 ROLES = (
-    "a spokesman for the ministry", "a senior official", "the regional governor", "an analyst",
-    "a military spokeswoman", "the mayor", "a diplomat familiar with the talks", "the prosecutor",
-    "a union leader", "an economist at a local bank", "a witness", "the head of the local council",
+    "a spokesman for the ministry",
+    "a senior official",
+    "the regional governor",
+    "an analyst",
+    "a military spokeswoman",
+    "the mayor",
+    "a diplomat familiar with the talks",
+    "the prosecutor",
+    "a union leader",
+    "an economist at a local bank",
+    "a witness",
+    "the head of the local council",
 )
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EN = (
@@ -349,14 +450,22 @@ class Proc:
             return ""
 
 
-async def spawn(name: str, args: list[str], env: dict[str, str], logdir: Path, *, stdin: bool = False) -> Proc:
+async def spawn(
+    name: str, args: list[str], env: dict[str, str], logdir: Path, *, stdin: bool = False
+) -> Proc:
     """Start ``python -m wirewatch ARGS`` with stdout+stderr to ``logdir/NAME.log``."""
     log = logdir / f"{name}.log"
     with log.open("wb") as fh:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "wirewatch", *args,
+            sys.executable,
+            "-m",
+            "wirewatch",
+            *args,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=str(REPO),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=str(REPO),
         )
     return Proc(name, proc, log)
 
@@ -383,6 +492,26 @@ async def stop_all(procs: Sequence[Proc], grace_s: float = 20.0) -> dict[str, in
 def dead(procs: Sequence[Proc]) -> Proc | None:
     """The first process that has exited, if any."""
     return next((p for p in procs if p.proc.returncode is not None), None)
+
+
+def cpu_seconds(procs: Sequence[Proc]) -> dict[str, float]:
+    """CPU time (user + system, s) each process and its children (process workers) used so far.
+
+    Children that have already exited are not counted; workers live as long as their run.
+    """
+    out: dict[str, float] = {}
+    for p in procs:
+        total = 0.0
+        try:
+            top = psutil.Process(p.proc.pid)
+            for q in (top, *top.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):
+                    t = q.cpu_times()
+                    total += t.user + t.system
+        except psutil.Error:
+            pass
+        out[p.name] = total
+    return out
 
 
 def free_port() -> int:
@@ -479,15 +608,18 @@ async def start_setup(
     data = ["--data-dir", str(workdir / "data")]
     subs = ["--subscriptions", str(subs_file)]
     prefix = workdir.name
-    if setup == "embedded":
+    # "-w": the process stage in --process-workers child processes (the second core).
+    workers = ["--process-workers", str(max(1, plan.process_workers))] if setup.endswith("-w") else []
+    if setup in ("embedded", "embedded-w"):
         port = free_port()
         env = base_env(prefix)
-        p = await spawn("run", ["run", "--stdin", *data, *subs, "--mqtt-port", str(port)], env, workdir, stdin=True)
+        args = ["run", "--stdin", *data, *subs, "--mqtt-port", str(port), *workers]
+        p = await spawn("run", args, env, workdir, stdin=True)
         return [p], p, port, None
     assert brokers.mqtt_port is not None
     env = kafka_env(prefix, brokers, plan.partitions)
-    if setup == "run":
-        p = await spawn("run", ["run", "--stdin", *data, *subs], env, workdir, stdin=True)
+    if setup in ("run", "run-w"):
+        p = await spawn("run", ["run", "--stdin", *data, *subs, *workers], env, workdir, stdin=True)
         return [p], p, brokers.mqtt_port, brokers.mqtt_password
     # split: create the topics once, so that four processes do not race to.
     topics = await spawn("topics", ["topics", *data], env, workdir)
@@ -497,7 +629,9 @@ async def start_setup(
         await stop_all([topics])
     procs = [await spawn("alert", ["alert", "--no-deliver", *data, *subs], env, workdir)]
     procs.append(await spawn("deliver", ["deliver", *data], env, workdir))
-    procs += [await spawn(f"process{i}", ["process", *data], env, workdir) for i in range(plan.process_workers)]
+    procs += [
+        await spawn(f"process{i}", ["process", *data], env, workdir) for i in range(plan.process_workers)
+    ]
     ingest = await spawn("ingest", ["ingest", "--stdin", *data], env, workdir, stdin=True)
     return [*procs, ingest], ingest, brokers.mqtt_port, brokers.mqtt_password
 
@@ -548,6 +682,7 @@ async def settle(run: Run, *, quiet_s: float = 2.0, cap_s: float = 120.0) -> flo
 
 async def phase_throughput(run: Run, plan: Plan, seqs: range) -> dict[str, Any]:
     """All stories at once; stories/s from the first written to the last alert received."""
+    cpu_before = cpu_seconds(run.procs)
     t0 = time.time()
     chunk = 64
     for k in range(0, len(seqs), chunk):
@@ -556,7 +691,16 @@ async def phase_throughput(run: Run, plan: Plan, seqs: range) -> dict[str, Any]:
     status = await wait_for(run, seqs, stall_s=plan.stall_s, cap_s=max(600.0, len(seqs) / 5))
     got = [run.receipts.at[s] for s in seqs if s in run.receipts.at]
     elapsed = (max(got) - t0) if got else None
+    # CPU per story, by process: the figure to judge a change by on a shared machine (the wall
+    # rate moves with the other load; CPU per story much less).
+    cpu_after = cpu_seconds(run.procs)
+    cpu_ms = {
+        name: round((cpu_after[name] - cpu_before.get(name, 0.0)) / max(1, len(got)) * 1000, 2)
+        for name in cpu_after
+    }
     return {
+        "cpu_ms_per_story": {**cpu_ms, "total": round(sum(cpu_ms.values()), 2)},
+        "load_avg": round(os.getloadavg()[0], 2),
         "stories": len(seqs),
         "received": len(got),
         "status": status,
@@ -655,7 +799,7 @@ async def one_run(
         if name in run.result.get("phases", {}):
             run.result["phases"][name]["alerts"] = sum(receipts.alerts[s] for s in seqs)
     run.result["wall_s"] = round(time.monotonic() - t_start, 1)
-    if setup != "embedded" and brokers.bootstrap and "phases" in run.result:
+    if not setup.startswith("embedded") and brokers.bootstrap and "phases" in run.result:
         run.result["stages"] = await stage_times(brokers.bootstrap, prefix, run, plan)
     if any(code not in (0, -signal.SIGTERM, None) for code in run.result["exit_codes"].values()):
         run.result["logs"] = {p.name: p.tail() for p in procs}
@@ -696,7 +840,9 @@ async def read_topic(
     timeout_s: float = 120.0,
 ) -> dict[str, tuple[float, bytes]]:
     """trace id → (Kafka timestamp in s, value or b""), the first record per trace id (group-less)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=8 << 20)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=8 << 20
+    )
     await consumer.start()
     out: dict[str, tuple[float, bytes]] = {}
     try:
@@ -754,8 +900,14 @@ async def stage_times(bootstrap: str, prefix: str, run: Run, plan: Plan) -> dict
             alerts.get(trace, (None,))[0],
             run.receipts.at.get(seq),
         ]
-    out: dict[str, Any] = {"records": {"raw": len(raw), "enriched": len(enriched), "matches": len(matches),
-                                       "alerts": len(alerts)}}
+    out: dict[str, Any] = {
+        "records": {
+            "raw": len(raw),
+            "enriched": len(enriched),
+            "matches": len(matches),
+            "alerts": len(alerts),
+        }
+    }
     for name, _pace, seqs in plan.phases():
         out[name] = _stage_summary([chains[s] for s in seqs if s in chains])
     return out
@@ -777,7 +929,9 @@ def _stage_summary(chains: list[list[float | None]]) -> dict[str, Any]:
 async def _consume_into(
     bootstrap: str, topic: str, *, partitions: int, got: dict[int, float], n: int, timeout_s: float
 ) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=8 << 20)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=8 << 20
+    )
     await consumer.start()
     try:
         parts = [TopicPartition(topic, p) for p in range(partitions)]
@@ -794,16 +948,22 @@ async def _consume_into(
         await consumer.stop()
 
 
-async def raw_phase(bootstrap: str, lines: list[bytes], partitions: int, pace: int, timeout_s: float) -> dict[str, Any]:
+async def raw_phase(
+    bootstrap: str, lines: list[bytes], partitions: int, pace: int, timeout_s: float
+) -> dict[str, Any]:
     """Produce ``lines`` (all at once when ``pace`` is 0) while a consumer reads them back."""
     topic = f"e2eraw{uuid.uuid4().hex[:8]}"
     async with KafkaBus(KafkaSettings(bootstrap=bootstrap, client_id="bench-e2e")) as bus:
         await bus.ensure_topics([TopicSpec(topic, partitions=partitions)])
     got: dict[int, float] = {}
     sent: dict[int, float] = {}
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5, compression_type="gzip")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5, compression_type="gzip"
+    )
     await producer.start()
-    consumer = asyncio.create_task(_consume_into(bootstrap, topic, partitions=partitions, got=got, n=len(lines), timeout_s=timeout_s))
+    consumer = asyncio.create_task(
+        _consume_into(bootstrap, topic, partitions=partitions, got=got, n=len(lines), timeout_s=timeout_s)
+    )
     await asyncio.sleep(1.0)  # the consumer is assigned and positioned before the first send
     try:
         futures: list[Any] = []
@@ -824,8 +984,11 @@ async def raw_phase(bootstrap: str, lines: list[bytes], partitions: int, pace: i
     if pace:
         return {"pace": pace, "received": len(got), "latency_ms": summary_ms([got[k] - sent[k] for k in got])}
     elapsed = max(got.values()) - t0 if got else None
-    return {"stories": len(lines), "received": len(got),
-            "msgs_per_s": round(len(got) / elapsed, 1) if elapsed else None}
+    return {
+        "stories": len(lines),
+        "received": len(got),
+        "msgs_per_s": round(len(got) / elapsed, 1) if elapsed else None,
+    }
 
 
 async def raw_reference(bootstrap: str, plan: Plan) -> dict[str, Any]:
@@ -834,7 +997,9 @@ async def raw_reference(bootstrap: str, plan: Plan) -> dict[str, Any]:
     for name, pace, seqs in plan.phases():
         lines = [plan.lines[s] for s in seqs]
         try:
-            out[name] = await raw_phase(bootstrap, lines, plan.partitions, pace, timeout_s=120 + plan.pace_seconds)
+            out[name] = await raw_phase(
+                bootstrap, lines, plan.partitions, pace, timeout_s=120 + plan.pace_seconds
+            )
         except TimeoutError:
             out[name] = {"status": "timed out"}
         console.print(f"  raw aiokafka {name}: {out[name]}")
@@ -857,28 +1022,63 @@ def _ms(p: dict[str, Any] | None) -> str:
 def results_table(runs: list[dict[str, Any]], reference: dict[str, Any] | None, plan: Plan) -> Table:
     """Setups × subscriptions: ready time, throughput, latency per pace."""
     pace_names = [name for name, pace, _ in plan.phases() if pace]
-    table = Table(title=f"End to end, {plan.stories:,} stories (~4 KB) for throughput; latency p50/p95/p99 ms")
-    for col in ("setup", "subs", "ready s", "stories/s", "vs raw", "alerts/story", *pace_names, "status"):
+    table = Table(
+        title=f"End to end, {plan.stories:,} stories (~4 KB) for throughput; latency p50/p95/p99 ms"
+    )
+    cols = (
+        "setup",
+        "subs",
+        "ready s",
+        "stories/s",
+        "vs raw",
+        "alerts/story",
+        "CPU ms/story",
+        "load",
+        *pace_names,
+    )
+    for col in (*cols, "status"):
         table.add_column(col, justify="left" if col in ("setup", "status") else "right")
     ref_rate = (reference or {}).get("throughput", {}).get("msgs_per_s")
     if reference:
-        table.add_row("raw aiokafka", "—", "—", f"{ref_rate or 0:,.0f}", "1.00×", "—",
-                      *[_ms(reference.get(n)) for n in pace_names], "reference")
+        table.add_row(
+            "raw aiokafka",
+            "—",
+            "—",
+            f"{ref_rate or 0:,.0f}",
+            "1.00×",
+            "—",
+            "—",
+            "—",
+            *[_ms(reference.get(n)) for n in pace_names],
+            "reference",
+        )
     for r in runs:
         phases = r.get("phases", {})
         tp = phases.get("throughput", {})
         rate = tp.get("stories_per_s")
         per_story = tp.get("alerts", 0) / tp["received"] if tp.get("received") else None
         table.add_row(
-            r["setup"], f"{r['subscriptions']:,}",
+            r["setup"],
+            f"{r['subscriptions']:,}",
             "—" if r.get("ready_s") is None else f"{r['ready_s']:.1f}",
             "—" if rate is None else f"{rate:,.0f}",
             f"{rate / ref_rate:.3f}×" if rate and ref_rate else "—",
             "—" if per_story is None else f"{per_story:.1f}",
+            _cpu_cell(tp.get("cpu_ms_per_story")),
+            "—" if tp.get("load_avg") is None else f"{tp['load_avg']:.1f}",
             *[_ms(phases.get(n)) for n in pace_names],
             r.get("error") or _status(r),
         )
     return table
+
+
+def _cpu_cell(cpu: dict[str, float] | None) -> str:
+    """Total CPU ms per story, and each process's share when there are several."""
+    if not cpu:
+        return "—"
+    parts = {k: v for k, v in cpu.items() if k != "total"}
+    detail = " (" + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()) + ")" if len(parts) > 1 else ""
+    return f"{cpu['total']:.1f}{detail}"
 
 
 def _status(r: dict[str, Any]) -> str:
@@ -908,8 +1108,12 @@ def stage_table(runs: list[dict[str, Any]]) -> Table:
 def git_commit() -> str | None:
     """HEAD, with ``+dirty`` when the work tree has changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True, check=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True, check=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
@@ -922,13 +1126,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--subscriptions", default="1000,100000", help="comma-separated counts")
     ap.add_argument("--paces", default="50,100,500", help="stories/s, comma-separated")
     ap.add_argument("--pace-seconds", type=float, default=20.0)
-    ap.add_argument("--setups", default="run,split,embedded")
+    ap.add_argument(
+        "--setups", default="run,split,embedded", help="of run, run-w, split, embedded, embedded-w"
+    )
     ap.add_argument("--process-workers", type=int, default=1)
     ap.add_argument("--partitions", type=int, default=3)
     ap.add_argument("--ready-timeout", type=float, default=1200.0, help="s for the warm-up alert")
     ap.add_argument("--stall", type=float, default=60.0, help="s without a new alert before a phase gives up")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
-    ap.add_argument("--quick", action="store_true", help="smoke check: 300 stories, 1,000 subscriptions, one pace")
+    ap.add_argument(
+        "--quick", action="store_true", help="smoke check: 300 stories, 1,000 subscriptions, one pace"
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.stories, args.subscriptions, args.paces, args.pace_seconds = 300, "1000", "50", 4.0
@@ -939,19 +1147,29 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def make_plan(args: argparse.Namespace) -> Plan:
     """Generate the story lines the phases need."""
     paces = tuple(int(p) for p in args.paces.split(",") if p.strip())
-    plan = Plan([], args.stories, paces, args.pace_seconds, args.process_workers, args.partitions,
-                args.ready_timeout, args.stall)
+    plan = Plan(
+        [],
+        args.stories,
+        paces,
+        args.pace_seconds,
+        args.process_workers,
+        args.partitions,
+        args.ready_timeout,
+        args.stall,
+    )
     t0 = time.perf_counter()
     lines = make_story_lines(plan.total())
     size = sum(len(x) for x in lines) / len(lines)
-    console.print(f"{len(lines):,} story lines, {size:,.0f} B each on average ({time.perf_counter() - t0:.1f}s)")
+    console.print(
+        f"{len(lines):,} story lines, {size:,.0f} B each on average ({time.perf_counter() - t0:.1f}s)"
+    )
     return Plan(lines, *list(asdict(plan).values())[1:])
 
 
 def start_brokers(setups: list[str], tmp: Path) -> tuple[Brokers, list[KafkaBroker | MosquittoBroker]]:
     """Kafka (unless WIREWATCH_KAFKA_BOOTSTRAP) and Mosquitto, when a Kafka setup runs."""
     password = secrets.token_urlsafe(16)
-    if not any(s in ("run", "split") for s in setups):
+    if not any(s in ("run", "run-w", "split") for s in setups):
         return Brokers(None, None, password), []
     started: list[KafkaBroker | MosquittoBroker] = []
     bootstrap = os.environ.get("WIREWATCH_KAFKA_BOOTSTRAP")
@@ -994,7 +1212,9 @@ async def bench(
         subs_file = tmp / f"subs-{n_subs}.json"
         subs_file.write_text(json.dumps(make_subscriptions(n_subs)))
         for setup in setups:
-            out["runs"].append(await one_run(setup, n_subs, subs_file=subs_file, brokers=brokers, plan=plan, tmp=tmp))
+            out["runs"].append(
+                await one_run(setup, n_subs, subs_file=subs_file, brokers=brokers, plan=plan, tmp=tmp)
+            )
             write_results(meta, out, path=args.out, final=False)
     return out
 

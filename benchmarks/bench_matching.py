@@ -60,6 +60,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,7 +73,7 @@ from typing_extensions import override
 from alerts.index import DEFAULT_CACHE_SIZE, SubscriptionIndex, TermStatistics, match_all_plain
 from alerts.index import snapshot as snapshots
 from alerts.query import CompiledQuery, PreparedStory, compile_query
-from schemas.models import EnrichedStory, Subscription, SubscriptionOptions, Tag
+from schemas.models import EnrichedStory, Geo, Subscription, SubscriptionOptions, Tag
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -274,7 +275,81 @@ def make_query(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> 
     if n % 100_000 == 99_999:
         return f"text:*{vocab.words[rng.randint(100, 5000)][-4:]}"  # unindexable: checked always
     build = next((shape for bound, shape in QUERY_SHAPES if r < bound), _source_and_tag)
-    return build(rng, vocab, mix)
+    query = build(rng, vocab, mix)
+    # --geo-fraction: this subscription's query is a geo one instead (the others stay the same).
+    return _geo_query(n, vocab) if _is_geo_subscription(n) else query
+
+
+# -- geo clauses (issue 14): --geo-fraction ---------------------------------------------------
+# With --geo-fraction F (even 0), every city tag of the stories gets a point: a real city of the
+# packaged gazetteer chosen by the tag's id, moved by up to ±0.3° (towns around it), and that
+# share F of the subscriptions (every 1/F-th, the rest unchanged) gets a geo query instead:
+# near:"<real city>"~R (40%), near:"lat,lon"~R (35%) or a bbox (25%), R in 10..200 km, ANDed with
+# an actor or topic clause in 60% of them (all of them in the scaled workload). F=0 against F=0.1
+# on the same stories: the cost of geo clauses.
+
+#: Share of subscriptions with a geo query; None: no geo at all (stories' places have no points).
+GEO_FRACTION: float | None = None
+_GEO_CITIES: list[tuple[str, float, float]] = []
+
+
+def _geo_cities() -> list[tuple[str, float, float]]:
+    """The 3,000 most populous cities of the packaged gazetteer, one per name: (name, lat, lon)."""
+    if not _GEO_CITIES:
+        from alerts.query.gazetteer import _places_file  # noqa: PLC0415 - only the geo workload
+
+        rows = []
+        for line in _places_file().read_text(encoding="utf-8").splitlines()[1:]:
+            f = line.split("\t")
+            if len(f) > 8 and f[1] == "city" and f[7] and '"' not in f[2] and "\\" not in f[2]:
+                rows.append((-int(f[5] or 0), f[2], float(f[7]), float(f[8])))
+        best: dict[str, tuple[str, float, float]] = {}
+        for _, name, lat, lon in sorted(rows):
+            best.setdefault(name, (name, lat, lon))
+        _GEO_CITIES.extend(list(best.values())[:3000])
+    return _GEO_CITIES
+
+
+def _city_of(tag: Tag) -> tuple[str, float, float, float, float]:
+    """The real city a synthetic place stands near, and its own point: (name, lat, lon, own lat, own lon)."""
+    h = zlib.crc32(tag.id.encode())
+    name, lat, lon = _geo_cities()[h % len(_geo_cities())]
+    dlat, dlon = ((h >> 12) % 601 - 300) / 1000, ((h >> 22) % 601 - 300) / 1000
+    return name, lat, lon, max(-90.0, min(90.0, lat + dlat)), (lon + dlon + 540.0) % 360.0 - 180.0
+
+
+def _with_point(tag: Tag) -> Tag:
+    if tag.type != "city":
+        return tag
+    _, _, _, lat, lon = _city_of(tag)
+    return tag.model_copy(update={"geo": Geo(lat=lat, lon=lon, feature="P")})
+
+
+def _is_geo_subscription(n: int) -> bool:
+    return bool(GEO_FRACTION) and int((n + 1) * GEO_FRACTION) > int(n * GEO_FRACTION)  # type: ignore[operator]
+
+
+def _geo_query(n: int, vocab: Vocab) -> str:
+    rng = random.Random(SEED * 31 + n)  # its own draws: the other queries stay those of the run without
+    tag = vocab.pick(rng, "places")[0]
+    while tag.type != "city":
+        tag = vocab.pick(rng, "places")[0]
+    name, _, _, own_lat, own_lon = _city_of(tag)
+    radius, r = rng.choice([10, 25, 50, 100, 200]), rng.random()
+    if r < 0.4:
+        clause = f'near:"{name}"~{radius}km'
+    elif r < 0.75:
+        clause = f'near:"{own_lat:.3f},{own_lon:.3f}"~{radius}'
+    else:
+        half = rng.uniform(0.2, 2.0)
+        south, north = max(-90.0, own_lat - half / 2), min(90.0, own_lat + half / 2)
+        west, east = (own_lon - half + 540.0) % 360.0 - 180.0, (own_lon + half + 540.0) % 360.0 - 180.0
+        clause = f'bbox:["{south:.3f},{west:.3f}" TO "{north:.3f},{east:.3f}"]'
+    # An area's audience does not shrink as the user base grows (as a bare word's, see
+    # _text_alone): in the scaled workload every geo clause is paired with a tag.
+    if rng.random() < 0.6 or isinstance(vocab, ScaledVocab):
+        return f"{tag_clause(rng, vocab, rng.choice(['actors', 'topics']))} AND {clause}"
+    return clause
 
 
 def make_subscriptions(rng: random.Random, vocab: Vocab, n: int, mix: str = "broad") -> list[Subscription]:
@@ -297,6 +372,8 @@ def make_story(rng: random.Random, vocab: Vocab, i: int) -> EnrichedStory:
         tags[attr] = [
             t.model_copy(update={"confidence": rng.choice([0.3, 0.6, 0.9, 1.0])}) for t in chosen.values()
         ]
+    if GEO_FRACTION is not None:  # --geo-fraction: cities carry points (no draws: the same stories)
+        tags["places"] = [_with_point(t) for t in tags["places"]]
     names = [t.name for ts in tags.values() for t in ts]
     body_words = vocab.text(rng, 340) + names
     rng.shuffle(body_words)
@@ -907,6 +984,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--stage-one", default=None, help=argparse.SUPPRESS)  # internal: STEP:N:DIR
     parser.add_argument(
+        "--geo-fraction",
+        type=float,
+        default=None,
+        help="share of subscriptions with a geo query (near:/bbox:); given at all (even 0), stories' "
+        "cities carry points: compare 0 with 0.1 (issue 14)",
+    )
+    parser.add_argument(
         "--compare",
         default=None,
         help="comma-separated sizes: Wirewatch, perq and Lucene Monitor side by side on a text-word workload",
@@ -927,6 +1011,8 @@ def main() -> None:
     if args.compare_one or args.compare:
         compare_main(args)
         return
+    global GEO_FRACTION  # noqa: PLW0603 - the workload generators read it
+    GEO_FRACTION = args.geo_fraction
     if args.one:
         mix, n = args.one.split(":")
         rng = random.Random(SEED)
@@ -974,6 +1060,7 @@ def main() -> None:
                 str(args.cache),
                 "--plain-max",
                 str(args.plain_max),
+                *(["--geo-fraction", str(args.geo_fraction)] if args.geo_fraction is not None else []),
             ]
             done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
             results.append(json.loads(done.stdout))
@@ -1052,10 +1139,13 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in load_before],
         "mixes": mixes,
+        "geo_fraction": args.geo_fraction,
         "stories": args.stories,
         "workloads": workloads,
     }
     default = "matching.json" if set(mixes) >= {"broad", "scaled"} else f"matching_{'_'.join(mixes)}.json"
+    if args.geo_fraction is not None:
+        default = f"matching_{'_'.join(mixes)}_geo{args.geo_fraction:g}.json"
     path = args.out or Path(__file__).parent / "results" / default
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")

@@ -33,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest import IngestError, parse
-from processors import KnowledgeBase, Tagger, enrich
+from processors import Tagger, enrich, kb_cache
 from schemas.models import Story, Tag
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,7 +193,8 @@ def evaluate(split: str, *, show_errors: bool) -> dict[str, Any]:
     records = read_gold(split)
     stories = load_stories({(r["source"], r["ref"]) for r in records})
     t0 = time.perf_counter()
-    tagger = Tagger(KnowledgeBase.load())
+    prebuilt = kb_cache.load()  # the packaged knowledge base, prebuilt (built and cached if stale)
+    tagger = Tagger(prebuilt.kb, tables=prebuilt.tables)
     build_s = time.perf_counter() - t0
     per_lang: dict[str, Counts] = {}
     missing: list[str] = []

@@ -135,6 +135,9 @@ class KnowledgeBase:
     senses: dict[str, list[Sense]] = field(default_factory=lambda: defaultdict(list))
     capital_metonyms: dict[str, str] = field(default_factory=dict)
     state_of: dict[str, str] = field(default_factory=dict)
+    # Scan keys of small towns' names that are also common words, given names or actors'
+    # names (place_words.json, from kb_build/wordlike.py): such a town needs its own state.
+    place_words: frozenset[str] = frozenset()
 
     def add(self, entity: Entity) -> None:
         """Register an entity (its aliases are added with ``alias``)."""
@@ -163,6 +166,7 @@ class KnowledgeBase:
             senses=defaultdict(list, self.senses),
             capital_metonyms=dict(self.capital_metonyms),
             state_of=dict(self.state_of),
+            place_words=self.place_words,
         )
 
     def lookup(self, text: str) -> list[Sense]:
@@ -202,6 +206,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _load(data_dir: Path) -> KnowledgeBase:
     kb = KnowledgeBase()
     _load_places(kb, data_dir / "places.tsv")
+    if (data_dir / "place_words.json").exists():
+        kb.place_words = frozenset(_read_json(data_dir / "place_words.json")["words"])
     _load_demonyms(kb, _read_json(data_dir / "demonyms.json"))
     _load_regions(kb, _read_json(data_dir / "regions.json"), _read_json(data_dir / "regions_geo.json"))
     _load_actors(kb, _read_json(data_dir / "actors.json"))

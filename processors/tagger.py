@@ -1,8 +1,8 @@
 """The enrichment tagger: places, regions, actors, topics and unresolved places.
 
 ``Tagger(kb)`` builds one Aho-Corasick automaton over every normalized alias of
-the knowledge base; ``tag(story)`` is pure (no I/O, no clock) and returns
-:class:`Tags`. How matches are read, and why:
+the knowledge base (or takes it prebuilt: ``processors.kb_cache``); ``tag(story)``
+is pure (no I/O, no clock) and returns :class:`Tags`. How matches are read, and why:
 
 - Matches must sit on word boundaries (Unicode letters and digits) of the
   normalized text; a stem (``withdr*``) needs only the left one and grows to the
@@ -62,7 +62,7 @@ from processors.tagging.build import (
 from processors.tagging.names import UnknownNames
 from processors.tagging.places import Places, geo_matches
 from processors.tagging.readings import Readings, country_populations, metonyms_of
-from processors.tagging.scan import FIELDS, Cue, Match, Scanner
+from processors.tagging.scan import FIELDS, Cue, Match, Scanner, ScanTables
 from processors.tagging.unresolved import unresolved
 from processors.text import NormalizedText, normalize, scan_form
 from schemas.models import EnrichedStory, Mention, Story, Tag, TextField
@@ -83,13 +83,16 @@ class Tags:
 class Tagger:
     """Tags stories against a knowledge base; build once, then call ``tag`` per story."""
 
-    def __init__(self, kb: KnowledgeBase, *, unknown_names: bool = True) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, unknown_names: bool = True, tables: ScanTables | None = None
+    ) -> None:
+        """A tagger over ``kb``; ``tables``: its automaton, prebuilt (``processors.kb_cache``), else built."""
         self._kb = kb
         # Issue 12: also tag the people and organisations the knowledge base lacks (names.py).
         self._names = UnknownNames(kb) if unknown_names else None
         metonyms = metonyms_of(kb)
         country_pop = country_populations(kb)
-        self._scanner = Scanner(kb, Readings(kb, metonyms, country_pop))
+        self._scanner = Scanner(kb, Readings(kb, metonyms, country_pop), tables)
         self._places = Places(kb, metonyms, country_pop)
         self._offices = Offices(kb)
         regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
@@ -125,7 +128,7 @@ class Tagger:
                 matches.extend(scanner.scan(fld, norm, scan_form(norm.text) + " ", field_cues))
 
         places, actors, regions, topics = Collector(), Collector(), Collector(), Collector()
-        place_matches, demonym_matches = geo_matches(matches, norms)
+        place_matches, demonym_matches = geo_matches(matches, norms, self._places.given)
         namesakes = self._places.resolve(
             story,
             norms,

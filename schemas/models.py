@@ -203,7 +203,12 @@ class Subscription(Message):
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
     subscriber: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
-    query: str = Field(min_length=1)
+    query: str = Field(
+        min_length=1,
+        description='Lucene syntax (alerts.query): actor:NATO AND region:"Russia–Ukraine border"; '
+        'geo clauses near:Kharkiv~100km (km around a place or a "lat,lon" point) and '
+        "bbox:[44.0,22.0 TO 52.5,40.2] (south,west TO north,east).",
+    )
     options: SubscriptionOptions = SubscriptionOptions()
 
 
@@ -227,6 +232,11 @@ class MatchedClause(BaseModel):
     tag_id: str | None = None
     tag_name: str | None = None
     mentions: tuple[Mention, ...] = ()
+    distance_km: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="A near: clause: how far the matched place (tag_id, tag_name) is from its point.",
+    )
 
 
 class WhatIsNew(BaseModel):

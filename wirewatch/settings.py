@@ -213,6 +213,10 @@ class Settings(BaseSettings):
 
     bus: Literal["embedded", "kafka"] = "embedded"
     data_dir: Path = Path("data")
+    kb_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the prebuilt knowledge base is kept (default: $XDG_CACHE_HOME/wirewatch).",
+    )
     topic_prefix: str = DEFAULT_PREFIX
     kafka_bootstrap: str | None = Field(
         default=None, description="Shortcut: setting it selects Kafka and sets kafka.bootstrap."

@@ -23,9 +23,11 @@ Identical query strings share one compiled query, verified once per story (per
 
 Memory (a million subscriptions in about half a gigabyte): each distinct query string has a
 number; a posting is a flat tuple of (number, second field, second value) triples; the
-subscriptions of a query are its one id (its ``min_confidence`` in an array) or a small dict;
-compiled queries (~2 KB each) live in a bounded LRU cache and are compiled again (the fast path
-of :mod:`alerts.query.fastparse`, ~50 µs) when a story needs one that was dropped. A query is
+subscriptions of a query are its one id (its ``min_confidence`` in an array) or a small dict.
+A new query is filed from its syntax alone (:func:`alerts.query.compile.query_filing`: its
+key sets without a tree, a few µs) and compiled only when a story needs it; compiled queries
+live in a bounded LRU cache and are compiled again (the fast path of
+:mod:`alerts.query.fastparse`, ~25 µs) when a story needs one that was dropped. A query is
 taken out of the postings by looking under every key set it may be filed under, so the index
 needs no record of where each one went. :meth:`SubscriptionIndex.export_state` and
 :meth:`SubscriptionIndex.from_state` turn it into plain data and back for a snapshot
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from alerts.errors import AlertError, QueryError
 from alerts.query import CompiledQuery, PreparedStory, compile_query, is_prefix_key, key_cost, prepare
+from alerts.query.compile import QueryFiling, query_filing
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -181,8 +184,8 @@ _Filing = tuple[frozenset[str] | None, tuple[tuple[str, str], ...]]
 # an array), or their ids by min_confidence.
 _Members = str | dict[float, dict[str, None]]
 
-#: Compiled queries kept at once (least recently used dropped): a compiled query is ~2 KB, the
-#: index keeps only its query text and postings and compiles again (~50 µs) when it is needed.
+#: Compiled queries kept at once (least recently used dropped): a compiled query is ~1-2 KB, the
+#: index keeps only its query text and postings and compiles again (~25 µs) when it is needed.
 DEFAULT_CACHE_SIZE: Final = 100_000
 
 
@@ -228,7 +231,8 @@ class SubscriptionIndex:
         self._always: dict[int, CompiledQuery] = {}
         self._cache: OrderedDict[str, CompiledQuery] = OrderedDict()
         self._cache_size = max(1, cache_size)
-        #: Queries compiled again because the cache had dropped them (diagnostics).
+        #: Queries compiled because a story needed one the cache did not hold (dropped, or never
+        #: compiled: a query is filed from its syntax) (diagnostics).
         self.recompiled = 0
 
     def __len__(self) -> int:
@@ -298,27 +302,47 @@ class SubscriptionIndex:
         Raises :class:`QueryError` (with the subscription id) if the query is invalid; the
         subscription it would have replaced then stays indexed.
         """
-        qid = self._qid_of.get(sub.query)
-        if qid is None:
-            if compiled is None or compiled.query != sub.query:
-                try:
-                    compiled = self._compile(sub.query)
-                except QueryError as exc:
-                    raise QueryError(
-                        exc.reason, query=exc.query, position=exc.position, subscription_id=sub.id
-                    ) from exc
-            self.remove(sub.id)
-            qid = self._new_query(sub.query, compiled)
-        else:
-            self.remove(sub.id)
-            qid = self._qid_of.get(sub.query)
-            if qid is None:  # it was the only subscription of that query
-                qid = self._new_query(sub.query, compiled or self._compile(sub.query))
-        self._join(qid, sub.id, sub.options.min_confidence)
+        self.add_query(sub.id, sub.query, sub.options.min_confidence, compiled)
         if self._own is not None:
             self._own[sub.id] = sub
 
-    def _new_query(self, text: str, compiled: CompiledQuery) -> int:
+    def add_query(
+        self, sub_id: str, query: str, min_confidence: float, compiled: CompiledQuery | None = None
+    ) -> str:
+        """Index subscription ``sub_id`` by its parts (what :meth:`add` does); return the query string kept.
+
+        For a store that keeps its subscriptions itself (the index finds them in its map): no
+        :class:`Subscription` object is needed. A new query string is filed from its syntax
+        alone (:func:`~alerts.query.compile.query_filing`, a few µs) and compiled only when a
+        story needs it. Raises :class:`QueryError` (with the subscription id) if the query is
+        invalid; the subscription it would have replaced then stays indexed.
+        """
+        qid = self._qid_of.get(query)
+        if qid is None:
+            if compiled is not None and compiled.query == query:
+                filing = compiled.filing
+                self._remember(query, compiled)
+            else:
+                try:
+                    filing = query_filing(query)
+                except QueryError as exc:
+                    raise QueryError(
+                        exc.reason, query=exc.query, position=exc.position, subscription_id=sub_id
+                    ) from exc
+            if sub_id in self._sub_qid:  # a change (a replay adds, mostly)
+                self.remove(sub_id)
+            qid = self._new_query(query, filing)
+        else:
+            self.remove(sub_id)
+            qid = self._qid_of.get(query)
+            if qid is None:  # it was the only subscription of that query
+                qid = self._new_query(query, compiled.filing if compiled else query_filing(query))
+        self._join(qid, sub_id, min_confidence)
+        text = self._texts[qid]
+        assert text is not None  # live
+        return text
+
+    def _new_query(self, text: str, filing: QueryFiling) -> int:
         if self._free:
             qid = self._free.pop()
             self._texts[qid] = text
@@ -328,7 +352,7 @@ class SubscriptionIndex:
             self._members.append(None)
             self._conf.append(0.0)
         self._qid_of[text] = qid
-        self._post(qid, compiled)
+        self._post(qid, filing)
         return qid
 
     def _join(self, qid: int, sub_id: str, min_confidence: float) -> None:
@@ -362,7 +386,7 @@ class SubscriptionIndex:
         # The last subscription of its query: forget the query.
         text = self._texts[qid]
         assert text is not None
-        self._unpost(qid, self._compiled(qid, keep=False))
+        self._unpost(qid, self._filing_of(qid))
         del self._qid_of[text]
         self._texts[qid] = None
         self._members[qid] = None
@@ -402,16 +426,17 @@ class SubscriptionIndex:
             qid = queue.pop()
             if self._texts[qid] is None:
                 continue  # removed since it was queued
-            compiled = self._compiled(qid, keep=False)
-            self._unpost(qid, compiled)
-            self._post(qid, compiled)
+            filing = self._filing_of(qid)
+            self._unpost(qid, filing)
+            self._post(qid, filing)
         return len(queue)
 
-    def _compile(self, text: str) -> CompiledQuery:
-        """Compile ``text`` and keep it in the cache (it is about to be used)."""
-        compiled = compile_query(text)
-        self._remember(text, compiled)
-        return compiled
+    def _filing_of(self, qid: int) -> QueryFiling:
+        """Where query number ``qid`` may be filed: its compiled query's, or from its syntax."""
+        text = self._texts[qid]
+        assert text is not None
+        compiled = self._cache.get(text) or self._always.get(qid)
+        return compiled.filing if compiled is not None else query_filing(text)
 
     def _remember(self, text: str, compiled: CompiledQuery) -> None:
         cache = self._cache
@@ -419,8 +444,8 @@ class SubscriptionIndex:
         if len(cache) > self._cache_size:
             cache.popitem(last=False)
 
-    def _compiled(self, qid: int, *, keep: bool = True) -> CompiledQuery:
-        """The compiled query number ``qid``: from the cache, or compiled again."""
+    def _compiled(self, qid: int) -> CompiledQuery:
+        """The compiled query number ``qid``: from the cache, or compiled (and cached)."""
         text = self._texts[qid]
         assert text is not None
         cache = self._cache
@@ -430,24 +455,27 @@ class SubscriptionIndex:
             return found
         found = self._always.get(qid)
         if found is None:
-            found = compile_query(text)  # valid: it compiled when it was added
+            found = compile_query(text, checked=True)  # valid: it was filed when it was added
             self.recompiled += 1
-        if keep:
-            self._remember(text, found)
+        self._remember(text, found)
         return found
 
-    def _filing(self, compiled: CompiledQuery) -> _Filing:
-        """Where to file ``compiled``: its rarest key set, then its rarest exact one after that."""
+    def _filing(self, filing: QueryFiling) -> _Filing:
+        """Where to file a query: its rarest key set, then its rarest exact one after that."""
         stats = self._statistics
-        options = compiled.key_options
+        required, also, options = filing
         if stats is None or len(options) < 2:
-            first, second = compiled.required_terms, compiled.also_required
+            first, second = required, also
         else:
             ranked = sorted(options, key=lambda keys: (stats.cost(keys), sorted(keys)))
             first = ranked[0]
             second = next((ks for ks in ranked[1:] if not any(map(is_prefix_key, ks))), None)
-        seconds = tuple(sorted(_split(key) for key in second)) if second else (("", ""),)
-        return first, seconds
+        if not second:
+            return first, _NO_SECOND
+        if len(second) == 1:  # most: no sorting
+            (key,) = second
+            return first, (_split(key),)
+        return first, tuple(sorted(_split(key) for key in second))
 
     def _table(self, key: str) -> tuple[dict[str, _Posting] | None, str, _Table, str]:
         """Where ``key``'s posting lives: (its field's postings or None, value, table, field)."""
@@ -457,24 +485,30 @@ class SubscriptionIndex:
             field, table = field[:-1], self._prefix_postings
         return table.get(field), value, table, field
 
-    def _post(self, qid: int, compiled: CompiledQuery) -> None:
+    def _post(self, qid: int, filing: QueryFiling) -> None:
         """File query ``qid`` by the current statistics."""
-        keys, seconds = self._filing(compiled)
+        keys, seconds = self._filing(filing)
         if keys is None:
-            self._always[qid] = compiled
+            text = self._texts[qid]
+            assert text is not None
+            self._always[qid] = self._cache.get(text) or compile_query(text)
             return
-        triples: _Posting = tuple(x for field, value in seconds for x in (qid, field, value))
+        if len(seconds) == 1:
+            ((second_field, second_value),) = seconds
+            triples: _Posting = (qid, second_field, second_value)
+        else:
+            triples = tuple(x for field, value in seconds for x in (qid, field, value))
         for key in keys:
             by_value, value, table, field = self._table(key)
             if by_value is None:
                 by_value = table[sys.intern(field)] = {}
             by_value[value] = by_value.get(value, ()) + triples
 
-    def _unpost(self, qid: int, compiled: CompiledQuery) -> None:
+    def _unpost(self, qid: int, filing: QueryFiling) -> None:
         """Take query ``qid`` out of every posting it may be filed under (any of its key sets)."""
         if self._always.pop(qid, None) is not None:
             return
-        for keys in compiled.key_options:
+        for keys in filing[2]:
             for key in keys:
                 by_value, value, table, field = self._table(key)
                 posting = by_value.get(value) if by_value is not None else None
@@ -602,10 +636,15 @@ class SubscriptionIndex:
         return index
 
 
+_NO_SECOND: Final = (("", ""),)
+
+
 def _split(key: str) -> tuple[str, str]:
     """An exact index key as (field, value), the strings shared with every other posting."""
     field, _, value = key.partition(":")
-    return sys.intern(field), value
+    # The value too: a geo clause's second keys are its ~10-30 covering cells, which many
+    # queries share (100k geo queries at 1M: ~90 MB of copies of the same few strings).
+    return sys.intern(field), sys.intern(value)
 
 
 def _common(table: dict[str, Any], values: Collection[str]) -> Iterable[str]:

@@ -12,6 +12,11 @@ actor      an actor tag's id, name or alias (likewise ``place``, ``region``, ``t
 country    an ISO code in ``story.countries``, or a country place tag's id/name/alias
 source     ``story.source``;  ``lang``: ``story.language``
 title      words or phrases of the title;  ``text``: of title + standfirst + body
+near       a place tag within a radius (km) of a place or a point: ``near:Kharkiv~100``
+           (or ``~100km``), ``near:"Nizhny Novgorod"~50``, ``near:"Springfield, US-IL"~30``,
+           ``near:"-33.87,151.21"~10`` (see :mod:`alerts.query.geo`)
+bbox       a place tag inside a box ``[south,west TO north,east]``:
+           ``bbox:[44.0,22.0 TO 52.5,40.2]`` (``west > east`` crosses the 180th meridian)
 =========  ==========================================================================
 
 Semantics:
@@ -26,10 +31,15 @@ Semantics:
 * ``AND``, ``OR``, ``NOT``, ``+``, ``-``, parentheses and field groups ``actor:(NATO OR EU)``.
   Terms side by side without an operator are ANDed (luqum binds that implicit operator
   loosest: ``a b OR c`` is ``a AND (b OR c)``). ``^`` boosts are accepted and ignored.
+* Geo clauses: a name resolves to one point when the query is compiled (an unknown name is an
+  error with close names); they hold on place tags with a point, countries left out, and
+  their explanation gives each place's ``distance_km``. Inside a named region is
+  ``region:`` (members, and border belts from boundary data).
 * ``min_confidence``: tags below it do not count. A country code in ``story.countries``
   counts at ``min_confidence`` 0; above it, only when a place tag of that country reaches it.
 * Rejected with :class:`~alerts.errors.QueryError`: syntax errors, unknown or nested fields,
-  ranges, regexes, fuzzy and proximity searches, empty values, wildcards without a letter,
+  ranges, regexes, fuzzy and proximity searches (except the geo clauses' ``~`` and ``[ TO ]``),
+  empty values, wildcards without a letter,
   queries longer than 4 KiB or with more than 200 clauses, and queries that could match a
   story containing none of their terms (``NOT x``, ``a OR NOT b``), which no index can find.
 
@@ -42,6 +52,8 @@ Where things are:
 :mod:`alerts.query.story`          :class:`PreparedStory`: a story's searchable form
 :mod:`alerts.query.fields`         fields and index keys (``field:value``, ``field*:pre``)
 :mod:`alerts.query.values`         :func:`tag_values`: the tag values a query names (did-you-mean)
+:mod:`alerts.query.geo`            ``near:``/``bbox:`` leaves; :mod:`~alerts.query.geocells` their
+                                   geohash keys; :mod:`~alerts.query.gazetteer` names to points
 =================================  ========================================================
 """
 

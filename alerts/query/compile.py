@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alerts.errors import QueryError
-from alerts.query.evaluate import UNBOUNDED, AndNode, Node, Presearch
-from alerts.query.fastparse import fast_tree
+from alerts.query.evaluate import UNBOUNDED, AndNode, Keys, Node, Presearch
+from alerts.query.fastparse import fast_filing, fast_tree
 from alerts.query.fields import is_prefix_key
 from alerts.query.parse import TreeBuilder, first_negation, parse_query
 from alerts.query.story import PreparedStory, prepare
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from schemas.models import EnrichedStory, MatchedClause
+
+
+#: Where the index files a query: ``(required_terms, also_required, key_options)`` of
+#: :class:`CompiledQuery` (the first ``None`` when it must see every story).
+QueryFiling = tuple[Keys | None, Keys | None, tuple[Keys, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,34 +39,55 @@ class Match:
 class CompiledQuery:
     """A parsed, validated query: checks stories and lists the terms the index needs."""
 
-    __slots__ = ("_root", "also_required", "clauses", "holds", "key_options", "query", "required_terms")
+    __slots__ = ("_filing", "_root", "clauses", "holds", "query")
 
-    def __init__(  # noqa: PLR0917 - built in one place, by compile_query
-        self,
-        query: str,
-        root: Node,
-        clauses: int,
-        required_terms: frozenset[str] | None,
-        also_required: frozenset[str] | None = None,
-        key_options: tuple[frozenset[str], ...] = (),
-    ) -> None:
+    def __init__(self, query: str, root: Node, clauses: int, filing: QueryFiling | None = None) -> None:
         self.query = query
         self._root = root
         self.clauses = clauses
-        #: Keys one of which every matching story carries (see :attr:`PreparedStory.keys`);
-        #: ``None`` when the query cannot be reduced to keys and must see every story.
-        self.required_terms = required_terms
-        #: For a top-level AND: the key set of another of its children (exact keys only), of
-        #: which a matching story also carries one; the index uses it as a second filter.
-        self.also_required = also_required
-        #: Every key set of which a matching story carries a key (for a top-level AND: one
-        #: per indexable child, cheapest first by the static costs; else ``required_terms``
-        #: alone). An index that knows how often stories carry each key (see
-        #: :class:`alerts.index.TermStatistics`) files the query under the rarest of them.
-        self.key_options = key_options or ((required_terms,) if required_terms is not None else ())
+        # (required_terms, also_required, key_options), from the tree's presearch when first asked
+        # (a query the index compiles again only to check stories never needs them).
+        self._filing: QueryFiling | None = filing
         #: ``holds(prepared, min_confidence) -> bool``: the bare verify step for a
         #: :class:`PreparedStory` (no argument handling, no explanation); the index's hot path.
         self.holds: Callable[[PreparedStory, float], bool] = root.test
+
+    def _keys(self) -> QueryFiling:
+        found = self._filing
+        if found is None:
+            found = self._filing = _filing(self._root, self._root.presearch())
+        return found
+
+    @property
+    def required_terms(self) -> Keys | None:
+        """Keys one of which every matching story carries (see :attr:`PreparedStory.keys`).
+
+        ``None`` when the query cannot be reduced to keys and must see every story.
+        """
+        return self._keys()[0]
+
+    @property
+    def also_required(self) -> Keys | None:
+        """For a top-level AND: the key set of another of its children (exact keys only).
+
+        A matching story also carries one of them; the index uses it as a second filter.
+        """
+        return self._keys()[1]
+
+    @property
+    def key_options(self) -> tuple[Keys, ...]:
+        """Every key set of which a matching story carries a key.
+
+        For a top-level AND: one per indexable child, cheapest first by the static costs; else
+        ``required_terms`` alone. An index that knows how often stories carry each key (see
+        :class:`alerts.index.TermStatistics`) files the query under the rarest of them.
+        """
+        return self._keys()[2]
+
+    @property
+    def filing(self) -> QueryFiling:
+        """``(required_terms, also_required, key_options)`` at once."""
+        return self._keys()
 
     @property
     def always_check(self) -> bool:
@@ -91,14 +117,20 @@ class CompiledQuery:
         return f"CompiledQuery({self.query!r})"
 
 
-def compile_query(query: str) -> CompiledQuery:
-    """Parse and compile a subscription query; raise :class:`QueryError` if it is invalid."""
+def compile_query(query: str, *, checked: bool = False) -> CompiledQuery:
+    """Parse and compile a subscription query; raise :class:`QueryError` if it is invalid.
+
+    ``checked``: the query compiled before (the index compiles a query again when its cache
+    dropped it): the fast path's tree is taken without its presearch (computed if asked).
+    """
     fast = fast_tree(query)  # the common syntax without luqum (~5x faster); None: luqum's turn
     if fast is not None:
         root, clauses = fast
+        if checked:
+            return CompiledQuery(query, root, clauses)
         result = root.presearch()
         if result != UNBOUNDED:
-            return _compiled(query, root, clauses, result)
+            return CompiledQuery(query, root, clauses, _filing(root, result))
     tree = parse_query(query)
     builder = TreeBuilder(query)
     root = builder.node(tree, None)
@@ -110,16 +142,30 @@ def compile_query(query: str) -> CompiledQuery:
             query=query,
             position=first_negation(tree),
         )
-    return _compiled(query, root, builder.clauses, result)
+    return CompiledQuery(query, root, builder.clauses, _filing(root, result))
 
 
-def _compiled(query: str, root: Node, clauses: int, result: Presearch) -> CompiledQuery:
-    """The compiled query of a bounded tree (``result``: its presearch, not UNBOUNDED)."""
+def query_filing(query: str) -> QueryFiling:
+    """``(required_terms, also_required, key_options)`` of ``query``, as its compiled query has them.
+
+    Read from the syntax alone when the fast path can (:func:`~alerts.query.fastparse.fast_filing`:
+    no tree, no leaves; a few µs), else compiled; raises :class:`QueryError` if it is invalid.
+    Building an index of a million subscriptions needs only this: the trees are compiled
+    when stories need them.
+    """
+    found = fast_filing(query)
+    if found is not None:
+        return found
+    return compile_query(query).filing
+
+
+def _filing(root: Node, result: Presearch) -> QueryFiling:
+    """``(required, also, options)`` of a bounded tree (``result``: its presearch, not UNBOUNDED)."""
     required = result if isinstance(result, frozenset) else None
     also = None
-    options: tuple[frozenset[str], ...] = ()
+    options: tuple[Keys, ...] = ()
     if required is not None and isinstance(root, AndNode):
         options = tuple(root.ranked_key_sets())
         others = [ks for ks in options[1:] if not any(is_prefix_key(k) for k in ks)]
         also = others[0] if others else None
-    return CompiledQuery(query, root, clauses, required, also, options)
+    return required, also, options or ((required,) if required is not None else ())

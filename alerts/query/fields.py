@@ -11,9 +11,12 @@ from __future__ import annotations
 from typing import Final
 
 TAG_FIELDS: Final = {"actor": "actors", "place": "places", "region": "regions", "topic": "topics"}
-FIELDS: Final = frozenset({*TAG_FIELDS, "country", "source", "lang", "title", "text"})
+#: Geo clauses (:mod:`alerts.query.geo`); their index keys are ``geo:<geohash cell>``.
+GEO_FIELDS: Final = frozenset({"near", "bbox"})
+GEO_KEY_FIELD: Final = "geo"
+FIELDS: Final = frozenset({*TAG_FIELDS, *GEO_FIELDS, "country", "source", "lang", "title", "text"})
 #: The fields index keys use (``title`` clauses use ``text`` keys: the title is text too).
-INDEX_FIELDS: Final = (*TAG_FIELDS, "country", "source", "lang", "text")
+INDEX_FIELDS: Final = (*TAG_FIELDS, "country", "source", "lang", "text", GEO_KEY_FIELD)
 # A wildcard indexes under this many literal leading characters; shorter ones are checked
 # against every story (see SubscriptionIndex.always_checked).
 PREFIX_LEN: Final = 3
@@ -30,6 +33,7 @@ _FIELD_COST: Final = {
     "lang": 1000,
 }
 _PREFIX_COST: Final = 60
+_GEO_COST: Final = (300, 60, 10, 3, 1, 1)
 
 
 def term_key(field: str, value: str) -> str:
@@ -52,6 +56,9 @@ def key_cost(key: str) -> int:
     field, _, value = key.partition(":")
     if field.endswith("*"):
         return _PREFIX_COST
+    if field == GEO_KEY_FIELD:
+        # A geohash cell: the shorter, the larger (level 1 is 45 degrees square, level 6 ~1 km).
+        return _GEO_COST[min(len(value), len(_GEO_COST)) - 1]
     cost = _FIELD_COST.get(field, 10)
     if field == "text":
         # Longer words tend to be rarer; a crude but useful stand-in for document frequency.

@@ -37,18 +37,21 @@ from luqum.tree import (
 
 from alerts.errors import QueryError
 from alerts.query.evaluate import (
+    ALWAYS,
     AndNode,
     CountryLeaf,
     Leaf,
     Node,
     NotNode,
     OrNode,
+    Presearch,
     ScalarLeaf,
     TagLeaf,
     TextLeaf,
 )
-from alerts.query.fields import FIELDS, TAG_FIELDS
-from alerts.text import WILDCARD_CHARS, norm_value, pattern_tokens, tokens, wildcard_regex
+from alerts.query.fields import FIELDS, GEO_FIELDS, PREFIX_LEN, TAG_FIELDS, prefix_key, term_key
+from alerts.query.geo import geo_leaf, without_units
+from alerts.text import WILDCARD_CHARS, literal_prefix, norm_value, pattern_tokens, tokens, wildcard_regex
 
 MAX_QUERY_LENGTH: Final = 4096
 MAX_CLAUSES: Final = 200
@@ -65,9 +68,17 @@ def parse_query(query: str) -> Item:
     if not query.strip():
         raise QueryError("empty query", query=query, position=0)
     try:
-        return parse(query)
+        # "near:Kharkiv~100km": the unit is read as part of the radius (alerts.query.geo).
+        return parse(without_units(query))
     except ParseError as exc:
         raise QueryError(_parse_message(exc), query=query, position=_parse_position(exc, query)) from exc
+    except ValueError as exc:  # luqum reads a phrase's "~" with int(): '"a b"~2.5' fails there
+        found = re.search(r'"~\d*\.', query)
+        raise QueryError(
+            'syntax error: a phrase\'s "~" takes a whole number',
+            query=query,
+            position=found.start() + 1 if found else 0,
+        ) from exc
     except RecursionError as exc:
         raise QueryError("query is nested too deeply", query=query, position=0) from exc
 
@@ -138,6 +149,9 @@ class TreeBuilder:
         if isinstance(item, BaseGroup | Boost):
             # Parentheses only group; a boost is accepted and ignored.
             return self.node(item.expr, field)
+        if field in GEO_FIELDS and isinstance(item, Fuzzy | Proximity | Range):
+            # A geo clause reads its whole value as written (radius, box): alerts.query.geo.
+            return self.leaf(Word(self.written(item), pos=item.pos, size=item.size), field)
         raise self._unsupported(item)
 
     def _operation(
@@ -183,6 +197,8 @@ class TreeBuilder:
 
     def new_leaf(self, term: Term, field: str | None, clause: str) -> Leaf:
         """A new leaf for ``term``, of the class its field needs."""
+        if field in GEO_FIELDS:
+            return geo_leaf(field, self.written(term), clause, self.query, _pos(term))
         is_phrase = isinstance(term, Phrase)
         raw = term.value[1:-1] if is_phrase else term.value
         # Cheap checks first: most values have no escape and no wildcard (compile speed at 1M).
@@ -211,6 +227,73 @@ class TreeBuilder:
         else:
             cls = ScalarLeaf
         return cls(name, value, regex, clause, shown)
+
+
+#: The fields whose index keys :func:`clause_keys` computes itself (mirroring :meth:`TreeBuilder.new_leaf`
+#: and the leaves' ``presearch``); a clause of any other field (a new kind of leaf) is built as a
+#: leaf and asked for its keys: see :func:`clause_keys`.
+_PLAIN_FIELDS: Final = frozenset({*TAG_FIELDS, "country", "source", "lang"})
+
+
+def clause_keys(field: str | None, text: str, *, phrase: bool) -> Presearch | None:
+    """The index keys of one clause, as its leaf's ``presearch()`` gives them, without building the leaf.
+
+    ``text`` is the clause's value as written (a phrase with its quotes, no escapes), ``field``
+    the field it is under (None: text). Returns ``None`` when the clause is invalid or needs
+    what only the leaf knows (escapes): the caller then compiles the query in full, which
+    raises the exact error. The build of a million-subscription index files queries with
+    these keys alone (about 1 µs per clause instead of ~15 µs for a leaf); the property tests
+    check that they equal the compiled leaves' keys.
+
+    The hook for a new kind of leaf (e.g. a geo clause): a field this function does not know
+    is built with :meth:`TreeBuilder.new_leaf` and its leaf's ``presearch()`` taken, so a
+    leaf class that answers ``presearch()`` (its index keys) and ``test()`` (its exact check)
+    needs nothing here.
+    """
+    raw = text[1:-1] if phrase else text
+    if "\\" in raw:
+        return None
+    wildcard = not phrase and ("*" in raw or "?" in raw)
+    name = field or "text"
+    if name in {"text", "title"}:
+        return _text_keys(name, raw, wildcard=wildcard)
+    if name in _PLAIN_FIELDS:
+        return _value_keys(name, raw, wildcard=wildcard)
+    try:
+        term = Phrase(text) if phrase else Word(text)
+        return TreeBuilder(text).new_leaf(term, field, f"{field}:{text}").presearch()
+    except QueryError:
+        return None
+
+
+def _text_keys(name: str, raw: str, *, wildcard: bool) -> Presearch | None:
+    """:class:`TextLeaf`'s keys: its longest literal token, else its longest literal prefix."""
+    toks = pattern_tokens(raw) if wildcard else tokens(raw)
+    if not toks:
+        return None
+    literals = [t for t in toks if not WILDCARD_CHARS & set(t)]
+    if len(literals) < len(toks) and any(not set(t) - WILDCARD_CHARS for t in toks):
+        return None  # a wildcard token without a letter
+    if literals:
+        return frozenset({term_key(name, max(literals, key=_length_then_text))})
+    best = max((literal_prefix(t) for t in toks), key=len)
+    return frozenset({prefix_key(name, best)}) if len(best) >= PREFIX_LEN else ALWAYS
+
+
+def _value_keys(name: str, raw: str, *, wildcard: bool) -> Presearch | None:
+    """The keys of a tag, country, source or lang leaf: its value, or its wildcard's prefix."""
+    # ASCII letters and digits only (most values): what norm_value gives, without its regex.
+    value = raw.lower() if raw.isascii() and raw.isalnum() else norm_value(raw)
+    if not value or (wildcard and not set(value) - WILDCARD_CHARS - {" "}):
+        return None
+    if not wildcard:
+        return frozenset({term_key(name, value)})
+    prefix = literal_prefix(value)
+    return frozenset({prefix_key(name, prefix)}) if len(prefix) >= PREFIX_LEN else ALWAYS
+
+
+def _length_then_text(token: str) -> tuple[int, str]:
+    return len(token), token
 
 
 # Leaves are immutable and depend only on the clause as written: queries that write the same

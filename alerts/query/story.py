@@ -17,7 +17,8 @@ import operator
 import re
 from typing import TYPE_CHECKING, Final, cast
 
-from alerts.query.fields import INDEX_FIELDS, PREFIX_LEN, TAG_FIELDS, prefix_key, term_key
+from alerts.query.fields import GEO_KEY_FIELD, INDEX_FIELDS, PREFIX_LEN, TAG_FIELDS, prefix_key, term_key
+from alerts.query.geocells import point_cells
 from alerts.text import iter_word_spans, norm_value, tokens
 from schemas.models import EnrichedStory, MatchedClause, Mention
 
@@ -44,6 +45,8 @@ class PreparedStory:
         "_exact_keys",
         "_explained",
         "_field_starts",
+        "_geo_cells",
+        "_geo_points",
         "_keys",
         "_positions",
         "_prefixes",
@@ -98,6 +101,8 @@ class PreparedStory:
         self._keys: frozenset[str] | None = None
         self._country_values: frozenset[str] | None = None
         self._exact_keys: frozenset[str] | None = None
+        self._geo_points: list[tuple[Tag, float, float]] | None = None
+        self._geo_cells: frozenset[str] | None = None
         self._wildcards: dict[str, frozenset[str]] = {}
         self._sorted_tokens: list[str] | None = None
         self._token_lines: str | None = None
@@ -150,6 +155,8 @@ class PreparedStory:
             return self.text_set
         if field in self.tag_forms:
             return self.tag_forms[field].keys()
+        if field == GEO_KEY_FIELD:
+            return self.geo_cells
         if field == "country":
             if self._country_values is None:  # the index asks once per posting that needs it
                 codes = {c.casefold() for c in self.countries}
@@ -157,6 +164,30 @@ class PreparedStory:
             return self._country_values
         value = self.source if field == "source" else self.language
         return (value,) if value else ()
+
+    @property
+    def geo_points(self) -> list[tuple[Tag, float, float]]:
+        """``(tag, lat, lon)`` of the place tags with a point, countries left out (geo clauses).
+
+        A country's point (a label point) says nothing about where in it something happened.
+        """
+        if self._geo_points is None:
+            self._geo_points = [
+                (tag, tag.geo.lat, tag.geo.lon)
+                for tag in self.story.places
+                if tag.geo is not None
+                and tag.geo.lat is not None
+                and tag.geo.lon is not None
+                and tag.type != "country"
+            ]
+        return self._geo_points
+
+    @property
+    def geo_cells(self) -> frozenset[str]:
+        """The geohash cells of :attr:`geo_points` at every level (the ``geo`` index values)."""
+        if self._geo_cells is None:
+            self._geo_cells = frozenset(c for _, lat, lon in self.geo_points for c in point_cells(lat, lon))
+        return self._geo_cells
 
     def prefixes(self, field: str) -> frozenset[str]:
         """The first :data:`PREFIX_LEN` characters of the field's values (for wildcards).
@@ -213,6 +244,7 @@ class PreparedStory:
             prefixes = (
                 prefix_key(field, p)
                 for field in INDEX_FIELDS
+                if field != GEO_KEY_FIELD  # cells are never wildcards
                 for p in self.prefixes(field)
                 if len(p) == PREFIX_LEN
             )

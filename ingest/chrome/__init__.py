@@ -97,6 +97,12 @@ class ChromeFilter:
     lines: frozenset[str]
     cut: frozenset[str]
     patterns: tuple[re.Pattern[str], ...] = field(default=())
+    #: The patterns as one alternation: one ``fullmatch`` per line instead of one per pattern (a
+    #: line fully matches the alternation exactly when it fully matches one of them).
+    _any_pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_any_pattern", _alternation(self.patterns))
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> ChromeFilter:
@@ -118,7 +124,10 @@ class ChromeFilter:
             return bool(line.strip())  # a line of only dashes or bullets is chrome; a blank line is not
         if folded in self.lines or folded in self.cut:
             return True
-        if any(p.fullmatch(folded) for p in self.patterns):
+        if self._any_pattern is not None:
+            if self._any_pattern.fullmatch(folded):
+                return True
+        elif any(p.fullmatch(folded) for p in self.patterns):
             return True
         return _is_date_folded(folded)
 
@@ -154,6 +163,26 @@ class ChromeFilter:
                 prose_before += len(stripped)
             kept.append(line)
         return kept
+
+
+def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """The patterns as one regex that fully matches exactly what one of them fully matches.
+
+    None when that cannot be promised: no patterns, different flags, backreferences (their group
+    numbers would shift) or anything else the joined regex does not compile for.
+    """
+    if not patterns or any(_BACKREF.search(p.pattern) for p in patterns):
+        return None
+    flags = {p.flags for p in patterns}
+    if len(flags) != 1:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), flags.pop())
+    except re.error:  # e.g. two patterns naming the same group, or a global flag inside
+        return None
+
+
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 
 
 @lru_cache(maxsize=1)

@@ -19,13 +19,15 @@ __all__ = ["LineReader", "StdinSource", "open_stdin_reader"]
 
 log = structlog.get_logger("wirewatch.ingest.stdin")
 
+_CHUNK = 64 * 1024  # bytes read from the stream at a time
+_HEAD = 64 * 1024  # bytes of an oversized input kept in its dead letter (as for files and bodies)
+
 
 class LineReader(Protocol):
-    """The part of ``asyncio.StreamReader`` the source uses (inject any stream in tests)."""
+    """The part of ``asyncio.StreamReader`` the source uses (inject any stream in tests).
 
-    async def readline(self) -> bytes:
-        """The next line with its newline; ``b""`` at EOF."""
-        ...
+    Only ``read``: the source splits lines itself (see :class:`StdinSource`).
+    """
 
     async def read(self, n: int = -1) -> bytes:
         """Up to ``n`` bytes; ``b""`` at EOF."""
@@ -47,16 +49,32 @@ class StdinSource:
     input (a bad line is dead-lettered and the next is read); otherwise the whole stream is one
     plain-text story. JSON lines are read ahead and ingested in batches of what has arrived (up
     to ``batch``), with one wait for the bus's acknowledgements per batch, not per line.
+
+    A line longer than ``max_line`` bytes (default: the ingestor's ``max_bytes``) is never held
+    whole: its first 64 KiB are kept, the rest is counted and dropped up to its newline, and the
+    dead letter tells the line's true size (``raw_size``, ``raw_truncated``), as for files and
+    HTTP bodies. The stream is read in chunks and split here rather than with ``readline``:
+    past its limit ``StreamReader.readline`` forgets how long the line was, and on a pipe it
+    leaves the line's tail to be read as the next line.
     """
 
     def __init__(
-        self, *, reader: LineReader, ingestor: Ingestor, origin: str = "stdin", batch: int = 256
+        self,
+        *,
+        reader: LineReader,
+        ingestor: Ingestor,
+        origin: str = "stdin",
+        batch: int = 256,
+        max_line: int | None = None,
     ) -> None:
         self._reader = reader
         self._ingestor = ingestor
         self._origin = origin
         self._lineno = 0
         self._batch = batch
+        self._max_line = max_line if max_line is not None else ingestor.max_bytes
+        self._buffer = bytearray()
+        self._eof = False
 
     async def run(self) -> int:
         """Read until EOF; return the number of inputs handed to the ingestor."""
@@ -71,17 +89,70 @@ class StdinSource:
         await self._text(first)
         return 1
 
+    async def _fill(self) -> bool:
+        """Read one more chunk into the buffer; False at EOF."""
+        if self._eof:
+            return False
+        chunk = await self._reader.read(_CHUNK)
+        if not chunk:
+            self._eof = True
+            return False
+        self._buffer += chunk
+        return True
+
     async def _next_line(self) -> bytes | None:
-        """The next line, None at EOF; an over-long line is dead-lettered and skipped."""
+        """The next line (with its newline), None at EOF; an over-long line is dead-lettered and skipped."""
         while True:
             self._lineno += 1
-            try:
-                line = await self._reader.readline()
-            except ValueError as exc:  # StreamReader: the line is longer than its limit
-                origin = f"{self._origin}:{self._lineno}"
-                await self._ingestor.reject(f"line too long: {exc}", raw=b"", origin=origin)
-                continue
-            return line or None
+            line = await self._read_line()
+            if line is None or isinstance(line, bytes):
+                return line
+            head, size = line
+            origin = f"{self._origin}:{self._lineno}"
+            error = InputTooLargeError(size=size, limit=self._max_line, origin=origin)
+            await self._ingestor.reject(error, raw=head, origin=origin, size=size)
+
+    async def _read_line(self) -> bytes | tuple[bytes, int] | None:
+        """The next line; (its head, its size without newline) when over ``max_line``; None at EOF."""
+        scanned = 0
+        while True:
+            end = self._buffer.find(b"\n", scanned)
+            if end >= 0:
+                if end > self._max_line:
+                    return self._drop_line(end)
+                line = bytes(self._buffer[: end + 1])
+                del self._buffer[: end + 1]
+                return line
+            if len(self._buffer) > self._max_line:
+                return await self._skip_long_line()
+            scanned = len(self._buffer)
+            if not await self._fill():
+                if not self._buffer:
+                    return None
+                line = bytes(self._buffer)  # the last line, without its newline
+                self._buffer.clear()
+                return line
+
+    def _drop_line(self, length: int) -> tuple[bytes, int]:
+        """Drop a buffered over-long line of ``length`` bytes (and its newline): its head and size."""
+        head = bytes(self._buffer[: min(length, _HEAD)])
+        del self._buffer[: length + 1]
+        return head, length
+
+    async def _skip_long_line(self) -> tuple[bytes, int]:
+        """Keep the head of an over-long line, count the rest up to its newline (or EOF)."""
+        head = bytes(self._buffer[:_HEAD])
+        size = 0
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                size += end  # the line's size, without its newline
+                del self._buffer[: end + 1]
+                return head, size
+            size += len(self._buffer)
+            self._buffer.clear()
+            if not await self._fill():
+                return head, size
 
     async def _json_lines(self, first: bytes) -> int:
         """Every line is one input; lines already read are ingested together (see ``batch``)."""
@@ -126,9 +197,11 @@ class StdinSource:
 
     async def _text(self, first: bytes) -> None:
         limit = self._ingestor.max_bytes
-        chunks, size = [first], len(first)
+        chunks = [first, bytes(self._buffer)]
+        size = len(first) + len(self._buffer)
+        self._buffer.clear()
         while size <= limit:
-            chunk = await self._reader.read(64 * 1024)
+            chunk = await self._reader.read(_CHUNK)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -136,10 +209,10 @@ class StdinSource:
         data = b"".join(chunks)
         if size > limit:
             # Read on without keeping it: the dead letter tells the input's true size.
-            while chunk := await self._reader.read(64 * 1024):
+            while chunk := await self._reader.read(_CHUNK):
                 size += len(chunk)
             error = InputTooLargeError(size=size, limit=limit, origin=self._origin)
-            await self._ingestor.reject(error, raw=data[: 64 * 1024], origin=self._origin)
+            await self._ingestor.reject(error, raw=data[:_HEAD], origin=self._origin)
             return
         await self._ingestor.ingest(data, origin=self._origin, media_type="text/plain", source=self._origin)
 

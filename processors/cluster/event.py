@@ -40,11 +40,12 @@ import struct
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
-from processors.cluster.anchors import INDEXED, anchors, dice, specific, total_weight
+from processors.cluster.anchors import INDEXED, SharedUnits, anchors, dice, packed, specific, total_units
 from processors.cluster.minhash import Clusterer, ClusterSignature, cluster_id_for, decode_entry
 from processors.errors import SignatureError
 
@@ -178,12 +179,14 @@ class EventClusterer:
             threshold=text_threshold, num_perm=num_perm, max_entries=max_entries + 1, band_threshold=0.5
         )
         self._entries: OrderedDict[str, EventEntry] = OrderedDict()
-        self._memo: dict[str, tuple[frozenset[int], float]] = {}  # per entry: where, anchor weight
+        # Per entry: where, anchor weight (units), packed anchors (see anchors.SharedUnits).
+        self._memo: dict[str, tuple[frozenset[int], int, bytes]] = {}
         # Anchor → the latest stories having it: bounded, as only recent stories can be in an open
         # cluster, and a common anchor (a capital city) must not make hundreds of candidates.
         self._postings: dict[int, list[str]] = {}
         self._postings_cap = postings
         self._max_candidates = max_candidates
+        self._shared_units = SharedUnits()
         self._spans: dict[str, _Span] = {}
         self._alias: dict[str, str] = {}
 
@@ -232,7 +235,7 @@ class EventClusterer:
         best: _Scored | None
         if known is not None:
             text = signature.similarity(known.signature)
-            anc = dice(keys, known.anchors, total_weight(keys) + total_weight(known.anchors))
+            anc = dice(keys, known.anchors, total_units(keys) + total_units(known.anchors))
             best = _Scored(anc + self.text_weight * text, text, anc, story.id, known.cluster_id)
         else:
             best, merged = self._best(signature, keys, at)
@@ -252,19 +255,21 @@ class EventClusterer:
 
     def _anchored(self, keys: frozenset[int]) -> list[str]:
         """Remembered stories sharing at least two indexed anchors (one if the story has only one)."""
-        shared: Counter[str] = Counter()
         indexed = [k for k in keys if k & 0xF in INDEXED]
-        for key in indexed:
-            shared.update(self._postings.get(key, ()))
+        shared = Counter(chain.from_iterable(self._postings.get(key, ()) for key in indexed))
         need = min(2, len(indexed))
-        return [sid for _, sid in sorted((-n, sid) for sid, n in shared.items() if n >= need)][
-            : self._max_candidates
-        ]
+        found = [(sid, n) for sid, n in shared.items() if n >= need]
+        if len(found) > self._max_candidates:
+            # Common anchors find a thousand stories: sort only those that can make the cut, the
+            # ones sharing at least as many anchors as the last kept (the same list, far cheaper).
+            cut = sorted((n for _, n in found), reverse=True)[self._max_candidates - 1]
+            found = [(sid, n) for sid, n in found if n >= cut]
+        return [sid for _, sid in sorted((-n, sid) for sid, n in found)][: self._max_candidates]
 
     def _pool(self, signature: ClusterSignature, keys: frozenset[int]) -> dict[str, float]:
         """Candidates worth scoring, with their text similarity: close in words, or sharing anchors."""
         pool: dict[str, float] = {}
-        by_text = self._text.candidates(signature)
+        by_text = self._text.candidates(signature, ordered=False)  # _best breaks ties by id
         if by_text:
             # Most LSH candidates share a band by chance: keep those that pass in one numpy pass.
             texts = self._text.equal_counts(signature, by_text) / self._text.num_perm
@@ -282,32 +287,71 @@ class EventClusterer:
         pool = self._pool(signature, keys)
         if not pool:
             return None, ()
-        where, total = specific(keys), total_weight(keys)
+        where, total = specific(keys), total_units(keys)
+        # Templated or running stories bring a hundred candidates or more, mostly of different
+        # clusters: the anchor similarities and the join rules run in numpy over all of them, and
+        # only those that join are looked at one by one. The same rules and figures as dice().
+        sids = list(pool)
+        texts = np.fromiter(pool.values(), dtype=np.float64, count=len(sids))
+        memos = [self._memo[sid] for sid in sids]
+        totals = np.fromiter((m[1] for m in memos), dtype=np.int64, count=len(sids)) + total
+        shared = self._shared_units(keys, [m[2] for m in memos])
+        ancs = np.divide(2 * shared, totals, out=np.zeros(len(sids)), where=totals > 0)
+        sure = (ancs >= self.threshold) | (texts >= self.copy_threshold)
+        maybe = ~sure & (texts >= self.text_threshold) & (ancs >= self.min_anchors)
         per_cluster: dict[str, _Scored] = {}
-        for sid, text in pool.items():
-            entry = self._entries[sid]
-            cluster = self.resolve(entry.cluster_id)
-            if not self.is_open(cluster, at):
+        opened: dict[str, str | None] = {}  # a candidate's cluster id → its open cluster, if any
+        for k in np.flatnonzero(sure | maybe).tolist():
+            sid = sids[k]
+            if maybe[k]:
+                theirs = memos[k][0]
+                if where and theirs and not where & theirs:  # e.g. the same event type elsewhere
+                    continue
+            cid = self._entries[sid].cluster_id
+            if cid in opened:
+                cluster = opened[cid]
+            else:
+                resolved = self.resolve(cid)
+                cluster = opened[cid] = resolved if self.is_open(resolved, at) else None
+            if cluster is None:
                 continue
-            theirs, their_total = self._memo[sid]
-            anc = dice(keys, entry.anchors, total + their_total)
-            apart = bool(where and theirs and not where & theirs)  # e.g. the same event type elsewhere
-            joins = (
-                anc >= self.threshold  # the same places, people, figures: in any language
-                or (text >= self.text_threshold and anc >= self.min_anchors and not apart)
-                or text >= self.copy_threshold  # a copy, whatever its anchors
-            )
-            if not joins:
-                continue
+            text, anc = float(texts[k]), float(ancs[k])
             scored = _Scored(anc + self.text_weight * text, text, anc, sid, cluster)
             held = per_cluster.get(cluster)
             if held is None or (scored.score, held.story_id) > (held.score, sid):
                 per_cluster[cluster] = scored
         if not per_cluster:
             return None, ()
-        # Two open clusters for one event: join the elder; name the other so every worker merges.
-        order = sorted(per_cluster, key=lambda c: (self._spans[c].opened, c))
+        return self._choose(per_cluster)
+
+    def _choose(self, per_cluster: dict[str, _Scored]) -> tuple[_Scored, tuple[str, ...]]:
+        """The cluster to join, and the clusters it merges.
+
+        Two open clusters are one event opened twice (two workers at once) only when their own
+        stories fit each other: then join the elder and name the others, so every worker merges
+        them. A story that fits two clusters that were kept apart (a rewrite of one story that
+        also shares places and actors with another event) joins the one it fits best, and merges
+        nothing: one bridging story must not chain two events into one.
+        """
+        best = min(per_cluster.values(), key=lambda s: (-s.score, s.story_id))
+        group = [
+            c
+            for c, scored in per_cluster.items()
+            if c == best.cluster_id or self.fit(scored.story_id, best.story_id)
+        ]
+        order = sorted(group, key=lambda c: (self._spans[c].opened, c))
         return per_cluster[order[0]], tuple(sorted(order[1:]))[:_MAX_MERGED]
+
+    def fit(self, one: str, other: str) -> bool:
+        """Whether two remembered stories join by the clusterer's rules (either way round)."""
+        a, b = self._entries[one], self._entries[other]
+        text = a.signature.similarity(b.signature)
+        anc = dice(a.anchors, b.anchors)
+        if anc >= self.threshold or text >= self.copy_threshold:
+            return True
+        ours, theirs = specific(a.anchors), specific(b.anchors)
+        apart = bool(ours and theirs and not ours & theirs)
+        return text >= self.text_threshold and anc >= self.min_anchors and not apart
 
     def remember(self, story_id: str, entry: EventEntry) -> None:
         """Apply an entry (from :meth:`assign` here, or replicated from another worker)."""
@@ -317,7 +361,7 @@ class EventClusterer:
             self.forget(next(iter(self._entries)))
         self._text.remember(story_id, entry.signature, entry.cluster_id)
         self._entries[story_id] = entry
-        self._memo[story_id] = (specific(entry.anchors), total_weight(entry.anchors))
+        self._memo[story_id] = (specific(entry.anchors), total_units(entry.anchors), packed(entry.anchors))
         for key in entry.anchors:
             if key & 0xF in INDEXED:
                 posting = self._postings.setdefault(key, [])

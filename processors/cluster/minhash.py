@@ -44,14 +44,17 @@ import re
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
+from hashlib import sha1
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from processors.errors import SignatureError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from schemas.models import Story
 
 __all__ = [
@@ -68,7 +71,6 @@ __all__ = [
 # Bump when the features, the hash scheme or the byte layout change: a signature
 # made one way is meaningless to a worker comparing it with signatures made another.
 _FORMAT: Final = 1
-_SCHEME: Final = "affine32"  # datasketch's 32-bit permutations: 4 bytes per hash value
 _SEED: Final = 1
 _VALUE: Final = np.dtype("<u4")
 
@@ -175,10 +177,48 @@ def features(story: Story, *, shingle: int = 1) -> set[bytes]:
         # (~1 ms per 4 KB story): look only at the text's distinct characters.
         marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
         folded = decomposed.translate(marks) if marks else decomposed
+    if shingle == 1:  # the default: a set of words, so drop repeats before filtering and encoding
+        return {w.encode() for w in set(_WORD.findall(folded)) - _STOPWORDS if len(w) > 1 or w.isdigit()}
     words = [w for w in _WORD.findall(folded) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
     if len(words) <= shingle:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + shingle]).encode() for i in range(len(words) - shingle + 1)}
+
+
+# datasketch's MinHash and MinHashLSH are not imported here: importing datasketch imports
+# scipy.integrate (for the LSH's parameters), half a second of a cold ``wirewatch tag``. The two
+# functions below give exactly what they would (tests/processors/test_cluster_fast.py compares).
+def affine_permutations(num_perm: int, *, seed: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The ``affine32`` permutations of datasketch: ``h -> a*h + b mod 2**32`` (odd ``a``) for ``seed``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a.astype(_VALUE), b.astype(_VALUE)
+
+
+def lsh_bands(threshold: float, num_perm: int, *, weights: tuple[float, float]) -> tuple[int, int]:
+    """(bands, rows) minimising datasketch's weighted false positive + false negative areas.
+
+    The integrands are polynomials of degree ``bands * rows <= num_perm``, so Gauss-Legendre with
+    ``num_perm // 2 + 1`` nodes integrates them exactly (to rounding), where datasketch calls
+    ``scipy.integrate.quad``; the search is the same (first minimum over b, then r).
+    """
+    nodes, w = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def area(lo: float, hi: float, bands: int, rows: int, *, positive: bool) -> float:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2
+        hit = 1 - (1 - s**rows) ** bands
+        return float((hi - lo) / 2 * np.dot(w, hit if positive else 1 - hit))
+
+    false_positive, false_negative = weights
+    best, best_error = (0, 0), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            error = false_positive * area(0.0, threshold, bands, rows, positive=True)
+            error += false_negative * area(threshold, 1.0, bands, rows, positive=False)
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return best
 
 
 class _Bands:
@@ -237,6 +277,9 @@ class _Entry:
     slot: int  # row of ``Clusterer._matrix`` holding the hash values
 
 
+_SLOT: Final = attrgetter("slot")
+
+
 class Clusterer:
     """Assigns stories to clusters of near-duplicates; pure, with in-memory state."""
 
@@ -262,15 +305,14 @@ class Clusterer:
         # banding at 0.4 (32 bands of 2 rows) proposes ten times as many candidates; it finds
         # those pairs through their anchors instead.
         bands_at = threshold if band_threshold is None else band_threshold
-        params = MinHashLSH(threshold=bands_at, num_perm=num_perm, weights=(0.1, 0.9))
-        self._bands = _Bands(params.b, params.r)
+        self._bands = _Bands(*lsh_bands(bands_at, num_perm, weights=(0.1, 0.9)))
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         # All signatures in one array, so that candidates are scored in one numpy
         # operation: scoring them one by one cost 6 µs each, and common words make
         # hundreds of candidates per story at 100k entries (see benchmarks/bench_cluster.py).
         self._matrix = np.zeros((min(1024, max_entries), num_perm), dtype=np.uint32)
         self._free: list[int] = []
-        self._template = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME)
+        self._perm_a, self._perm_b = affine_permutations(num_perm, seed=_SEED)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -289,9 +331,25 @@ class Clusterer:
         if not shingles:
             # An empty set would match every other empty story: let it match only itself.
             shingles = {b"\x00id:" + story.id.encode()}
-        minhash = self._template.copy()
-        minhash.update_batch(list(shingles))
-        return ClusterSignature(minhash.hashvalues.astype(_VALUE).tobytes())
+        return ClusterSignature(self._minhash(shingles).tobytes())
+
+    def _minhash(self, shingles: Iterable[bytes]) -> np.ndarray[Any, np.dtype[np.uint32]]:
+        """The affine32 MinHash of datasketch of ``shingles``, bit for bit, without its per-call overhead.
+
+        ``MinHash.update_batch`` is the same numpy pass, but it copies the template, calls
+        ``sha1_hash32`` (``struct.unpack``) per shingle and builds the array from a list of ints;
+        this keeps the first four bytes of each SHA-1 (its 32-bit hash, little-endian) in one
+        buffer. ``tests/processors/test_cluster_fast.py`` checks it against ``update_batch``.
+        """
+        digests = b"".join([sha1(s).digest()[:4] for s in shingles])  # noqa: S324 - a hash, not security
+        hv: np.ndarray[Any, Any] = np.frombuffer(digests, dtype=_VALUE).reshape(-1, 1)
+        hv = hv ^ (hv >> 16)  # the MurmurHash3 32-bit finalizer (datasketch's _fmix), wrapping
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> 13)
+        hv = hv * np.uint32(0xC2B2AE35)
+        hv = hv ^ (hv >> 16)
+        values: np.ndarray[Any, np.dtype[np.uint32]] = (hv * self._perm_a + self._perm_b).min(axis=0)
+        return values
 
     def assign(self, story: Story) -> ClusterDecision:
         """Put the story in a cluster and remember it (call once per story version)."""
@@ -351,14 +409,19 @@ class Clusterer:
             self._matrix = grown
         return slot
 
-    def candidates(self, signature: ClusterSignature) -> list[str]:
-        """The remembered stories sharing an LSH band with ``signature``, sorted by id."""
-        return sorted(self._bands.query(signature))  # sorted: the same order on every worker
+    def candidates(self, signature: ClusterSignature, *, ordered: bool = True) -> list[str]:
+        """The remembered stories sharing an LSH band with ``signature``, sorted by id (if ``ordered``).
+
+        Unordered is for callers whose result does not depend on the order (the event clusterer
+        breaks every tie by story id): sorting hundreds of ids costs as much as scoring them.
+        """
+        found = self._bands.query(signature)
+        return sorted(found) if ordered else list(found)  # sorted: the same order on every worker
 
     def equal_counts(self, signature: ClusterSignature, story_ids: list[str]) -> np.ndarray[Any, Any]:
         """How many hash values each remembered story shares with ``signature``, in one numpy pass."""
         slots = np.fromiter(
-            (self._entries[key].slot for key in story_ids), dtype=np.intp, count=len(story_ids)
+            map(_SLOT, map(self._entries.__getitem__, story_ids)), dtype=np.intp, count=len(story_ids)
         )
         counts: np.ndarray[Any, Any] = np.count_nonzero(self._matrix[slots] == signature.hashvalues(), axis=1)
         return counts

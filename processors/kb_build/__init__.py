@@ -15,6 +15,11 @@ Alias policy, because every alias is a chance of a false match:
 - no all-capital codes (IATA "MOW"), nothing shorter than 3 letters;
 - names that are also common words (of any of the nine languages) or surnames
   (``blocklist``) only for big cities;
+- a GeoNames alternate name is dropped when it is an organisation's name, a common word, or
+  another country's notable place's own name ("Victoria" for Hong Kong), unless it spells the
+  city's own name (``wordlike``); subdivision aliases that are common or compass words too;
+- small towns' names that are frequent words or given names (``wordfreq``) are listed in
+  ``place_words.json``: the tagger wants more support for such a town;
 - Russian and Ukrainian case forms generated for countries, subdivisions and big cities;
   Polish ones (``polish``, Morfeusz 2) for countries and big cities, unless a form is
   another place's name, a common word or a demonym.
@@ -30,5 +35,5 @@ actors -> ``actors_petrarch.json``).
 
 A build tool, not part of the installed package (pyproject leaves it out of the wheel):
 ``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build, ``geo`` the
-geometry (distances, shared boundaries, admin-1 ties).
+geometry (distances, shared boundaries, admin-1 ties), ``wordlike`` the names that are also words.
 """

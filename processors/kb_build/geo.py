@@ -93,6 +93,23 @@ def nearest_km(points: np.ndarray, lat: float, lon: float) -> float:
     return float(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(1.0, a.min()))))
 
 
+def _iso_coded(cities: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """Countries whose GeoNames admin1 codes are their ISO 3166-2 codes' letters, every one.
+
+    US states ("IL"), Swiss cantons ("BE"), the UK's nations ("ENG"), Belgium's regions... Numeric
+    codes never count: GeoNames numbers subdivisions its own way (Tokyo is "40", ISO's JP-13).
+    """
+    codes: dict[str, set[str]] = defaultdict(set)
+    for c in cities.values():
+        if c["admin1code"] and str(c["admin1code"]) != "00":
+            codes[c["countrycode"]].add(str(c["admin1code"]))
+    iso: dict[str, set[str]] = defaultdict(set)
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is None:
+            iso[sub.country_code].add(sub.code.split("-", 1)[1])
+    return {cc for cc, cs in codes.items() if all(c.isalpha() for c in cs) and cs <= iso[cc]}
+
+
 def admin1_links(cities: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], str]:
     """(country, GeoNames admin1 code) → ISO 3166-2 code of the first-level subdivision.
 
@@ -107,11 +124,12 @@ def admin1_links(cities: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str
         by_country[c["countrycode"]].setdefault(key[1], c["name"])
         top[(c["countrycode"], str(c["admin1code"]))].append(c["geonameid"])
     claims: dict[tuple[str, str], set[str]] = defaultdict(set)
+    by_code = _iso_coded(cities)
     for sub in pycountry.subdivisions:
         if sub.parent_code is not None:
             continue
         country = sub.country_code
-        if country == "US":
+        if country in by_code:
             claims[(country, sub.code.split("-", 1)[1])].add(sub.code)
             continue
         # "Kharkivska oblast" is named after its centre, Kharkiv, one of its three biggest cities

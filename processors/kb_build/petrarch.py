@@ -332,6 +332,25 @@ def build_actors(stopwords: set[str]) -> list[dict[str, Any]]:
     return out
 
 
+def organisation_names() -> set[str]:
+    """The casefolded names of the dictionaries' organisations and groups, one-word ones too.
+
+    The gazetteer build reads them before this build runs: a city's alternate name that is
+    one ("Hamas", an alternate of Hamm) is dropped, and the actor keeps its name here.
+    """
+    names: set[str] = set()
+    for filename, source in FILES.items():
+        for record in parse(SOURCE / filename):
+            if _type(record, source) in {None, "person"}:
+                continue
+            names.update(
+                _title(phrase).removeprefix("The ").casefold()
+                for phrase in (record["head"], *record["synonyms"])
+            )
+    names.discard("")
+    return names
+
+
 def main() -> None:
     """Write ``actors_petrarch.json``."""
     from processors.kb_build.forms import stopwords  # noqa: PLC0415 - one list for both builds

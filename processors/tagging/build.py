@@ -112,6 +112,10 @@ class Offices:
                         holders.setdefault(oid, []).append((role.start or "", role.end or "9999", ent.id))
         self._holders = holders
 
+    def ever_held(self, office: str) -> frozenset[str]:
+        """Every actor known to have held ``office``, at any time."""
+        return frozenset(actor for _, _, actor in self._holders.get(office, ()))
+
     def holder(self, office: str, on: str) -> str | None:
         """The actor who held ``office`` on the ISO date ``on`` (the latest to start, if several)."""
         best: str | None = None
@@ -155,6 +159,7 @@ def collect_others(  # noqa: PLR0917 - one call site, the tagger's
     date ``on``, of the office's holder.
     """
     topic_spans = topics.spans
+    titles: list[tuple[Match, Entity, Span]] = []
     for m in matches:
         layer = m.layer
         if not layer:
@@ -168,30 +173,57 @@ def collect_others(  # noqa: PLR0917 - one call site, the tagger's
                     bucket = topic_spans[s.entity] = {}
                 bucket[span] = None
         elif layer == 1:
-            for s in m.reading.senses:
-                ent = entities[s.entity]
-                if s.relation is Relation.TITLE:
-                    _title(m, ent, span, actors, offices, on)
-                elif s.relation is Relation.METONYM:
-                    actors.add(ent.id, span, 0.85, f"metonym: {m.surface}")
-                else:
-                    full = " " in m.surface.strip() or ent.type != "person"
-                    actors.add(ent.id, span, 0.95 if full else 0.8)
+            _actor(m, span, entities, actors, titles)
         else:
             for s in m.reading.senses:
                 regions.add(s.entity, span, 0.9)
+    # Titles last: whom a title names depends on the people the story names (see _title).
+    for m, office, span in titles:
+        _title(m, office, span, actors, offices, on)
+
+
+def _actor(
+    m: Match,
+    span: Span,
+    entities: dict[str, Entity],
+    actors: Collector,
+    titles: list[tuple[Match, Entity, Span]],
+) -> None:
+    """An actor name's senses: the actor, a metonym's state, or a title (kept for the end)."""
+    for s in m.reading.senses:
+        ent = entities[s.entity]
+        if s.relation is Relation.TITLE:
+            titles.append((m, ent, span))
+        elif s.relation is Relation.METONYM:
+            actors.add(ent.id, span, 0.85, f"metonym: {m.surface}")
+        else:
+            full = " " in m.surface.strip() or ent.type != "person"
+            actors.add(ent.id, span, 0.95 if full else 0.8)
 
 
 def _title(  # noqa: PLR0917 - collect_others' step, its state passed on
     m: Match, office: Entity, span: Span, actors: Collector, offices: Offices | None, on: str | None
 ) -> None:
-    """A title: a mention of its office's organisation, and of the holder on the story's date."""
+    """A title: a mention of its office's organisation, and of the holder on the story's date.
+
+    When the story names someone who held the office at some time ("The Secretary General of
+    NATO, Jens Stoltenberg, …"), the title is theirs: the story's date may be only the day it was
+    ingested, and an article that names its office-holder is about that person, not the one who
+    holds the office today.
+    """
     for org in office.members:
         actors.add(org, span, 0.8)
-    if offices is not None and on is not None and title_stands_alone(m):
-        holder = offices.holder(office.id, on)
-        if holder is not None:
-            actors.add(holder, span, 0.75, f"title: {m.surface} ({office.name} on {on})")
+    if offices is None or not title_stands_alone(m):
+        return
+    holder = offices.holder(office.id, on) if on is not None else None
+    named = sorted(offices.ever_held(office.id).intersection(actors.spans))
+    if named and holder not in named:
+        # Several named holders and none holds it on the date: each may be meant.
+        for person in named:
+            actors.add(person, span, 0.75, f"title: {m.surface} ({office.name}, named in the story)")
+        return
+    if holder is not None:
+        actors.add(holder, span, 0.75, f"title: {m.surface} ({office.name} on {on})")
 
 
 def tag_places(

@@ -31,7 +31,10 @@ How a story is read (data in, data out):
   ambiguous) counts only after a person title ("Mr Smith"), as the surname of a person named in
   full in the story ("Cueto" after "Josenrique Cueto"), or as the acronym of an organisation
   named in full ("CITT"). German capitalises nouns: there, words seen after an article are
-  nouns, and a sentence's first two words are a person only with other support.
+  nouns, two capitalised words are a person only with other support (a title, a given name,
+  "sagte") or when named again, a compound noun alone ("Datenschutzbehörde") is no
+  organisation, and a long compound before a name is its title only when it names a person
+  ("Munitionshersteller", not "Wiederbelebung").
 - Inflection (ru/uk/pl, and the German genitive): a form that is another form of the story plus
   a case ending ("Tuska", "Donalda Tuska", "Путина", "Merkels") is a mention of it, and so is
   the end of a longer name ("Ruiz Bermejo"). The id and the name come from the uninflected form
@@ -65,6 +68,7 @@ from processors.tagging.words import (
     NOUN_MARKERS,
     ORG_CUES,
     PARTICLES,
+    PERSON_NOUN_ENDINGS,
     REPORTING,
     SPEAKS,
     TITLE_MODIFIERS,
@@ -212,8 +216,16 @@ class Reader:
                 title = tokens[j].text  # "Ehrengäste Feuerwehrpräsident Albert Kern"
                 tokens = tokens[j + 1 :]
                 break
-        if len(tokens) >= 3 and not title and len(tokens[0].text) >= 12 and not has_org_cue(tokens):
-            title = tokens.pop(0).text  # a German role compound: "Filmarchitekt Walter Haag"
+        if (
+            len(tokens) >= 3
+            and not title
+            and len(tokens[0].text) >= 12
+            and tokens[0].fold.endswith(PERSON_NOUN_ENDINGS)
+            and not has_org_cue(tokens)
+        ):
+            # A German role compound: "Filmarchitekt Walter Haag", not "Wiederbelebung Filmstadt
+            # Göttingen" (a noun that names no person: the rest is no person's name either).
+            title = tokens.pop(0).text
         return Piece(rank, tokens, title) if tokens else None
 
 
@@ -491,6 +503,10 @@ def _classify(reader: Reader, piece: Piece, text: str) -> tuple[str, float, str]
     if tokens[-1].fold in NOT_ACTOR_LAST:
         return "", 0.0, ""
     cue = has_org_cue(tokens)
+    if cue and len(tokens) == 1 and reader.german:
+        # A German compound alone is a noun like any other ("die Datenschutzbehörde", "einem
+        # Schwulenverband"): an organisation's name says which one.
+        return "", 0.0, ""
     if cue and (len(tokens) > 1 or tokens[0].fold not in ORG_CUES):
         return "organization", 0.65, f"unknown name: organisation cue {cue}"
     if len(tokens) == 1:
@@ -509,10 +525,11 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     first = piece.tokens[0]
     if first.fold in reader.given or fold_diacritics(first.fold) in reader.given:
         return "person", 0.65, f"unknown name: given name {first.text}"
-    if not any(t.fold in PARTICLES for t in piece.tokens) and not (
-        reader.german and sentence_initial(text, piece.start)
-    ):
+    if not any(t.fold in PARTICLES for t in piece.tokens) and not reader.german:
         return "person", 0.55, "unknown name: capitalised name"
+    # German capitalises nouns: two capitalised words without a title, a given name or "sagte"
+    # are as often an adjective and a noun ("Weltweite Strahlkraft") or two nouns ("Kantons
+    # Genf"): a person only when named again.
     return "unsure", 0.55, "unknown name: capitalised name"
 
 
@@ -635,7 +652,7 @@ def claimed_spans(
 
 
 def given_names(kb: KnowledgeBase) -> frozenset[str]:
-    """The given names of the knowledge base's people (first words named at least twice)."""
+    """The given names of the knowledge base's people (the first words of their names)."""
     counts: dict[str, int] = {}
     skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES
     for ent in kb.entities.values():
@@ -646,7 +663,7 @@ def given_names(kb: KnowledgeBase) -> frozenset[str]:
             first = words[0].casefold() if len(words) >= 2 else ""
             if len(first) >= 2 and first.isalpha() and first not in skip:
                 counts[first] = counts.get(first, 0) + 1
-    return frozenset(w for f, n in counts.items() if n >= 2 for w in (f, fold_diacritics(f)))
+    return frozenset(w for f, n in counts.items() if n >= 1 for w in (f, fold_diacritics(f)))
 
 
 class UnknownNames:

@@ -19,13 +19,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from operator import attrgetter
-from typing import Final
+from typing import Any, Final
 
-import ahocorasick_rs
+import ahocorasick
 
 from processors.kb import KnowledgeBase, Sense
-from processors.tagging.readings import Key, Reading, Readings, Value
-from processors.tagging.words import CUE_PATTERNS
+from processors.tagging.readings import Key, Reading, Readings
+from processors.tagging.words import CUE_LENGTHS, CUE_PATTERNS
 from processors.text import NormalizedText, scan_form
 from schemas.models import TextField
 
@@ -120,25 +120,64 @@ class Match:
         return self.text[self.start : self.end]
 
 
-class Scanner:
-    """The automaton over every key of the knowledge base, and the scan of one field with it."""
+# Per automaton key, what the scan's fast path needs, unpacked at once (plain, length, case
+# rule, the cache of readings), then the key itself: None until a match needs it (loaded tables).
+ScanValue = tuple[bool, int, int, list[tuple[Reading, ...] | None], Key | None]
+_SPACED: Final = 1
+_PLAIN: Final = 2  # flags of a key, one byte each; bits 2-3: its case rule (Key.cased)
 
-    __slots__ = ("_automaton", "_n_keys", "_patterns", "_readings", "_values")
 
-    def __init__(self, kb: KnowledgeBase, readings: Readings) -> None:
-        self._readings = readings
+class ScanTables:
+    """The automaton over every key of a knowledge base, and what the scan needs of each key.
+
+    Built from a knowledge base in seconds (``build``); ``processors.kb_cache`` keeps built
+    ones on disk (``saved``: pyahocorasick's automaton pickles, where ahocorasick-rs' cannot be
+    saved), so a cold start loads them instead (``restore``). Loaded tables make a key the
+    first time a match needs it (few of ~220k ever are), from the knowledge base's senses.
+    The keys' readings caches fill as stories are tagged: share tables only between taggers
+    of the same knowledge base.
+    """
+
+    __slots__ = ("automaton", "both", "flags", "patterns", "senses", "sources", "values")
+
+    def __init__(  # noqa: PLR0917 - the parts of the tables, as saved
+        self,
+        patterns: list[str],
+        values: list[ScanValue],
+        flags: bytes,
+        sources: dict[int, tuple[str, ...]],
+        automaton: Any,
+        both: dict[int, int],
+        senses: dict[str, list[Sense]],
+    ) -> None:
+        self.patterns = patterns  # the keys' patterns (the cue words after them are not listed)
+        self.values = values
+        self.flags = flags  # per key: _SPACED, _PLAIN, cased << 2
+        # The knowledge base's keys of each scan form that is not simply one of them ("u.s."
+        # and "u.s" are both " u s"), in the knowledge base's order; the others: form[1:].
+        self.sources = sources
+        # pyahocorasick, values: a key's index; len(keys) + a cue's index; -1 - a key's index
+        # when a cue word is that key as well (its cue in ``both``).
+        self.automaton = automaton
+        self.both = both
+        self.senses = senses  # the knowledge base's, to make keys from
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> ScanTables:
+        """The tables of ``kb`` (seconds for the full knowledge base)."""
         merged: dict[str, list[Sense]] = {}
         for key, senses in kb.senses.items():
             form = scan_form(key)
             if form.strip():
                 bucket = merged.setdefault(form, [])
                 bucket.extend(s for s in senses if s not in bucket)
-        exact: dict[str, set[str]] = defaultdict(set)
+        exact: dict[str, list[str]] = defaultdict(list)
         for key in kb.senses:
-            exact[scan_form(key)].add(key)
+            exact[scan_form(key)].append(key)
         patterns: list[str] = []
-        # Per pattern, what the scan's fast path needs, unpacked at once, then the key itself.
-        self._values: list[Value] = []
+        values: list[ScanValue] = []
+        flags = bytearray()
+        sources: dict[int, tuple[str, ...]] = {}
         for form, senses in merged.items():
             # A key that is no stem only ever counts as a whole word: with a space after it the
             # automaton reports no hit inside longer words (" ru" in " russia"), about half of
@@ -147,21 +186,91 @@ class Scanner:
             spaced = not form.endswith(" ") and not any(s.prefix for s in senses) and form + " " not in merged
             # Keys with punctuation ("u.s.", "la.") must match it exactly, not just any
             # non-word character; keys ending in it ("u.s.") have their right boundary built in.
-            punct = frozenset(exact[form]) if any(k != form[1:] for k in exact[form]) else None
-            entry = Key.build(len(patterns), form, senses, punct, spaced=spaced)
-            self._values.append((entry.plain, entry.length, entry.cased, entry.readings, entry))
+            punct = None
+            if any(k != form[1:] for k in exact[form]):
+                punct = frozenset(exact[form])
+                sources[len(patterns)] = tuple(exact[form])
+            k = Key.build(len(patterns), form, senses, punct, spaced=spaced)
+            values.append((k.plain, k.length, k.cased, k.readings, k))
+            flags.append((_SPACED if spaced else 0) | (_PLAIN if k.plain else 0) | k.cased << 2)
             patterns.append(form + " " if spaced else form)
-        # ahocorasick-rs (the Rust aho-corasick crate ripgrep uses) returns all the matches of
-        # a text in one call, with no Python step per hit (when chosen, its search ran about
-        # twice as fast as iterating pyahocorasick's); the matches and their order are the same
-        # (overlapping, by end position).
-        self._patterns = patterns
-        # The cue words of unresolved places ride along (the patterns after the keys): one
-        # pass over the text finds both.
-        self._n_keys = len(patterns)
-        self._automaton = ahocorasick_rs.AhoCorasick(
-            [*patterns, *CUE_PATTERNS], matchkind=ahocorasick_rs.MATCHKIND_STANDARD
-        )
+        # pyahocorasick: its automaton pickles, so a cold start loads it (kb_cache) instead of
+        # building it (about a second for ~220k keys); ahocorasick-rs, used before, cannot be
+        # saved. Both report every overlapping match with its end; the scan is a small part of
+        # tagging (benchmarks/bench_tagging.py compares the raw scans of both).
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for i, pattern in enumerate(patterns):
+            automaton.add_word(pattern, i)
+        # The cue words of unresolved places ride along (after the keys): one pass finds both.
+        n_keys = len(patterns)
+        both: dict[int, int] = {}
+        for c, cue in enumerate(CUE_PATTERNS):
+            index = automaton.get(cue, None)
+            if index is None:
+                automaton.add_word(cue, n_keys + c)
+            else:
+                both[index] = c
+                automaton.add_word(cue, -1 - index)
+        automaton.make_automaton()
+        return cls(patterns, values, bytes(flags), sources, automaton, both, kb.senses)
+
+    def key(self, index: int) -> Key:
+        """The key of automaton value ``index`` (made now if the tables were loaded without it)."""
+        plain, length, cased, _, key = self.values[index]
+        if key is None:
+            pattern = self.patterns[index]
+            spaced = bool(self.flags[index] & _SPACED)
+            form = pattern[:-1] if spaced else pattern
+            sources = self.sources.get(index)
+            if sources is None:
+                key = Key.build(index, form, self.senses[form[1:]], None, spaced=spaced)
+            else:
+                senses: list[Sense] = []
+                for source in sources:
+                    senses.extend(s for s in self.senses[source] if s not in senses)
+                key = Key.build(index, form, senses, frozenset(sources), spaced=spaced)
+            # Nothing read the readings cache in the slot before (no key, no readings): the key's own.
+            self.values[index] = (plain, length, cased, key.readings, key)
+        return key
+
+    def saved(self) -> tuple[list[str], bytes, dict[int, tuple[str, ...]], Any, dict[int, int]]:
+        """What a cache file keeps (with the knowledge base): patterns, flags, sources, automaton, cues."""
+        return self.patterns, self.flags, self.sources, self.automaton, self.both
+
+    @classmethod
+    def restore(  # noqa: PLR0917 - what ``saved`` returned, and the senses
+        cls,
+        patterns: list[str],
+        flags: bytes,
+        sources: dict[int, tuple[str, ...]],
+        automaton: Any,
+        both: dict[int, int],
+        senses: dict[str, list[Sense]],
+    ) -> ScanTables:
+        """Tables from what ``saved`` returned and their knowledge base's senses."""
+        values: list[ScanValue] = [
+            (bool(f & _PLAIN), len(p) - (f & _SPACED), f >> 2, [None] * 6, None)
+            for p, f in zip(patterns, flags, strict=True)
+        ]
+        return cls(patterns, values, flags, sources, automaton, both, senses)
+
+
+class Scanner:
+    """The automaton over every key of the knowledge base, and the scan of one field with it."""
+
+    __slots__ = ("_automaton", "_both", "_n_keys", "_patterns", "_readings", "_tables", "_values")
+
+    def __init__(self, kb: KnowledgeBase, readings: Readings, tables: ScanTables | None = None) -> None:
+        """Scan with ``tables`` (built from ``kb`` when not given: seconds)."""
+        self._readings = readings
+        if tables is None:
+            tables = ScanTables.build(kb)
+        self._tables = tables
+        self._values = tables.values
+        self._patterns = tables.patterns
+        self._n_keys = len(tables.patterns)
+        self._automaton = tables.automaton
+        self._both = tables.both
 
     @property
     def patterns(self) -> list[str]:
@@ -182,12 +291,22 @@ class Scanner:
         rank = FIELD_ORDER[fld]
         values = self._values
         n_keys = self._n_keys
-        for index, hit_start, hit_end in self._automaton.find_matches_as_indexes(scan, overlapping=True):
-            if index >= n_keys:
-                cues.append((index - n_keys, hit_start))
+        # Typed, so that the compiled loop works on C integers (the automaton is untyped).
+        end_idx: int
+        value: int
+        index: int
+        for end_idx, value in self._automaton.iter(scan):  # end_idx: the hit's last character
+            if value >= n_keys:
+                cue = value - n_keys
+                cues.append((cue, end_idx - CUE_LENGTHS[cue] - 1))
                 continue
-            end_idx = hit_end - 1  # the last character of the hit
-            plain, length, key_cased, cached, key = values[index]
+            if value < 0:  # a cue word that is a key as well (rare)
+                index = -1 - value
+                cue = self._both[index]
+                cues.append((cue, end_idx - CUE_LENGTHS[cue] - 1))
+            else:
+                index = value
+            plain, length, key_cased, cached, maybe_key = values[index]
             if plain:
                 # The common case, a whole word with nothing more to check: what _word_hit
                 # does, less what cannot apply.
@@ -197,6 +316,7 @@ class Scanner:
                 cased = key_cased
                 upper = cased == 2
             else:
+                key = self._tables.key(index) if maybe_key is None else maybe_key
                 start, m_end, stem, cased, upper = _word_hit(key, ntext, scan, end_idx, n)
                 if start < 0:
                     continue
@@ -208,6 +328,7 @@ class Scanner:
             level = _case_level(orig, o_start, o_end, upper=upper) if cased else 0
             readings = cached[stem + level]
             if readings is None:
+                key = self._tables.key(index) if maybe_key is None else maybe_key
                 readings = self._readings.of(key, stem, level)
             if len(readings) == 1:
                 r = readings[0]

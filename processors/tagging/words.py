@@ -224,6 +224,33 @@ NAME_TITLES: Final = _words(
     пан пані президент міністр прем'єр прем'єр-міністр голова речник
     """
 )
+# The ends of German nouns that name people ("Munitionshersteller", "Bestseller-Autorin",
+# "Filmarchitekt"), unlike "Wiederbelebung", "Förderprojekten", "Thermodruckern".
+PERSON_NOUN_ENDINGS: Final = (
+    "er",
+    "erin",
+    "or",
+    "orin",
+    "ist",
+    "istin",
+    "ent",
+    "entin",
+    "eur",
+    "eurin",
+    "ant",
+    "antin",
+    "ekt",
+    "ektin",
+    "ef",
+    "efin",
+    "star",
+    "mann",
+    "frau",
+    "te",
+    "tin",
+    "ige",
+    "iger",
+)
 # The end of a closed compound that names a role ("Innenminister", "SPD-Chef", "Regierungssprecher").
 ROLE_ENDINGS: Final = (
     "minister",

@@ -1,4 +1,8 @@
-"""The fast compile path (:mod:`alerts.query.fastparse`) builds exactly luqum's tree, or steps aside."""
+"""The fast compile path (:mod:`alerts.query.fastparse`) builds exactly luqum's tree, or steps aside.
+
+The filing path (:func:`~alerts.query.fastparse.fast_filing`: index keys from the syntax alone,
+no tree) gives exactly the compiled query's keys, or steps aside too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from hypothesis import strategies as st
 
 from alerts.errors import QueryError
 from alerts.query import compile_query
-from alerts.query.fastparse import fast_tree, tree_shape
+from alerts.query.compile import query_filing
+from alerts.query.fastparse import fast_filing, fast_tree, tree_shape
 from alerts.query.parse import TreeBuilder, parse_query
 from tests.alerts.test_index_property import leaves, queries
 
@@ -41,6 +46,25 @@ def _check(query: str, *, in_hypothesis: bool = True) -> None:
     # Leaves are shared per clause while alive: both trees hold the same leaf objects.
     assert tree_shape(fast_root) == tree_shape(slow_root), query  # type: ignore[arg-type]
     assert fast_clauses == slow_clauses
+    _check_filing(query)
+
+
+def _check_filing(query: str) -> None:
+    """The keys read from the syntax are the compiled query's (and invalid queries still fail)."""
+    filing = fast_filing(query)
+    try:
+        compiled = compile_query(query)
+    except QueryError:
+        assert filing is None, query
+        with pytest.raises(QueryError):
+            query_filing(query)
+        return
+    if filing is not None:
+        assert filing == (compiled.required_terms, compiled.also_required, compiled.key_options), query
+    assert query_filing(query) == compiled.filing
+    # A query compiled again by the index (``checked``) has the same tree and keys.
+    again = compile_query(query, checked=True)
+    assert again.filing == compiled.filing
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,6 +96,36 @@ def test_fast_path_follows_luqums_precedence(query: str) -> None:
 @given(parts=st.lists(TRICKY, min_size=1, max_size=8))
 def test_fast_path_on_odd_syntax_builds_luqums_tree_or_steps_aside(parts: list[str]) -> None:
     _check(" ".join(parts))
+    _check_filing(" ".join(parts))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a OR NOT b",
+        "NOT a",
+        "-a -b",
+        "actor:(A B) lang:en",
+        "(a AND b) OR c",
+        "text:*ab",
+        "abc* def*",
+        "a*c",
+        '"a b" -c',
+        'title:"x y" AND actor:foo*',
+        "actor:(NATO OR EU) AND -topic:x",
+        "actor:(NATO AND EU)",
+        "country:fr AND (place:paris OR place:lyon) AND lang:en",
+        "actor:** AND a",
+        'text:"*"',
+        "actor:-- AND a",
+        'actor:""',
+        "source:abc? AND lang:e*",
+        " OR ".join(f"w{i}" for i in range(201)),
+        "caf\u00e9 AND Ελλάδα",
+    ],
+)
+def test_filing_from_the_syntax_equals_the_compiled_keys(query: str) -> None:
+    _check_filing(query)
 
 
 @pytest.mark.parametrize(

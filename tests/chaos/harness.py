@@ -4,7 +4,9 @@
 workers as subprocesses, restarts any that exits (as systemd's ``Restart=always`` would), and
 offers the faults: SIGKILL a worker, SIGKILL a worker inside its produce→commit window (the
 runner's ``WIREWATCH_CHAOS_KILL_AT`` hook, see :class:`wirewatch.runner.ChaosKill`), SIGKILL the
-Kafka broker (or a cluster node), stop Mosquitto for a while. Analysts' MQTT clients
+Kafka broker (or a cluster node), stop Mosquitto for a while. The delivery workers serve
+``/metrics`` on a port the OS picks (logged at start), so a fault can wait until they have read
+what it wants them to hold (:meth:`Deployment.records_read`). Analysts' MQTT clients
 (:class:`Analysts`) collect what is delivered. :func:`expected` is the offline expectation:
 what ``wirewatch match`` prints for the same stories and subscriptions (the same
 :class:`~wirewatch.cli.offline.OfflinePipeline`, run in this process).
@@ -16,6 +18,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import secrets
 import signal
 import subprocess
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 import aiomqtt
+import httpx
 
 from schemas import Alert, AlertKind, Story, Subscription
 from tests.factories import make_story, make_subscription
@@ -43,6 +47,10 @@ if TYPE_CHECKING:
 SERVICE = "wirewatch"
 ANALYSTS = ("alice", "bob", "carol")
 T0 = datetime(2026, 1, 5, 6, tzinfo=UTC)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_METRICS_URL = re.compile(
+    r"service=metrics\s.*?url=(http://\S+/metrics)|url=(http://\S+/metrics).*service=metrics"
+)
 
 # Two subscriptions per analyst; the stories name two of these entities each.
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
@@ -191,6 +199,19 @@ class Worker:
             self.proc.kill()
             self.proc.wait(10)
 
+    def current_log(self) -> str:
+        """The current (or last) incarnation's log, without colours."""
+        if self.starts == 0:
+            return ""
+        return _ANSI.sub("", (self.logs / f"{self.name}.{self.starts}.log").read_text(errors="replace"))
+
+    def metrics_url(self) -> str | None:
+        """Where the current incarnation serves /metrics (it logs the port it was given), if it does yet."""
+        for line in self.current_log().splitlines():
+            if (found := _METRICS_URL.search(line)) is not None:
+                return found.group(1) or found.group(2)
+        return None
+
     def log_text(self) -> str:
         """Every incarnation's log, in order."""
         return "".join(
@@ -253,6 +274,7 @@ class Report:
     expected: int = 0
     delivered: int = 0  # distinct keys
     redelivered: int = 0  # MQTT messages whose key had arrived before (clients drop them by key)
+    topic_repeats: int = 0  # alerts written to the alerts topic again under a key it holds
     faults: list[str] = field(default_factory=list)
     exits: dict[str, list[int]] = field(default_factory=dict)
     seconds: float = 0.0
@@ -309,7 +331,14 @@ class Deployment:
             )
         for n in range(counts["deliver"]):
             mqtt = f"mqtt://{SERVICE}:{passwords[SERVICE]}@127.0.0.1:{port}"
-            deliver_env = {**env, "WIREWATCH_MQTT_URL": mqtt, "WIREWATCH_MQTT__CLIENT_ID": f"{prefix}-d{n}"}
+            deliver_env = {
+                **env,
+                "WIREWATCH_MQTT_URL": mqtt,
+                "WIREWATCH_MQTT__CLIENT_ID": f"{prefix}-d{n}",
+                # A port of its own, chosen by the OS, logged at start: the faults read what it has read.
+                "WIREWATCH_METRICS_PORT": "0",
+                "WIREWATCH_METRICS_HOST": "127.0.0.1",
+            }
             self._add(Worker(f"deliver-{n}", ["deliver"], deliver_env, logs))
         self.report = Report()
         self._supervisor: asyncio.Task[None] | None = None
@@ -356,6 +385,29 @@ class Deployment:
             if time.monotonic() > deadline:
                 raise AssertionError(f"workers not started after {timeout}s: {waiting}")
             await asyncio.sleep(0.5)
+
+    async def records_read(self, kind: str, stage: str) -> dict[tuple[str, int], float]:
+        """Records each live incarnation (name, start number) of ``kind`` has read in ``stage`` so far.
+
+        From the stage's ``wirewatch_batch_records`` histogram on the worker's /metrics; a worker
+        not serving it yet is left out.
+        """
+        wanted = re.compile(
+            rf'^wirewatch_batch_records_sum\{{stage="{re.escape(stage)}"\}} (\S+)$', re.MULTILINE
+        )
+        out: dict[tuple[str, int], float] = {}
+        async with httpx.AsyncClient(timeout=5) as client:
+            for worker in self.of(kind):
+                url = worker.metrics_url() if worker.alive() else None
+                if url is None:
+                    continue
+                try:
+                    text = (await client.get(url)).text
+                except httpx.HTTPError:
+                    continue  # dying or not listening yet
+                found = wanted.search(text)
+                out[worker.name, worker.starts] = float(found.group(1)) if found else 0.0
+        return out
 
     # ---- faults -----------------------------------------------------------------------------------
 

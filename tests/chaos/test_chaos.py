@@ -19,6 +19,7 @@ import asyncio
 import os
 import random
 import secrets
+import signal
 import time
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
@@ -88,25 +89,26 @@ def broker_kill(kafka: KafkaBroker, *, down_s: float = 3.0) -> Fault:
     return fault
 
 
-def mosquitto_down(seconds: float, *, kill_deliver: bool = True) -> Fault:
+def mosquitto_down(seconds: float, *, kill_deliver: bool = True, queued: int = 20) -> Fault:
     """Stop Mosquitto for ``seconds`` while the wave's alerts come; SIGKILL the delivery workers meanwhile.
 
-    The delivery workers die with the wave's alerts waiting in their MQTT lanes: they were never
+    The delivery workers die with at least ``queued`` of the wave's alerts waiting in their MQTT
+    lanes (made certain: they are killed only once their live incarnations have read that many
+    alerts since the broker stopped, none of which could be delivered). Those alerts were never
     delivered, so their offsets must not have been committed (the lanes' commit gate).
     """
 
     async def fault(d: Deployment, analysts: Analysts, wave: Coroutine[Any, Any, None]) -> None:
         down = asyncio.ensure_future(d.mosquitto_outage(analysts, seconds))
         await asyncio.sleep(1)  # Mosquitto is stopped
-        before = await d.alerts_written()
         publishing = asyncio.ensure_future(wave)
         if kill_deliver:
-            deadline = time.monotonic() + seconds * 0.7
-            while await d.alerts_written() < before + 10 and time.monotonic() < deadline:
-                await asyncio.sleep(0.5)
-            await asyncio.sleep(4)  # the delivery workers queue them in their lanes
+            await _until_queued(d, queued, deadline=time.monotonic() + seconds - 6)
+            await asyncio.sleep(2)  # their state written (and, were the gate gone, their offsets committed)
             if down.done():
-                raise AssertionError(f"no alerts reached delivery within the {seconds}s outage")
+                raise AssertionError(
+                    f"Mosquitto came back before the delivery workers were killed ({seconds}s)"
+                )
             for _ in d.of("deliver"):  # every one: whichever owns the partitions now
                 await d.sigkill("deliver")
         await down
@@ -115,22 +117,48 @@ def mosquitto_down(seconds: float, *, kill_deliver: bool = True) -> Fault:
     return fault
 
 
+async def _until_queued(d: Deployment, queued: int, *, deadline: float) -> None:
+    """Until the delivery workers read ``queued`` alerts (in lanes: MQTT is down) in their current lives."""
+    base = await d.records_read("deliver", "deliver-mqtt")
+    read = 0.0
+    while time.monotonic() < deadline:
+        now = await d.records_read("deliver", "deliver-mqtt")
+        # A worker (re)started since the base counts from zero (its first reads may be replays of
+        # alerts delivered before the outage, skipped by key: a margin the threshold absorbs).
+        read = sum(v - base.get(k, 0.0) for k, v in now.items())
+        if read >= queued:
+            d.report.faults[-1] += f" (delivery workers SIGKILLed with {read:.0f} alerts read since)"
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(
+        f"the delivery workers read only {read:.0f} alerts while Mosquitto was down (wanted {queued}):"
+        " killing them now would prove nothing"
+    )
+
+
 async def alerts_written(bus: KafkaBus, topic: str) -> int:
     """How many records the alerts topic holds (the sum of its partitions' end offsets)."""
     async with bus.consumer([topic], group=None) as consumer:
         return sum((await consumer.assignment_end_offsets()).values())
 
 
-async def topic_order(bus: KafkaBus, topic: str) -> dict[str, list[str]]:
-    """Each subscription's alert keys in the order of the alerts topic (first occurrences)."""
+async def topic_order(bus: KafkaBus, topic: str) -> tuple[dict[str, list[str]], int]:
+    """Each subscription's alert keys in the order of the alerts topic (first occurrences), and the repeats.
+
+    A repeat is a key written again (a replay whose state write was lost with its worker, or a
+    mailbox that forgot what it routed); delivery drops it by key.
+    """
     order: dict[str, list[str]] = defaultdict(list)
     seen: set[str] = set()
+    repeats = 0
     for record in await read_all(bus, topic, want=10**9, timeout=15):
         alert = Alert.from_bytes(record.value or b"")
-        if alert.key not in seen:
+        if alert.key in seen:
+            repeats += 1
+        else:
             seen.add(alert.key)
             order[alert.subscription_id].append(alert.key)
-    return order
+    return order, repeats
 
 
 async def run_chaos(
@@ -187,7 +215,7 @@ async def run_chaos(
                     await asyncio.sleep(1)
                 await asyncio.sleep(5)  # a late duplicate or a stray alert would show up now
                 got = list(analysts.got)
-            order = await topic_order(bus, topics.alerts)
+            order, repeats = await topic_order(bus, topics.alerts)
             letters = [
                 DeadLetter.from_bytes(r.value or b"") for r in await read_all(bus, topics.dlq, 10**9, 10)
             ]
@@ -199,6 +227,7 @@ async def run_chaos(
     report.stories, report.expected = len(stories), len(want)
     report.delivered = len({a.key for _, a in got})
     report.redelivered = len(got) - report.delivered
+    report.topic_repeats = repeats
     report.seconds = round(time.monotonic() - started, 1)
     print(report.line())  # noqa: T201 - the run's figures, shown with -s and in the failure report
     problems = list(check(want, got, order))
@@ -220,11 +249,13 @@ async def test_chaos_ci_cut(kafka_broker_factory: Callable[[], KafkaBroker], tmp
         events=160,
         faults=[
             in_window("process", "process"),
+            # Early, after a fault that leaves the delivery workers alone (the broker kill makes
+            # them restart for a while, and the outage's kill needs them reading).
+            mosquitto_down(30),
             in_window("alert", "mailbox"),
             in_window("deliver", "deliver-mqtt"),
             sigkill("deliver"),
             broker_kill(kafka),
-            mosquitto_down(30),
         ],
         settle_timeout_s=240,
     )
@@ -255,8 +286,22 @@ async def test_chaos_full(kafka_broker_factory: Callable[[], KafkaBroker], tmp_p
     )
 
 
-def leader_kill(cluster: KafkaCluster, bootstrap: str, topic_of: Callable[[Topics], str]) -> Fault:
-    """SIGKILL the node leading partition 0 of the alerts topic mid-wave; start it again later."""
+def leader_kill(
+    cluster: KafkaCluster,
+    bootstrap: str,
+    topic_of: Callable[[Topics], str],
+    *,
+    stall_followers_s: float = 3.0,
+) -> Fault:
+    """SIGKILL the node leading partition 0 of a topic mid-wave; start it again later.
+
+    First its two followers are frozen (SIGSTOP) for ``stall_followers_s`` while the wave goes on,
+    so the leader holds records they do not have when it dies: with acks=all none of them was
+    acknowledged (the producers wait, then send them again to the next leader); with acks=1 they
+    were, and the next leader (a follower, still in sync by the controllers' last word) has lost
+    them. Without the freeze, followers on one host catch up within milliseconds and a loss
+    would be luck.
+    """
 
     async def fault(d: Deployment, _: Analysts, wave: Coroutine[Any, Any, None]) -> None:
         from aiokafka import AIOKafkaClient  # noqa: PLC0415
@@ -273,8 +318,20 @@ def leader_kill(cluster: KafkaCluster, bootstrap: str, topic_of: Callable[[Topic
         finally:
             await client.close()
         assert leader in (1, 2, 3), leader
-        d.report.faults.append(f"SIGKILL Kafka node {leader}, the leader of {topic}[0]")
-        cluster.kill(leader)
+        followers = [n for n in (1, 2, 3) if n != leader]
+        pids = [p for p in map(cluster.pid, followers) if p is not None]
+        assert len(pids) == len(followers), f"no pid for a follower of {followers}"
+        d.report.faults.append(
+            f"SIGKILL Kafka node {leader}, the leader of {topic}[0], its followers frozen for {stall_followers_s:.0f}s"
+        )
+        try:
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+            await asyncio.sleep(stall_followers_s)
+            cluster.kill(leader)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
         await publishing
         await asyncio.sleep(5)
         await asyncio.to_thread(cluster.start_node, leader)

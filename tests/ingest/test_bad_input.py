@@ -25,7 +25,7 @@ import pytest
 from ingest import FolderInUseError, Ingestor, MemorySink, RawInput, UndecodableError, parse
 from ingest.dedup import ExactDeduplicator
 from ingest.service import IngestService
-from ingest.sources import DropFolder, StdinSource, create_ingest_app
+from ingest.sources import DropFolder, StdinSource, create_ingest_app, open_stdin_reader
 from schemas import Story, Topics
 from tests.factories import make_story
 from wirewatch.bus import Bus, EmbeddedBus, open_bus, topic_specs
@@ -188,6 +188,38 @@ class TestDeadLetterSizes:
         await StdinSource(reader=reader, ingestor=Ingestor(sink=sink, now=_clock, max_bytes=100_000)).run()
         (letter,) = sink.rejects
         assert (letter.raw_size, letter.raw_truncated) == (300_010, True)
+
+    async def test_an_oversized_stdin_line_says_its_size_and_the_next_line_is_read(self) -> None:
+        """Issue 18: the dead letter of an over-long JSON line carries its true size (it said 0).
+
+        Through a real pipe, written in pieces as a producer would: the line is longer than the
+        pipe's buffer, so it is never seen whole, and its tail must not come back as a line.
+        """
+        big = json.dumps({"id": "big", "body": "w" * 300_000}).encode()
+        lines = [json.dumps({"id": "before", "body": GOOD.decode()}).encode(), big]
+        lines.append(json.dumps({"id": "after", "body": FRENCH}).encode())
+        data = b"\n".join(lines) + b"\n"
+        read_fd, write_fd = os.pipe()
+
+        def write() -> None:
+            with os.fdopen(write_fd, "wb", buffering=0) as out:
+                for k in range(0, len(data), 4096):
+                    out.write(data[k : k + 4096])
+
+        writer = asyncio.create_task(asyncio.to_thread(write))
+        sink = MemorySink()
+        with os.fdopen(read_fd, "rb", buffering=0) as stream:
+            reader = await open_stdin_reader(limit=100_000, stream=stream)
+            ingestor = Ingestor(sink=sink, now=_clock, max_bytes=100_000)
+            assert await StdinSource(reader=reader, ingestor=ingestor).run() == 2
+            await writer
+            await asyncio.sleep(0)  # at EOF the pipe transport closes itself
+        (letter,) = sink.rejects
+        assert letter.error_type == "InputTooLargeError"
+        assert letter.source == "stdin:2"
+        assert (letter.raw_size, letter.raw_truncated) == (len(big), True)
+        assert letter.raw == big[: len(letter.raw)]  # the line's head
+        assert [s.id for s in sink.stories] == ["before", "after"]
 
 
 # --- one watcher per folder -------------------------------------------------------------------------

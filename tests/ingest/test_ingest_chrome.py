@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ingest.chrome import ChromeFilter, default_filter, fold, is_date_line
@@ -98,3 +100,46 @@ class TestChromeFilter:
         with pytest.raises(ChromeDataError) as info:
             ChromeFilter.from_mapping(data)
         assert isinstance(info.value, ConfigError)
+
+
+class TestOnePatternMatch:
+    """The patterns are tried as one alternation (issue 19: one regex call per line, not seven)."""
+
+    LINES = (
+        "Advertisement",
+        "ADVERTISEMENT - SCROLL TO CONTINUE",
+        "12 comments",
+        "Photo: Reuters",
+        "5 min read",
+        "© 2024 The Times, all rights reserved",
+        "8.3 C",
+        "NATO ministers met in Brussels on Thursday to discuss the border with Ukraine.",
+        "Photo: a man walks past the ruins. Another sentence follows here",
+        "",
+        "—",
+    )
+
+    def test_the_alternation_judges_every_line_as_the_patterns_one_by_one(self) -> None:
+        chrome = default_filter()
+        assert chrome._any_pattern is not None
+        one_by_one = ChromeFilter(lines=chrome.lines, cut=chrome.cut, patterns=chrome.patterns)
+        object.__setattr__(one_by_one, "_any_pattern", None)
+        for line in self.LINES:
+            assert chrome.is_chrome(line) == one_by_one.is_chrome(line), line
+        assert chrome.clean(list(self.LINES)) == one_by_one.clean(list(self.LINES))
+
+    def test_patterns_that_cannot_be_joined_are_tried_one_by_one(self) -> None:
+        backref = ChromeFilter(
+            lines=frozenset(), cut=frozenset(), patterns=(re.compile(r"x"), re.compile(r"(a)\1"))
+        )
+        assert backref._any_pattern is None
+        assert backref.is_chrome("aa")
+        assert backref.is_chrome("x")
+        assert not backref.is_chrome("ab")
+        mixed = ChromeFilter(
+            lines=frozenset(), cut=frozenset(), patterns=(re.compile("a", re.IGNORECASE), re.compile("c"))
+        )
+        assert mixed._any_pattern is None
+        assert mixed.is_chrome("A")
+        assert mixed.is_chrome("c")
+        assert not mixed.is_chrome("b")

@@ -630,9 +630,12 @@ class TestStdinSource:
     async def test_an_over_long_line_is_dead_lettered(self) -> None:
         sink = MemorySink()
         data = b'{"id": "1", "body": "One"}\n' + b"x" * 300 + b'\n{"id": "2", "body": "Two"}\n'
-        await StdinSource(reader=reader_of(data, limit=100), ingestor=make_ingestor(sink)).run()
+        await StdinSource(reader=reader_of(data), ingestor=make_ingestor(sink), max_line=100).run()
         assert [s.id for s in sink.stories] == ["1", "2"]
-        assert sink.rejects[0].reason.startswith("line too long")
+        (letter,) = sink.rejects
+        assert letter.error_type == "InputTooLargeError"
+        # Its true size; kept whole (300 bytes fit the 64 KiB head), so not truncated.
+        assert (letter.source, letter.raw_size, letter.raw_truncated) == ("stdin:2", 300, False)
 
     async def test_empty_input(self) -> None:
         sink = MemorySink()

@@ -199,6 +199,30 @@ class TestAcrossWorkers:
         assert AP.id not in worker_c.clusterer
 
 
+class TestBridgingStories:
+    def test_a_rewrite_that_also_fits_another_event_joins_its_own_and_merges_nothing(
+        self, tagger: Tagger
+    ) -> None:
+        # A NATO statement on the Russia-Ukraine border, then a report on field hospitals at that
+        # border (its own event), then the report rewritten with a paragraph naming the Kremlin:
+        # close enough to the statement by places and actors, but a copy of the report.
+        from ingest import parse  # noqa: PLC0415
+        from tests.e2e.test_run_embedded import FIELD_HOSPITALS, FIELD_HOSPITALS_REWRITTEN  # noqa: PLC0415
+        from tests.helpers import seed_text  # noqa: PLC0415
+
+        c = EventClusterer()
+        decisions = []
+        for i, data in enumerate((seed_text(), FIELD_HOSPITALS, FIELD_HOSPITALS_REWRITTEN)):
+            parsed = parse(data, origin=f"f{i}", now=T0 + timedelta(minutes=i), media_type="text/plain")[0]
+            decisions.append(c.assign(parsed, tagger.tag(parsed)))
+        statement, report, rewrite = decisions
+        assert report.is_new
+        assert report.cluster_id != statement.cluster_id
+        assert rewrite.cluster_id == report.cluster_id
+        assert rewrite.merged == ()
+        assert c.resolve(report.cluster_id) == report.cluster_id  # the two events stay apart
+
+
 class TestEntries:
     def test_round_trip(self, tagger: Tagger) -> None:
         decision = EventClusterer().assign(REUTERS, tagger.tag(REUTERS))

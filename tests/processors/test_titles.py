@@ -63,6 +63,20 @@ class TestDatedTitles:
         no_office_holder = _actors("The president of Ruritania spoke.", 2023)
         assert not any(t.type == "office" for t in no_office_holder.values())
 
+    def test_a_holder_the_story_names_takes_the_title_whatever_the_date(self) -> None:
+        # A story stamped today (no dateline) that names its office-holder in apposition.
+        body = (
+            "The Secretary General of NATO, Jens Stoltenberg, said Russia had not withdrawn. "
+            "Stoltenberg spoke in Brussels."
+        )
+        actors = _actors(body, 2026)
+        assert "Q57792" not in actors  # not Mark Rutte, today's holder
+        stoltenberg = actors["Q57614"]
+        assert "Secretary General of NATO" in [m.text for m in stoltenberg.mentions]
+        assert any("named in the story" in e for e in stoltenberg.evidence)
+        # Named nowhere: the date decides, as before.
+        assert "Q57792" in _actors("The Secretary General of NATO said Russia had not withdrawn.", 2026)
+
     def test_holders_added_as_knowledge_of_ones_own(self) -> None:
         roe = KnowledgeEntry(
             id="user:jane-roe",

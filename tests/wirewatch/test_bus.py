@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -184,6 +185,44 @@ class TestEmbeddedBatching:
             for tag, n in ((b"x", 5), (b"y", 3)):
                 values = [r.value for r in records if r.topic == topic and (r.value or b"").startswith(tag)]
                 assert values == [tag + str(i).encode() for i in range(n)]
+
+
+class TestEmbeddedWakeUps:
+    """A write wakes the in-process readers of its topics at once, and only them (issue 19)."""
+
+    async def test_a_write_wakes_its_topics_readers_only(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A long poll interval: a reader woken early was woken by the write, not by its poll.
+        async with EmbeddedBus(tmp_path, poll_interval_s=30.0) as bus:
+            await bus.ensure_topics([TopicSpec("a"), TopicSpec("b")])
+            async with bus.consumer(["a"], group="ga") as ca, bus.consumer(["b"], group="gb") as cb:
+                fetches = {"a": 0, "b": 0}
+                for name, consumer in (("a", ca), ("b", cb)):
+                    fetch = consumer._fetch
+
+                    async def counted(n: int, name: str = name, fetch: Any = fetch) -> list[Record]:
+                        fetches[name] += 1
+                        return cast("list[Record]", await fetch(n))
+
+                    monkeypatch.setattr(consumer, "_fetch", counted)
+                reader_a = asyncio.create_task(ca.getmany(timeout_s=60.0))
+                reader_b = asyncio.create_task(cb.getmany(timeout_s=60.0))
+                await asyncio.sleep(0.2)  # both wait now, after one fetch each
+                before_b = fetches["b"]
+                for i in range(5):
+                    await bus.publish("a", str(i).encode())
+                async with asyncio.timeout(10):  # far less than the 30 s poll
+                    got = await reader_a
+                await asyncio.sleep(0.1)
+                assert fetches["b"] == before_b  # writes to "a" did not make "b"'s reader look
+                assert not reader_b.done()
+                await bus.publish("b", b"x")
+                async with asyncio.timeout(10):
+                    got_b = await reader_b
+        assert [r.value for r in got][:1] == [b"0"]
+        assert [r.value for r in got_b] == [b"x"]
+        assert bus._waiting == {}  # no waiter left behind
 
 
 class TestLagAndSeek:

@@ -104,7 +104,10 @@ class EmbeddedBus:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._counter = itertools.count()
-        self._published = asyncio.Event()
+        # Consumers waiting for new records, by topic: a write wakes the readers of its topics only
+        # (every stage of ``wirewatch run`` shares this bus; waking all of them for every write made
+        # each one query the log for nothing).
+        self._waiting: dict[str, set[asyncio.Event]] = {}
         self._state = "unopened"
         self._buffers: dict[PendingAcks, list[_Pending]] = {}  # published in deferred_acks, not written
 
@@ -363,7 +366,9 @@ class EmbeddedBus:
             return sum(1 for m in messages if m[0] in compacted)
 
         self._dirty += await self._run(append)
-        self._published.set()
+        for topic in {m[0] for m in messages}:
+            for waiter in self._waiting.get(topic, ()):
+                waiter.set()
         await self._housekeeping()
 
     async def _housekeeping(self) -> None:
@@ -389,12 +394,25 @@ class EmbeddedBus:
             self, list(topics), group, from_beginning=from_beginning, partitions=partitions
         )
 
-    async def _wait_for_publish(self, timeout_s: float) -> None:
-        # In-process publishers wake us at once; other processes are seen at the next poll.
-        self._published.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout_s):  # not wait_for: it can swallow a cancellation (3.11)
-                await self._published.wait()
+    async def _wait_for_publish(self, topics: Sequence[str], timeout_s: float) -> None:
+        """Wait until this process writes to one of ``topics``, at most ``timeout_s``.
+
+        In-process publishers wake us at once; other processes' writes are seen at the next poll.
+        """
+        published = asyncio.Event()
+        for topic in topics:
+            self._waiting.setdefault(topic, set()).add(published)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout_s):  # not wait_for: it can swallow a cancellation (3.11)
+                    await published.wait()
+        finally:
+            for topic in topics:
+                waiting = self._waiting.get(topic)
+                if waiting is not None:
+                    waiting.discard(published)
+                    if not waiting:
+                        del self._waiting[topic]
 
 
 class EmbeddedConsumer:
@@ -481,7 +499,7 @@ class EmbeddedConsumer:
             left = deadline - time.monotonic()
             if left <= 0:
                 return []
-            await self._bus._wait_for_publish(min(left, self._bus._poll))  # noqa: SLF001
+            await self._bus._wait_for_publish(self._topics, min(left, self._bus._poll))  # noqa: SLF001
 
     async def _fetch(self, max_records: int) -> list[Record]:
         positions = dict(self._positions)

@@ -200,7 +200,7 @@ def tag(inputs: Annotated[list[str], typer.Argument(help="Files or URLs.")]) -> 
 
     s = _settings()
     now = utcnow()
-    pipeline = OfflinePipeline.build()
+    pipeline = OfflinePipeline.build(kb_cache_dir=s.kb_cache_dir)
     code = 0
     for spec in inputs:
         try:
@@ -223,7 +223,7 @@ def match(
     s = _settings()
     now = utcnow()
     try:
-        pipeline = OfflinePipeline.build(load_subscriptions(subscriptions))
+        pipeline = OfflinePipeline.build(load_subscriptions(subscriptions), kb_cache_dir=s.kb_cache_dir)
     except WirewatchError as exc:
         raise _fail(exc) from exc
     code = 0
@@ -317,7 +317,13 @@ def subs_list(
 def subs_add(
     sub_id: Annotated[str, typer.Argument(help="Subscription id.")],
     subscriber: Annotated[str, typer.Option(help="Who receives the alerts.")],
-    query: Annotated[str, typer.Option(help="Lucene query.")],
+    query: Annotated[
+        str,
+        typer.Option(
+            help='Lucene query, e.g. actor:NATO AND region:"Russia–Ukraine border"; geo: near:Kharkiv~100km, '
+            "bbox:[44.0,22.0 TO 52.5,40.2] (south,west TO north,east)."
+        ),
+    ],
     channel: Annotated[list[str] | None, typer.Option(help="Channels (mqtt, webhook, apprise, sse).")] = None,
     webhook_url: Annotated[str | None, typer.Option(help="Webhook target.")] = None,
     check: Annotated[

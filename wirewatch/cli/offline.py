@@ -66,11 +66,16 @@ def read_input(spec: str, *, now: datetime, max_bytes: int) -> list[Story]:
 
 
 @functools.cache
-def load_tagger() -> Tagger:
-    """The tagger over the packaged knowledge base, built once per process (it takes seconds)."""
-    from processors import KnowledgeBase, Tagger  # noqa: PLC0415
+def load_tagger(cache_dir: Path | None = None) -> Tagger:
+    """The tagger over the packaged knowledge base, once per process.
 
-    return Tagger(KnowledgeBase.load())
+    Loaded prebuilt from ``cache_dir`` (``processors.kb_cache``; default: the user's cache
+    directory), or built (seconds) and saved there for the next start.
+    """
+    from processors import Tagger, kb_cache  # noqa: PLC0415
+
+    prebuilt = kb_cache.load(cache_dir=cache_dir)
+    return Tagger(prebuilt.kb, tables=prebuilt.tables)
 
 
 @dataclass
@@ -81,12 +86,14 @@ class OfflinePipeline:
     alerts: AlertPipeline
 
     @classmethod
-    def build(cls, subscriptions: Sequence[Subscription] = ()) -> OfflinePipeline:
-        """Load the knowledge base (once per process) and index the subscriptions."""
+    def build(
+        cls, subscriptions: Sequence[Subscription] = (), *, kb_cache_dir: Path | None = None
+    ) -> OfflinePipeline:
+        """Load the knowledge base (once per process; see ``load_tagger``) and index the subscriptions."""
         from alerts.pipeline import AlertPipeline  # noqa: PLC0415
         from processors.pipeline import Enricher  # noqa: PLC0415
 
-        return cls(enricher=Enricher(load_tagger()), alerts=AlertPipeline(subscriptions))
+        return cls(enricher=Enricher(load_tagger(kb_cache_dir)), alerts=AlertPipeline(subscriptions))
 
     def enrich(self, story: Story) -> EnrichedStory:
         """Tag and cluster one story."""

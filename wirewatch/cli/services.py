@@ -48,12 +48,6 @@ def _install_stop(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def create_topics(settings: Settings) -> None:
-    """Create the deployment's topics (idempotent)."""
-    async with open_bus(settings) as bus:
-        await bus.ensure_topics(topic_specs(settings.topics, partitions=settings.kafka.partitions))
-
-
 async def load_subscription_file(bus: Bus, settings: Settings, path: Path) -> list[Subscription]:
     """Seed an EMPTY subscriptions topic from a file; a topic that has subscriptions is left alone.
 
@@ -319,7 +313,7 @@ async def _build(
             from processors.service import LiveKnowledge, ProcessService  # noqa: PLC0415
             from wirewatch.cli.offline import load_tagger  # noqa: PLC0415
 
-            tagger = await asyncio.to_thread(load_tagger)
+            tagger = await asyncio.to_thread(load_tagger, settings.kb_cache_dir)
         process = ProcessService(
             bus=bus,
             topics=topics,

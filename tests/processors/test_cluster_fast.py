@@ -1,0 +1,220 @@
+"""The clusterer's fast paths (issue 19) decide exactly as the plain code they replace.
+
+- the MinHash is datasketch's ``update_batch``, bit for bit;
+- the weighted Dice of anchors is the exact quotient of the weights, one pair at a time
+  (:func:`dice`) and for many candidates in numpy (:class:`SharedUnits`);
+- ``EventClusterer._best`` (numpy over the candidates) picks what the one-by-one loop it replaced
+  picks, on streams with many near candidates, closed windows and merges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from processors.cluster import Clusterer, EventClusterer, features
+from processors.cluster.anchors import (
+    _SCALE,
+    _UNITS,
+    _WEIGHTS,
+    SharedUnits,
+    dice,
+    packed,
+    specific,
+    total_units,
+)
+from processors.cluster.event import _Scored
+from processors.cluster.minhash import ClusterSignature, lsh_bands
+from schemas.models import Story, Tag
+
+T0 = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+# Wide keys, and keys that often share a hash slot (bits 4-19) to take SharedUnits' fallback.
+KEYS = st.frozensets(
+    st.integers(min_value=0, max_value=2**32 - 1)
+    | st.integers(min_value=0, max_value=63).map(lambda k: k | k << 20),
+    max_size=40,
+)
+
+
+def exact_dice(ours: frozenset[int], theirs: frozenset[int]) -> Fraction:
+    """The definition: twice the shared weight over both sets' weight (weights as decimals)."""
+    weight = [Fraction(str(w)) for w in _WEIGHTS]
+    total = sum((weight[k & 0xF] for k in ours), Fraction(0)) + sum(
+        (weight[k & 0xF] for k in theirs), Fraction(0)
+    )
+    return 2 * sum((weight[k & 0xF] for k in ours & theirs), Fraction(0)) / total if total else Fraction(0)
+
+
+class TestMinHash:
+    @given(
+        st.sets(st.binary(min_size=1, max_size=12), min_size=1, max_size=300), st.sampled_from([16, 64, 128])
+    )
+    @settings(max_examples=60, deadline=None)
+    def test_same_values_as_datasketch_update_batch(self, shingles: set[bytes], num_perm: int) -> None:
+        reference = MinHash(num_perm=num_perm, seed=1, scheme="affine32")
+        reference.update_batch(list(shingles))
+        ours = Clusterer(num_perm=num_perm)._minhash(shingles)
+        assert ours.dtype.str == "<u4"
+        assert ours.tolist() == reference.hashvalues.tolist()
+
+    def test_lsh_bands_are_datasketchs_without_scipy(self) -> None:
+        # Ours integrates exactly (Gauss-Legendre); datasketch calls scipy's quad: same choice.
+        checked = 0
+        for num_perm in (16, 32, 64, 128):
+            for step in range(2, 19):
+                threshold = step / 20
+                for weights in ((0.1, 0.9), (0.5, 0.5)):
+                    # MinHashLSH's own search (its constructor refuses b < 2 at high thresholds).
+                    reference = _optimal_param(threshold, num_perm, *weights)
+                    assert lsh_bands(threshold, num_perm, weights=weights) == reference
+                    checked += 1
+        assert checked == 136
+
+
+class TestFeatures:
+    @given(
+        st.lists(
+            st.sampled_from(["the", "a", "x", "7", "Quake", "quake", "Çığ", "said", "12", "van"]), max_size=40
+        )
+    )
+    def test_single_words_are_the_shingles_of_one(self, words: list[str]) -> None:
+        s = Story(id="s", title=" ".join(words), body="", source="t", content_hash="h", ingested_at=T0)
+        bigrams = features(s, shingle=2)
+        singles = features(s)
+        # Every word of a bigram is a single feature, and every single feature is in a bigram (or alone).
+        assert {w for b in bigrams for w in b.split(b" ")} == singles
+
+
+class TestDice:
+    def test_weights_are_whole_twentieths(self) -> None:
+        # A weight that is not would be rounded silently by the integer sums.
+        assert [u / _SCALE for u in _UNITS] == list(_WEIGHTS)
+
+    @given(KEYS, KEYS)
+    @settings(max_examples=200)
+    def test_pairwise_and_vectorised_are_the_exact_quotient(
+        self, ours: frozenset[int], theirs: frozenset[int]
+    ) -> None:
+        exact = exact_dice(ours, theirs)
+        assert dice(ours, theirs) == float(exact)
+        shared = SharedUnits()(ours, [packed(theirs), packed(ours), packed(frozenset())])
+        total = total_units(ours) + total_units(theirs)
+        assert (2 * int(shared[0]) / total if total else 0.0) == float(exact)
+        assert int(shared[1]) == total_units(ours)
+        assert int(shared[2]) == 0
+
+    def test_colliding_slots_fall_back_and_the_table_is_left_clean(self) -> None:
+        lookup = SharedUnits()
+        ours = frozenset({0x10, 0x10 | 1 << 20, 0x23})  # the first two share slot 1
+        theirs = frozenset({0x10 | 1 << 20, 0x23, 0x30})
+        assert int(lookup(ours, [packed(theirs)])[0]) == total_units({0x10 | 1 << 20, 0x23})
+        assert int(lookup(frozenset({0x30}), [packed(ours)])[0]) == 0  # nothing of ``ours`` remains
+        assert (lookup._table == lookup._empty).all()
+
+
+@dataclass(frozen=True, slots=True)
+class FakeTags:
+    places: tuple[Tag, ...]
+    actors: tuple[Tag, ...]
+    topics: tuple[Tag, ...]
+    regions: tuple[Tag, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+class LoopClusterer(EventClusterer):
+    """The one-by-one loop that ``_best`` replaced, with the exact :func:`dice`."""
+
+    def _best(
+        self, signature: ClusterSignature, keys: frozenset[int], at: int
+    ) -> tuple[_Scored | None, tuple[str, ...]]:
+        pool = self._pool(signature, keys)
+        where = specific(keys)
+        per_cluster: dict[str, _Scored] = {}
+        for sid, text in pool.items():
+            entry = self._entries[sid]
+            cluster = self.resolve(entry.cluster_id)
+            if not self.is_open(cluster, at):
+                continue
+            anc = dice(keys, entry.anchors)
+            theirs = specific(entry.anchors)
+            apart = bool(where and theirs and not where & theirs)
+            joins = (
+                anc >= self.threshold
+                or (text >= self.text_threshold and anc >= self.min_anchors and not apart)
+                or text >= self.copy_threshold
+            )
+            if not joins:
+                continue
+            scored = _Scored(anc + self.text_weight * text, text, anc, sid, cluster)
+            held = per_cluster.get(cluster)
+            if held is None or (scored.score, held.story_id) > (held.score, sid):
+                per_cluster[cluster] = scored
+        if not per_cluster:
+            return None, ()
+        return self._choose(per_cluster)
+
+
+def _stream(seed: int, count: int) -> list[tuple[Story, FakeTags]]:
+    """Templated stories from a small vocabulary and small tag pools: many near candidates."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(120)]
+    out: list[tuple[Story, FakeTags]] = []
+    for i in range(count):
+        words = rng.choices(vocab, k=60) + [str(rng.randint(2, 40)) for _ in range(4)]
+        if out and rng.random() < 0.3:  # a rewrite of an earlier story
+            words = out[rng.randrange(len(out))][0].title.split()
+            words = [rng.choice(vocab) if rng.random() < 0.2 else w for w in words]
+        at = T0 + timedelta(hours=rng.uniform(0, 30) + i * 0.05)  # out of order, windows close
+        text = " ".join(words)
+        story = Story(
+            id=f"s{i:04d}" if rng.random() < 0.95 else f"s{rng.randrange(i + 1):04d}",  # some versions
+            title=text,
+            body=f"VAN (Reuters) - {text}" if rng.random() < 0.3 else text,
+            source="t",
+            content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            published_at=at,
+            ingested_at=at,
+        )
+        tags = FakeTags(
+            places=tuple(
+                Tag(id=f"p{rng.randrange(6)}", name="p", type="city") for _ in range(rng.randint(0, 2))
+            ),
+            actors=tuple(
+                Tag(id=f"a{rng.randrange(8)}", name="a", type="person") for _ in range(rng.randint(0, 2))
+            ),
+            topics=tuple(Tag(id=f"t{rng.randrange(4)}", name="t", type="topic") for _ in range(2)),
+        )
+        out.append((story, tags))
+    return out
+
+
+class TestBestIsTheLoop:
+    @given(st.integers(min_value=0, max_value=10_000))
+    @settings(max_examples=12, deadline=None)
+    def test_same_decisions_as_the_loop(self, seed: int) -> None:
+        fast, loop = EventClusterer(max_entries=150), LoopClusterer(max_entries=150)
+        joined = merged = 0
+        for story, tags in _stream(seed, 200):
+            a, b = fast.assign(story, tags), loop.assign(story, tags)
+            assert a == b
+            joined += not a.is_new
+            merged += bool(a.merged)
+        assert joined > 20  # the stream does exercise the joins
+
+    def test_merges_are_exercised(self) -> None:
+        merged = 0
+        fast, loop = EventClusterer(), LoopClusterer()
+        for seed in range(3):
+            for story, tags in _stream(seed, 300):
+                a, b = fast.assign(story, tags), loop.assign(story, tags)
+                assert a == b
+                merged += bool(a.merged)
+        assert merged > 0
