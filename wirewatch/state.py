@@ -197,8 +197,13 @@ class GlobalTable(Generic[S]):
                     await consumer.seek(topic, partition, offset)
                     start[topic, partition] = offset
             count = 0
+            # Large batches: a replay of a million subscriptions in 500s was 2,000 round trips.
             async for batch in read_to_end(
-                consumer, timeout_s=self._poll_timeout_s, stall_timeout_s=self._stall_timeout_s, start=start
+                consumer,
+                timeout_s=self._poll_timeout_s,
+                stall_timeout_s=self._stall_timeout_s,
+                start=start,
+                max_records=5000,
             ):
                 self._apply_all(batch)
                 count += len(batch)
