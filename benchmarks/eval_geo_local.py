@@ -31,7 +31,7 @@ import trafilatura
 from rich.console import Console
 from rich.table import Table
 
-from processors import KnowledgeBase, Tagger
+from processors import Tagger, kb_cache
 from schemas.models import Story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,8 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 def evaluate(*, show_errors: bool) -> dict[str, Any]:
     """Story-level country P/R/F1 per split, and state accuracy."""
-    tagger = Tagger(KnowledgeBase.load())
+    prebuilt = kb_cache.load()  # the packaged knowledge base, prebuilt (built and cached if stale)
+    tagger = Tagger(prebuilt.kb, tables=prebuilt.tables)
     counts = {split: [0, 0, 0] for split in ("tune", "report", "all")}
     n_stories = dict.fromkeys(counts, 0)
     states = {split: [0, 0] for split in ("tune", "report", "all")}
