@@ -7,14 +7,18 @@ interpreter exit (atexit), and by a watcher in the scripts if this process dies 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SH = REPO_ROOT / "deploy" / "kafka.sh"
@@ -325,3 +329,25 @@ class MqttBrokerInfo:
     def url(self) -> str:
         """``mqtt://host:port``."""
         return f"mqtt://{self.host}:{self.port}"
+
+
+async def create_topics(bootstrap: str, topics: list[NewTopic], timeout_s: float = 30.0) -> None:
+    """Create topics and wait until the broker's metadata lists them.
+
+    The controller answers before the broker's metadata cache has applied the record (KRaft applies
+    it asynchronously, slowest on a freshly started broker), so a test that lists or describes the
+    topic right away can miss it.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(topics)
+        deadline = time.monotonic() + timeout_s
+        while missing := {t.name for t in topics} - set(await admin.list_topics()):
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"topics {sorted(missing)} not in the broker's metadata after {timeout_s} s"
+                )
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from typer.testing import CliRunner
 
 from schemas import Topics
+from tests.brokers import create_topics
 from wirewatch.bus import TopicSpec, topic_specs
 from wirewatch.cli import app
 from wirewatch.cli.topics import Drift, apply_topics, compare
@@ -89,14 +90,10 @@ class TestKafka:
         settings = Settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix).resolved()
         topics = settings.topics
         # Someone created the enriched topic by hand with a day's retention and one partition.
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-        await admin.start()
-        try:
-            await admin.create_topics(
-                [NewTopic(topics.enriched, 1, 1, topic_configs={"retention.ms": str(24 * HOUR_MS)})]
-            )
-        finally:
-            await admin.close()
+        await create_topics(
+            kafka_bootstrap,
+            [NewTopic(topics.enriched, 1, 1, topic_configs={"retention.ms": str(24 * HOUR_MS)})],
+        )
 
         first = await apply_topics(settings)
         declared = topic_specs(topics, partitions=settings.kafka.partitions)

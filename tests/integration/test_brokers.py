@@ -9,9 +9,9 @@ from collections.abc import Callable
 import aiomqtt
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
-from tests.brokers import KafkaBroker, MqttBrokerInfo
+from tests.brokers import KafkaBroker, MqttBrokerInfo, create_topics
 
 pytestmark = pytest.mark.integration
 
@@ -19,13 +19,7 @@ QUIET_S = 1.5
 
 
 async def _create_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name=topic, num_partitions=partitions, replication_factor=1)])
-        assert topic in await admin.list_topics()
-    finally:
-        await admin.close()
+    await create_topics(bootstrap, [NewTopic(name=topic, num_partitions=partitions, replication_factor=1)])
 
 
 async def _take(consumer: AIOKafkaConsumer, count: int, timeout_s: float = 30.0) -> list[bytes]:
