@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import pycld2
+
 from schemas import DateSource, PubStatus, Story
 
 if TYPE_CHECKING:
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DETECTED_LANGUAGES",
     "canonical_url",
+    "collapse_whitespace",
     "content_hash",
     "detect_language",
     "join_paragraphs",
@@ -34,7 +37,9 @@ __all__ = [
 
 # Tracking parameters that never change what a URL points to.
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "smid", "ref_src"})
-_WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Whitespace of a paragraph: what ``str.split()`` splits on (\t\r\f\v, no-break and typographic
+# spaces...) plus the zero-width space, which is no whitespace to Python but separates words here.
+_ZWSP = "\u200b"
 _BLANKS = re.compile(r"\n\s*\n+")
 
 #: The languages the detector chooses among (ISO 639-1). Restricting the set keeps it fast and
@@ -71,9 +76,22 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
 
 
+def collapse_whitespace(text: str) -> str:
+    """``" ".join(text.split())``: every whitespace run one space, none at the ends; faster on clean text.
+
+    Splitting a 4 KB story into words costs ~30 µs; text whose only whitespace is lone spaces
+    (printable: no tab, newline or other separator) needs just its ends stripped.
+    """
+    if text.isprintable() and "  " not in text:
+        return text.strip(" ")
+    return " ".join(text.split())
+
+
 def normalize_for_hash(text: str) -> str:
     """NFKC, casefolded, with all whitespace runs collapsed to one space."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # A body is clean paragraphs joined by blank lines: made single-spaced, the fast path takes it.
+    return collapse_whitespace(folded.replace("\n\n", " ") if "\n\n" in folded else folded)
 
 
 def content_hash(title: str, body: str) -> str:
@@ -96,8 +114,12 @@ def join_paragraphs(paragraphs: list[str] | tuple[str, ...]) -> str:
     """Clean each paragraph (collapse spaces, NFC) and join the non-empty ones with a blank line."""
     out: list[str] = []
     for para in paragraphs:
-        for piece in _BLANKS.split(para):
-            clean = " ".join(_WS.sub(" ", unicodedata.normalize("NFC", piece)).split())
+        # Skipping the regex and the replace when they cannot match halves the cost on wire copy.
+        for piece in _BLANKS.split(para) if "\n" in para else (para,):
+            text = unicodedata.normalize("NFC", piece)
+            if _ZWSP in text:
+                text = text.replace(_ZWSP, " ")
+            clean = collapse_whitespace(text)
             if clean:
                 out.append(clean)
     return "\n\n".join(out)
@@ -143,14 +165,52 @@ def normalize_language(code: str | None) -> str | None:
     return None
 
 
+#: Below this many characters CLD2 and lingua disagree more often (on the first N characters of
+#: 980 real pages: 6 pages at N = 150, 1 at 200, none at 300), and lingua is cheap on short text.
+FAST_MIN_CHARS = 300
+#: The share of the text (CLD2's percent) its top language must have for CLD2's answer to stand.
+#: At 80 no accepted answer differed from lingua's on the real pages; at 50 one mixed page did.
+FAST_MIN_PERCENT = 80
+_DETECTED = frozenset(DETECTED_LANGUAGES)
+_CLD2_CODES = {"zh-Hant": "zh"}  # lingua names one Chinese
+
+
+def fast_language(sample: str) -> str | None:
+    """CLD2's language of ``sample`` when it is sure of one of DETECTED_LANGUAGES, else None.
+
+    None means "ask lingua": short or mixed text, another language, or input CLD2 refuses.
+    """
+    if len(sample) < FAST_MIN_CHARS:
+        return None
+    try:
+        reliable, _, details = pycld2.detect(sample, isPlainText=True)
+    except (pycld2.error, UnicodeError):  # lone surrogates, C1 controls or NULs: CLD2 wants clean UTF-8
+        return None
+    code, percent = details[0][1], details[0][2]
+    code = _CLD2_CODES.get(code, code)
+    if reliable and percent >= FAST_MIN_PERCENT and code in _DETECTED:
+        return str(code)
+    return None
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language (lingua, among DETECTED_LANGUAGES), or None if unsure."""
     # The first SAMPLE_CHARS characters decide as well as the whole story at a fraction of the
     # cost: on 980 real web pages, 600 characters agree with 5,000 on 99.5 % (1,500: 99.6 %) in
     # about half the time of 1,500 (benchmarks/bench_language.py).
     sample = text[:SAMPLE_CHARS]
-    if sum(map(str.isalpha, sample)) < _MIN_LETTERS_FOR_LANGUAGE:
+    # Counting the letters of a short head first: it nearly always has enough of them.
+    enough = _MIN_LETTERS_FOR_LANGUAGE
+    if sum(map(str.isalpha, sample[: 4 * enough])) < enough and sum(map(str.isalpha, sample)) < enough:
         return None
+    # CLD2 (pycld2: C++, its model in the wheel, ~0.03 ms) settles the clear cases, 97 % of real
+    # pages and ~99 % of wire copy; lingua (~0.6 ms), the reference, decides the rest. On the 980
+    # real pages the two steps answer exactly as lingua alone, in 0.05 ms instead of 0.6
+    # (benchmarks/bench_language.py). py3langid, the other packaged model, took 0.36 ms and
+    # agreed on 99.5 %: too slow to be a fast path, too different to replace lingua.
+    fast = fast_language(sample)
+    if fast is not None:
+        return fast
     lang = _detector().detect_language_of(sample)
     if lang is None:
         return None

@@ -21,11 +21,15 @@ from typing import Any
 import yaml
 
 from ingest.errors import ChromeDataError
+from ingest.normalize import collapse_whitespace
 
 __all__ = ["ChromeFilter", "default_filter", "fold", "is_date_line"]
 
 _FOLD_STRIP = " \t-–—―|•·*#>:~_=+»«\"'"
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "´": "'", "`": "'"})
+# Curly quotes and accents used as quotes, straightened. Chained ``replace`` calls, each only when
+# the character occurs: ``str.translate`` with a non-ASCII table looks every character up in a
+# dict, which was most of the cost of folding a long line.
+_QUOTES = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("´", "'"), ("`", "'"))
 
 # Weekday and month names (full and abbreviated) in the languages we ingest, plus the small
 # words date widgets put between them. Written out because dateparser would also accept
@@ -52,12 +56,21 @@ _DATE_WORDS = frozenset(_DATE_WORDS_TEXT.split())
 _DATE_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|\.)?|\d{1,2}[:h.]\d{2}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 _TEMPERATURE = re.compile(r"[-+−]?\d{1,3}(?:[.,]\d)?\s*°?\s*[cf]")
 _PROSE_MIN_CHARS = 80
+_PROSE_MIN_WORDS = 12
 
 
 def fold(line: str) -> str:
     """Fold a line for comparison: NFKC, casefold, straight quotes, one space, no edge punctuation."""
-    text = unicodedata.normalize("NFKC", line).translate(_QUOTES).casefold()
-    return " ".join(text.split()).strip(_FOLD_STRIP).strip()
+    if line.isascii():
+        # ASCII is its own NFKC form, holds no curly quote but "`", and casefolds as it lowercases.
+        text = line.replace("`", "'").lower() if "`" in line else line.lower()
+    else:
+        text = unicodedata.normalize("NFKC", line)
+        for quote, straight in _QUOTES:
+            if quote in text:
+                text = text.replace(quote, straight)
+        text = text.casefold()
+    return collapse_whitespace(text).strip(_FOLD_STRIP).strip()
 
 
 def is_date_line(line: str) -> bool:
@@ -81,8 +94,9 @@ def _is_date_folded(folded: str) -> bool:
     return has_word or bool(re.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:\s+\d{1,2}[:h.]\d{2})?", folded))
 
 
-def _is_prose(line: str) -> bool:
-    return len(line) >= _PROSE_MIN_CHARS and len(line.split()) >= 12
+def _has_prose_words(line: str) -> bool:
+    # At least 12 words; splitting off only the first 12 is enough to tell.
+    return len(line.split(None, 11)) >= _PROSE_MIN_WORDS
 
 
 def _is_short_place(line: str) -> bool:
@@ -141,11 +155,13 @@ class ChromeFilter:
         Blank lines are kept (they separate paragraphs). A tail marker cuts only if at least as
         much prose comes before it as after it, so a stray "Comments" mid-article cannot drop it.
         """
-        prose_total = sum(len(line) for line in lines if _is_prose(line))
+        # Word counts once per line: a line and its stripped form have the same words.
+        wordy = [len(line) >= _PROSE_MIN_CHARS and _has_prose_words(line) for line in lines]
+        prose_total = sum(len(line) for line, many in zip(lines, wordy, strict=True) if many)
         kept: list[str] = []
         prose_before = 0
         after_temperature = False
-        for line in lines:
+        for line, many in zip(lines, wordy, strict=True):
             stripped = line.strip()
             if not stripped:
                 kept.append("")
@@ -159,7 +175,7 @@ class ChromeFilter:
             after_temperature = bool(_TEMPERATURE.fullmatch(folded))
             if self._is_chrome_folded(stripped, folded):
                 continue
-            if _is_prose(stripped):
+            if many and len(stripped) >= _PROSE_MIN_CHARS:  # _is_prose(stripped)
                 prose_before += len(stripped)
             kept.append(line)
         return kept

@@ -105,11 +105,28 @@ def _looks_ninjs(head: str) -> bool:
     return is_ninjs(dict.fromkeys(keys))
 
 
-def _sniff(data: bytes) -> str:
-    head, _ = decode_bytes(data[:4096])
+_SNIFF_BYTES = 4096
+
+
+def _head(data: bytes) -> bytes:
+    """The first bytes to sniff, cut before a UTF-8 sequence rather than inside one.
+
+    A sequence cut in two makes valid UTF-8 look like an unknown encoding, and the encoding
+    detection that follows costs more than parsing the whole story.
+    """
+    end = min(len(data), _SNIFF_BYTES)
+    stop = max(0, end - 3)  # a UTF-8 sequence has at most 3 continuation bytes
+    while stop < end < len(data) and data[end] & 0xC0 == 0x80:
+        end -= 1
+    return data[:end]
+
+
+def _sniff(data: bytes, *, ninjs: bool = True) -> str:
+    """The format from the first bytes; ``ninjs=False``: JSON is "json", ninjs or not (cheaper)."""
+    head, _ = decode_bytes(_head(data))
     stripped = head.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
-        return "ninjs" if _looks_ninjs(stripped) else "json"
+        return "ninjs" if ninjs and _looks_ninjs(stripped) else "json"
     if stripped.startswith("<"):
         return _sniff_xml(stripped) or "xml"
     return "text"
@@ -120,19 +137,27 @@ def detect_format(data: bytes, origin: str, media_type: str | None = None) -> st
 
     Raises UnsupportedFormatError for XML that is none of the formats we read.
     """
+    fmt = _coarse_format(data, origin, media_type)
+    return "ninjs" if fmt == "json" and _sniff(data) == "ninjs" else fmt
+
+
+def _coarse_format(data: bytes, origin: str, media_type: str | None) -> str:
+    """:func:`detect_format` without telling ninjs from other JSON ("json" for both).
+
+    :func:`parse` reads both with :func:`parse_json`, which tells ninjs items apart one by one,
+    so it need not sniff (decode and try to load) the head of every JSON input first.
+    """
     if media_type:
         base = media_type.split(";", 1)[0].strip().lower()
         if base in _MEDIA_TYPES:
-            fmt = _MEDIA_TYPES[base]
-            return "ninjs" if fmt == "json" and _sniff(data) == "ninjs" else fmt
+            return _MEDIA_TYPES[base]
         if base.endswith("+json"):
-            return _sniff(data) if _sniff(data) in {"json", "ninjs"} else "json"
+            return "json"
     path = urlsplit(origin).path if "://" in origin else origin
     suffix = PurePosixPath(path.lower()).suffix
     if suffix in _EXTENSIONS:
-        fmt = _EXTENSIONS[suffix]
-        return "ninjs" if fmt == "json" and _sniff(data) == "ninjs" else fmt
-    fmt = _sniff(data)
+        return _EXTENSIONS[suffix]
+    fmt = _sniff(data, ninjs=False)
     if fmt == "xml":
         if suffix in _XML_EXTENSIONS or (media_type or "").split(";")[0].strip().lower() in _GENERIC_MEDIA:
             raise UnsupportedFormatError("XML document is not RSS, Atom, NewsML-G2 or XHTML", origin=origin)
@@ -195,7 +220,7 @@ def parse(
     if not data.strip():
         raise ParseError("empty input", origin=origin)
     try:
-        fmt = detect_format(data, origin, media_type)
+        fmt = _coarse_format(data, origin, media_type)
         return _parse_format(fmt, data, origin=origin, now=now, source=source, media_type=media_type, url=url)
     except IngestError:
         raise

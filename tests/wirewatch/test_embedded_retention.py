@@ -126,6 +126,59 @@ class TestTimeRetention:
             assert latest[b"k3"] == b"993"
             assert len(latest) == 10
 
+    async def test_compaction_drops_what_was_replaced_and_counts_the_bytes(self, tmp_path: Path) -> None:
+        spec = TopicSpec("state", partitions=2, compacted=True, config={"cleanup.policy": "compact"})
+        async with EmbeddedBus(tmp_path, compact_every=10**9, tombstone_retention_s=0) as bus:
+            await bus.ensure_topics([spec])
+            for i in range(30):
+                await bus.publish("state", f"v{i}".encode(), key=f"k{i % 3}".encode())
+            await bus.publish("state", None, key=b"k0")  # a tombstone, replaced by nothing
+            await bus.publish("state", b"unkeyed")  # never compacted
+            assert (await bus.size())[0] == 32  # nothing replaced is gone before compaction
+            await bus.compact()
+            assert sum(partition_bytes(bus, "state")) == (await bus.size())[1]
+            async with bus.consumer(["state"], group=None) as c:
+                got = await c.getmany(timeout_s=2, max_records=100)
+        latest = {r.key: r.value for r in got}
+        # k0's tombstone went too (expired, not its partition's last record), unless it was the last.
+        assert latest[b"k1"] == b"v28"
+        assert latest[b"k2"] == b"v29"
+        assert latest[None] == b"unkeyed"
+        assert latest.get(b"k0") is None
+        assert len(got) == len(latest)
+        # The same keys written again after a reopen replace the records from before it.
+        async with EmbeddedBus(tmp_path, compact_every=10**9) as bus:
+            for i in range(3):
+                await bus.publish("state", b"again", key=f"k{i}".encode())
+            await bus.compact()
+            async with bus.consumer(["state"], group=None) as c:
+                got = await c.getmany(timeout_s=2, max_records=100)
+            assert sorted((r.key or b"", r.value) for r in got) == [
+                (b"", b"unkeyed"),
+                (b"k0", b"again"),
+                (b"k1", b"again"),
+                (b"k2", b"again"),
+            ]
+            assert sum(partition_bytes(bus, "state")) == (await bus.size())[1]
+
+    async def test_a_file_without_the_compaction_index_is_compacted_at_open(self, tmp_path: Path) -> None:
+        spec = TopicSpec("state", partitions=1, compacted=True, config={"cleanup.policy": "compact"})
+        async with EmbeddedBus(tmp_path, compact_every=10**9) as bus:
+            await bus.ensure_topics([spec])
+            for i in range(10):
+                await bus.publish("state", f"v{i}".encode(), key=f"k{i % 2}".encode())
+        with sqlite3.connect(tmp_path / "wirewatch.db") as conn:  # as a release without the index left it
+            conn.execute("DELETE FROM compaction_heads")
+            conn.execute("DELETE FROM superseded")
+        async with EmbeddedBus(tmp_path) as bus:
+            assert (await bus.size())[0] == 2
+            await bus.publish("state", b"new", key=b"k0")
+            await bus.compact()
+            async with bus.consumer(["state"], group=None) as c:
+                got = await c.getmany(timeout_s=2)
+            assert sorted((r.key, r.value) for r in got) == [(b"k0", b"new"), (b"k1", b"v9")]
+            assert partition_bytes(bus, "state") == [(await bus.size())[1]]
+
 
 class TestDeclarations:
     async def test_the_log_keeps_what_the_topic_table_declares(self, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 import structlog
@@ -10,9 +11,11 @@ from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
 from schemas import DeadLetter, Topics
+from wirewatch import runner
 from wirewatch.bus import MemoryBus, TopicSpec
 from wirewatch.bus.base import Record
 from wirewatch.errors import BusError
+from wirewatch.logging import merge_message_context
 from wirewatch.runner import Stage
 from wirewatch.state import PartitionedTable
 
@@ -167,14 +170,21 @@ class TestLogContext:
             if record.value == b"bad":
                 raise ValueError("unreadable")
             structlog.contextvars.bind_contextvars(story_id=(record.value or b"").decode())
+            structlog.get_logger("test").info("handled", key="mine")
 
         stage = Stage(name="t", bus=bus, source=IN, group="g", handler=handler, dlq=DLQ)
         structlog.contextvars.bind_contextvars(outer="kept")
         try:
-            with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+            with capture_logs(
+                processors=[structlog.contextvars.merge_contextvars, merge_message_context]
+            ) as logs:
                 await run_once(stage, until=2)
             (dead,) = [e for e in logs if e["event"] == "dead-lettered"]
-            assert dead["offset"] == 1
+            assert (dead["stage"], dead["topic"], dead["partition"], dead["offset"]) == ("t", IN, 0, 1)
+            assert dead["key"] == "b"
+            (handled,) = [e for e in logs if e["event"] == "handled"]
+            # the handler's own binds and the call's fields are there, and win over the message's
+            assert (handled["offset"], handled["story_id"], handled["key"]) == (0, "story-0", "mine")
             assert "story_id" not in dead
             assert dead["outer"] == "kept"
             assert structlog.contextvars.get_contextvars() == {"outer": "kept"}
@@ -212,3 +222,19 @@ class TestWhereTheTimeGoes:
             )
             assert count is not None
             assert count >= 1, phase
+
+
+def test_the_service_gc_policy_is_set_once_and_times_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "_GC_CLOCK", None)
+    threshold = gc.get_threshold()
+    clock = runner.service_gc()
+    try:
+        assert runner.service_gc() is clock  # once per process: one hook, however many stages
+        assert gc.callbacks.count(clock) == 1
+        assert gc.get_threshold() == runner.SERVICE_GC_THRESHOLD
+        gc.collect(0)
+        assert clock.collections[0] >= 1
+        assert clock.total() >= 0.0
+    finally:
+        gc.callbacks.remove(clock)
+        gc.set_threshold(*threshold)

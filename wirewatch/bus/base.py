@@ -113,7 +113,10 @@ class Record:
 
     def header(self, name: str) -> bytes | None:
         """The first header called ``name``, if any."""
-        return next((v for k, v in self.headers if k == name), None)
+        for k, v in self.headers:  # a loop, not next(genexpr): read for every record handled
+            if k == name:
+                return v
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 CREATE TABLE IF NOT EXISTS group_members (
     group_id TEXT NOT NULL, member_id TEXT NOT NULL, heartbeat REAL NOT NULL,
     PRIMARY KEY (group_id, member_id));
+CREATE TABLE IF NOT EXISTS compaction_heads (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, key BLOB NOT NULL, offset INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS superseded (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
 """
 #: Columns added after the first release: (table, column, declaration); added to older files on open.
 _ADDED_COLUMNS = (
@@ -102,6 +108,7 @@ class EmbeddedBus:
         self._next_retention = 0.0  # monotonic time of the next retention check
         self._dirty = 0  # records appended to compacted topics since the last compaction
         self._conn: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._counter = itertools.count()
         # Consumers waiting for new records, by topic: a write wakes the readers of its topics only
@@ -110,6 +117,7 @@ class EmbeddedBus:
         self._waiting: dict[str, set[asyncio.Event]] = {}
         self._state = "unopened"
         self._buffers: dict[PendingAcks, list[_Pending]] = {}  # published in deferred_acks, not written
+        self._topics: dict[str, tuple[int, bool]] = {}  # partitions, compacted: read under the lock
 
     # -- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -124,7 +132,12 @@ class EmbeddedBus:
         conn.execute("PRAGMA journal_size_limit=67108864")
         conn.executescript(_SCHEMA)
         _migrate(conn)
+        _index_heads(conn)
         self._conn = conn
+        # Reads on the event loop's thread, beside the writer: WAL readers do not wait for writers,
+        # and a poll then costs one query, not a hop to the writer's thread and back.
+        self._reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=0.05)
+        self._reader.execute("PRAGMA query_only=1")
         self._state = "opened"
         await self.compact()
         await self.enforce_retention()
@@ -137,11 +150,26 @@ class EmbeddedBus:
 
     async def aclose(self) -> None:
         """Close the database; the bus cannot be used afterwards."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._conn is not None:
             with self._lock:
                 self._conn.close()
             self._conn = None
         self._state = "closed"
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read-only ``fn`` now, on this thread (the writer's thread if the file is busy)."""
+        reader = self._reader
+        if reader is None:
+            raise BusClosedError("embedded bus is not open", path=str(self.path))
+        try:
+            return fn(reader)
+        except sqlite3.OperationalError:  # locked for a moment (a checkpoint): wait off the loop
+            return await self._run(fn)
+        except sqlite3.Error as exc:
+            raise BusError(f"embedded log failed: {exc}", path=str(self.path)) from exc
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._conn
@@ -182,33 +210,18 @@ class EmbeddedBus:
         await self._run(create)
 
     async def compact(self) -> None:
-        """Keep only the newest record per key in compacted topics (offsets are not reused)."""
+        """Keep only the newest record per key in compacted topics (offsets are not reused).
+
+        Each write to a compacted topic lists the record it replaces (``superseded``, found through
+        ``compaction_heads``, the newest offset per key): compaction deletes those by primary key,
+        a cost in what was replaced since the last one, not in the size of the log.
+        """
         horizon = int((time.time() - self._tombstone_retention) * 1000)
 
         def run(conn: sqlite3.Connection) -> None:
             with _tx(conn):
-                # One grouped pass (n log n) rather than a correlated subquery per record (n²).
-                conn.execute(
-                    """DELETE FROM messages WHERE topic IN (SELECT name FROM topics WHERE compacted=1)
-                       AND key IS NOT NULL AND (topic, partition, key, offset) NOT IN (
-                         SELECT topic, partition, key, MAX(offset) FROM messages
-                         WHERE topic IN (SELECT name FROM topics WHERE compacted=1) AND key IS NOT NULL
-                         GROUP BY topic, partition, key)"""
-                )
-                # Expired tombstones go too, except a partition's last record: like Kafka, the head
-                # of the log stays readable so that a reader can tell it reached the end.
-                conn.execute(
-                    """DELETE FROM messages WHERE topic IN (SELECT name FROM topics WHERE compacted=1)
-                       AND value IS NULL AND ts < ? AND offset < (
-                         SELECT MAX(m2.offset) FROM messages m2 WHERE m2.topic=messages.topic
-                         AND m2.partition=messages.partition)""",
-                    (horizon,),
-                )
-                conn.execute(
-                    f"""UPDATE partitions SET bytes = (SELECT IFNULL(SUM({_SIZE}), 0) FROM messages m
-                          WHERE m.topic=partitions.topic AND m.partition=partitions.partition)
-                        WHERE topic IN (SELECT name FROM topics WHERE compacted=1)"""  # noqa: S608 - a constant
-                )
+                _drop_superseded(conn)
+                _drop_expired_tombstones(conn, horizon)
 
         self._dirty = 0
         await self._run(run)
@@ -335,35 +348,33 @@ class EmbeddedBus:
         counters = [next(self._counter) for _ in messages]
 
         def append(conn: sqlite3.Connection) -> int:
-            sizes: dict[str, int] = {}
-            compacted: set[str] = set()
-            for topic, *_ in messages:
-                if topic not in sizes:
-                    row = conn.execute(
-                        "SELECT partitions, compacted FROM topics WHERE name=?", (topic,)
-                    ).fetchone()
-                    if row is None:
-                        raise BusError("unknown topic (topics are created explicitly)", topic=topic)
-                    sizes[topic] = row[0]
-                    if row[1]:
-                        compacted.add(topic)
+            meta = {topic: self._topic_meta(conn, topic) for topic in {m[0] for m in messages}}
             with _tx(conn):
+                # Offsets are handed out here, under the write lock: each partition's next offset is
+                # read once and written once per transaction, the messages go in one executemany.
+                ends: dict[tuple[str, int], list[int]] = {}  # (topic, partition) -> [next offset, bytes]
+                rows = []
                 for (topic, key, value, headers, partition), c in zip(messages, counters, strict=True):
-                    if partition is not None and not 0 <= partition < sizes[topic]:
+                    size = meta[topic][0]
+                    if partition is not None and not 0 <= partition < size:
                         raise BusError("no such partition", topic=topic, partition=partition)
-                    p = partition_for(key, sizes[topic], c) if partition is None else partition
+                    tp = (topic, partition_for(key, size, c) if partition is None else partition)
+                    end = ends.get(tp)
+                    if end is None:
+                        end = ends[tp] = [_next_offset(conn, *tp), 0]
                     dumped = _dump_headers(headers)
-                    weight = len(key or b"") + len(value or b"") + len(dumped.encode())
-                    (offset,) = conn.execute(
-                        "UPDATE partitions SET next_offset = next_offset + 1, bytes = bytes + ? "
-                        "WHERE topic=? AND partition=? RETURNING next_offset - 1",
-                        (weight, topic, p),
-                    ).fetchone()
-                    conn.execute(
-                        "INSERT INTO messages VALUES (?,?,?,?,?,?,?)",
-                        (topic, p, offset, key, value, dumped, ts),
-                    )
-            return sum(1 for m in messages if m[0] in compacted)
+                    end[1] += len(key or b"") + len(value or b"") + len(dumped)  # JSON: ASCII
+                    rows.append((*tp, end[0], key, value, dumped, ts))
+                    end[0] += 1
+                conn.executemany("INSERT INTO messages VALUES (?,?,?,?,?,?,?)", rows)
+                conn.executemany(
+                    "UPDATE partitions SET next_offset = ?, bytes = bytes + ? WHERE topic=? AND partition=?",
+                    [(n, weight, *tp) for tp, (n, weight) in ends.items()],
+                )
+                for topic, p, offset, key, *_ in rows:
+                    if key is not None and meta[topic][1]:
+                        _supersede(conn, topic, p, key, offset)
+            return sum(1 for m in messages if meta[m[0]][1])
 
         self._dirty += await self._run(append)
         for topic in {m[0] for m in messages}:
@@ -371,11 +382,24 @@ class EmbeddedBus:
                 waiter.set()
         await self._housekeeping()
 
+    def _topic_meta(self, conn: sqlite3.Connection, topic: str) -> tuple[int, bool]:
+        """A topic's partition count and whether it is compacted (fixed once it exists: cached)."""
+        meta = self._topics.get(topic)
+        if meta is None:
+            row = conn.execute("SELECT partitions, compacted FROM topics WHERE name=?", (topic,)).fetchone()
+            if row is None:
+                raise BusError("unknown topic (topics are created explicitly)", topic=topic)
+            meta = self._topics[topic] = (int(row[0]), bool(row[1]))
+        return meta
+
     async def _housekeeping(self) -> None:
         """Enforce retention when it is due, and compact once enough was written to compacted topics."""
-        if time.monotonic() >= self._next_retention:
+        due = time.monotonic() >= self._next_retention
+        if due:
             await self.enforce_retention()
-        if self._dirty >= self._compact_every:
+        # Compaction costs what was replaced since the last one: cheap, so also on the retention
+        # clock (expired tombstones go then even under a trickle of writes).
+        if self._dirty >= self._compact_every or (due and self._dirty):
             await self.compact()
 
     # -- consume ---------------------------------------------------------------------------
@@ -514,10 +538,10 @@ class EmbeddedConsumer:
                     "AND offset >= ? ORDER BY offset LIMIT ?",
                     (topic, p, pos, max_records - len(out)),
                 ).fetchall()
-                out.extend(Record(topic, p, o, k, v, _load_headers(h), ts) for o, k, v, h, ts in rows)
+                out.extend([Record(topic, p, o, k, v, _load_headers(h), ts) for o, k, v, h, ts in rows])
             return out
 
-        return await self._bus._run(run)  # noqa: SLF001
+        return await self._bus._read(run)  # noqa: SLF001
 
     async def commit(self, records: Sequence[Record]) -> None:
         """Commit past the given records for the group (durably)."""
@@ -598,6 +622,91 @@ def _start_offset(
             "SELECT next_offset FROM partitions WHERE topic=? AND partition=?", (topic, partition)
         ).fetchone()[0]
     )
+
+
+def _next_offset(conn: sqlite3.Connection, topic: str, partition: int) -> int:
+    row = conn.execute(
+        "SELECT next_offset FROM partitions WHERE topic=? AND partition=?", (topic, partition)
+    ).fetchone()
+    if row is None:  # a topic created with more partitions elsewhere than this file knows
+        raise BusError("no such partition", topic=topic, partition=partition)
+    return int(row[0])
+
+
+def _supersede(conn: sqlite3.Connection, topic: str, partition: int, key: bytes, offset: int) -> None:
+    """Make ``offset`` the newest record of ``key``; list the one it replaces for compaction."""
+    conn.execute(
+        "INSERT OR IGNORE INTO superseded SELECT topic, partition, offset FROM compaction_heads "
+        "WHERE topic=? AND partition=? AND key=?",
+        (topic, partition, key),
+    )
+    conn.execute("INSERT OR REPLACE INTO compaction_heads VALUES (?,?,?,?)", (topic, partition, key, offset))
+
+
+def _drop_superseded(conn: sqlite3.Connection) -> None:
+    """Delete the records listed as replaced by a newer one of their key (their bytes too)."""
+    rows = conn.execute(
+        f"""SELECT s.topic, s.partition, s.offset, {_SIZE} FROM superseded s JOIN messages m
+              ON m.topic=s.topic AND m.partition=s.partition AND m.offset=s.offset"""  # noqa: S608 - a constant
+    ).fetchall()
+    _delete_records(conn, rows)
+    conn.execute("DELETE FROM superseded")
+
+
+def _drop_expired_tombstones(conn: sqlite3.Connection, horizon: int) -> None:
+    """Delete tombstones older than ``horizon`` (ms), except a partition's last record.
+
+    Like Kafka, the head of the log stays readable so that a reader can tell it reached the end.
+    """
+    rows = conn.execute(
+        f"""SELECT topic, partition, offset, {_SIZE}, key FROM messages
+              WHERE topic IN (SELECT name FROM topics WHERE compacted=1) AND value IS NULL AND ts < ?
+              AND offset < (SELECT next_offset - 1 FROM partitions p
+                            WHERE p.topic=messages.topic AND p.partition=messages.partition)""",  # noqa: S608
+        (horizon,),
+    ).fetchall()
+    _delete_records(conn, [r[:4] for r in rows])
+    conn.executemany(
+        "DELETE FROM compaction_heads WHERE topic=? AND partition=? AND key=? AND offset=?",
+        [(t, p, k, o) for t, p, o, _, k in rows if k is not None],
+    )
+
+
+def _delete_records(conn: sqlite3.Connection, rows: Sequence[tuple[str, int, int, int]]) -> None:
+    """Delete ``(topic, partition, offset, weight)`` records; take their weight off their partition."""
+    conn.executemany("DELETE FROM messages WHERE topic=? AND partition=? AND offset=?", [r[:3] for r in rows])
+    freed: dict[tuple[str, int], int] = {}
+    for topic, partition, _, weight in rows:
+        freed[topic, partition] = freed.get((topic, partition), 0) + weight
+    conn.executemany(
+        "UPDATE partitions SET bytes = bytes - ? WHERE topic=? AND partition=?",
+        [(w, t, p) for (t, p), w in freed.items()],
+    )
+
+
+def _index_heads(conn: sqlite3.Connection) -> None:
+    """Fill ``compaction_heads`` for a file from a release without it (compacting it in full first)."""
+    compacted_keyed = "topic IN (SELECT name FROM topics WHERE compacted=1) AND key IS NOT NULL"
+    with _tx(conn):
+        if conn.execute("SELECT 1 FROM compaction_heads LIMIT 1").fetchone() is not None:
+            return  # another process did it, or nothing was ever written
+        if conn.execute(f"SELECT 1 FROM messages WHERE {compacted_keyed} LIMIT 1").fetchone() is None:  # noqa: S608
+            return
+        # One grouped pass (n log n) rather than a correlated subquery per record (n²).
+        conn.execute(
+            f"""DELETE FROM messages WHERE {compacted_keyed} AND (topic, partition, key, offset) NOT IN (
+                  SELECT topic, partition, key, MAX(offset) FROM messages WHERE {compacted_keyed}
+                  GROUP BY topic, partition, key)"""  # noqa: S608 - constants
+        )
+        conn.execute(
+            f"""INSERT INTO compaction_heads SELECT topic, partition, key, MAX(offset) FROM messages
+                  WHERE {compacted_keyed} GROUP BY topic, partition, key"""  # noqa: S608 - a constant
+        )
+        conn.execute(
+            f"""UPDATE partitions SET bytes = (SELECT IFNULL(SUM({_SIZE}), 0) FROM messages m
+                  WHERE m.topic=partitions.topic AND m.partition=partitions.partition)
+                WHERE topic IN (SELECT name FROM topics WHERE compacted=1)"""  # noqa: S608 - a constant
+        )
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

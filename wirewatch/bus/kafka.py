@@ -297,6 +297,7 @@ class KafkaConsumer:
             batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         except KafkaError as exc:
             raise BusError(f"fetch failed: {exc}", topics=",".join(self._topics)) from exc
+        # A list, not a generator, per record's headers; none at all for records without any.
         return [
             Record(
                 m.topic,
@@ -304,7 +305,7 @@ class KafkaConsumer:
                 m.offset,
                 m.key,
                 m.value,
-                tuple((k, bytes(v)) for k, v in (m.headers or ())),
+                tuple([(k, v if type(v) is bytes else bytes(v)) for k, v in m.headers]) if m.headers else (),
                 m.timestamp,
             )
             for msgs in batches.values()

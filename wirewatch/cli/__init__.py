@@ -108,7 +108,10 @@ def run(
     process_workers: Annotated[
         int,
         typer.Option(
-            "--process-workers", min=0, help="Run the process stage (tagging) in N child processes (N cores)."
+            "--process-workers",
+            min=0,
+            envvar="WIREWATCH_PROCESS_WORKERS",
+            help="Run the process stage (tagging) in N child processes (N cores); 0: all in one process.",
         ),
     ] = 0,
 ) -> None:

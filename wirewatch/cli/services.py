@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -28,7 +29,7 @@ from wirewatch.bus.base import deferred_acks
 from wirewatch.cli.progress import status
 from wirewatch.errors import BusError, ConfigError
 from wirewatch.metrics import READINESS
-from wirewatch.runner import run_until, utcnow
+from wirewatch.runner import freeze_heap, run_until, service_gc, utcnow
 from wirewatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -114,12 +115,19 @@ async def delete_subscription(settings: Settings, sub_id: str) -> None:
         await store.delete(sub_id)
 
 
+#: Set in a ``wirewatch run`` worker's environment: the parent's pid (the worker stops when it is
+#: gone, even after a SIGKILL) and the file the worker creates once its stages run.
+PARENT_PID_ENV = "WIREWATCH_PARENT_PID"
+READY_FILE_ENV = "WIREWATCH_READY_FILE"
+
+
 async def run_all(settings: Settings, *, stdin: bool = False, process_workers: int = 0) -> None:
     """``wirewatch run``: every stage in one process, or the process stage in ``process_workers`` more.
 
     Tagging is the heaviest work and one Python process uses one core: with workers, the process
     stage runs in child processes (``wirewatch process``, one consumer group over the same bus —
-    the embedded log is shared by the processes of one machine), the rest stays here.
+    the embedded log is shared by the processes of one machine), the rest stays here and starts
+    once the workers run.
     """
     if process_workers <= 0:
         await run_stages(settings, STAGES, stdin=stdin)
@@ -135,52 +143,85 @@ async def run_all(settings: Settings, *, stdin: bool = False, process_workers: i
         watch.cancel()
 
 
-def _child_env(settings: Settings, n: int) -> dict[str, str]:
-    """The environment of child ``n``: a metrics port of its own (the next ones after ours), not ours."""
+def _child_env(settings: Settings, n: int, ready_file: Path | None = None) -> dict[str, str]:
+    """The environment of child ``n``: a metrics port of its own (the next ones after ours), not ours.
+
+    No API either (one per ``run``, here), and what it needs to stop with us and say it is ready.
+    """
     env = dict(os.environ)
     if settings.metrics_port is not None:
         port = settings.metrics_port + 1 + n if settings.metrics_port else 0
         env["WIREWATCH_METRICS_PORT"] = str(port)
         env["WIREWATCH_METRICS_HOST"] = settings.metrics_host
+    env["WIREWATCH_API__ENABLED"] = "false"
+    env[PARENT_PID_ENV] = str(os.getpid())
+    if ready_file is not None:
+        env[READY_FILE_ENV] = str(ready_file)
     return env
 
 
 @contextlib.asynccontextmanager
 async def _child_stages(stage: str, count: int, settings: Settings) -> AsyncIterator[asyncio.Event]:
-    """``count`` child processes running ``wirewatch <stage>``; the event is set if one of them exits."""
+    """``count`` child processes running ``wirewatch <stage>``, started; the event is set if one exits.
+
+    Yields once every child's stages run (each creates its ready file): the stages here start
+    after them, so the first story is not left waiting for a worker still loading its knowledge.
+    """
     args = ["--data-dir", str(settings.data_dir)]
     if settings.bus == "kafka":
         args += ["--kafka", settings.kafka.bootstrap]
-    children = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "wirewatch", stage, *args, stdin=DEVNULL, env=_child_env(settings, n)
-        )
-        for n in range(count)
-    ]
-    log.info("process workers started", stage=stage, pids=[c.pid for c in children])
-    failed = asyncio.Event()
+    with tempfile.TemporaryDirectory(prefix="wirewatch-workers-") as tmp:
+        ready = [Path(tmp) / f"worker-{n}.ready" for n in range(count)]
+        children = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "wirewatch",
+                stage,
+                *args,
+                stdin=DEVNULL,
+                env=_child_env(settings, n, ready[n]),
+            )
+            for n in range(count)
+        ]
+        log.info("process workers started", stage=stage, pids=[c.pid for c in children])
+        failed = asyncio.Event()
 
-    async def watch(child: asyncio.subprocess.Process) -> None:
-        code = await child.wait()
-        if code != 0:  # 0: it was asked to stop (a signal to the whole process group)
-            log.error("process worker exited", stage=stage, pid=child.pid, code=code)
-            failed.set()
+        async def watch(child: asyncio.subprocess.Process) -> None:
+            code = await child.wait()
+            if code != 0:  # 0: it was asked to stop (a signal to the whole process group)
+                log.error("process worker exited", stage=stage, pid=child.pid, code=code)
+                failed.set()
 
-    watchers = [asyncio.create_task(watch(c)) for c in children]
-    try:
-        yield failed
-    finally:
-        for w in watchers:
-            w.cancel()
-        for child in children:
-            if child.returncode is None:
-                child.terminate()
-        for child in children:
-            try:
-                async with asyncio.timeout(20):
-                    await child.wait()
-            except TimeoutError:
-                child.kill()
+        watchers = [asyncio.create_task(watch(c)) for c in children]
+        try:
+            with status(f"starting {count} {stage} worker(s)"):
+                while not all(f.exists() for f in ready) and not failed.is_set():
+                    await asyncio.sleep(0.1)
+            if failed.is_set():
+                raise ConfigError("a process worker exited before it was ready (see its log lines above)")
+            log.info("process workers ready", stage=stage, pids=[c.pid for c in children])
+            yield failed
+        finally:
+            for w in watchers:
+                w.cancel()
+            for child in children:
+                if child.returncode is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    async with asyncio.timeout(20):
+                        await child.wait()
+                except TimeoutError:
+                    child.kill()
+
+
+async def _stop_with_parent(stop: asyncio.Event, parent: int, *, every_s: float = 1.0) -> None:
+    """Set ``stop`` once ``parent`` is gone: a ``run`` worker does not outlive its ``run``, even killed."""
+    while os.getppid() == parent:
+        await asyncio.sleep(every_s)
+    log.warning("the parent process is gone: stopping", parent=parent)
+    stop.set()
 
 
 async def run_stages(
@@ -196,6 +237,7 @@ async def run_stages(
     stop = stop or asyncio.Event()
     if ready is None:
         _install_stop(stop)
+        service_gc()  # a service process (not a test running stages in its own process)
     READINESS.reset("bus", "subscriptions")
     async with AsyncExitStack() as stack:
         if settings.metrics_port is not None:
@@ -253,13 +295,19 @@ async def run_stages(
         )
         started = [asyncio.Event() for _ in services]
         async with asyncio.TaskGroup() as tg:
+            if ready is None and (parent := os.environ.get(PARENT_PID_ENV)):
+                tg.create_task(run_until(stop, _stop_with_parent(stop, int(parent))), name="parent-watch")
             for name, service, ev in zip(stages, services, started, strict=True):
                 tg.create_task(service(stop, ev), name=f"stage:{name}")
             tg.create_task(run_until(stop, _probe_bus(bus, specs, settings.bus)), name="bus-probe")
             # Every stage that holds subscriptions says it started only once they are loaded.
             await asyncio.gather(*(e.wait() for e in started))
             READINESS.mark("subscriptions", detail="loaded by every stage")
-            if ready is not None:
+            if ready is None:
+                freeze_heap()  # every stage's start-up state is built: out of the collector's sight
+                if ready_file := os.environ.get(READY_FILE_ENV):
+                    await asyncio.to_thread(Path(ready_file).touch)  # a ``run`` worker: the parent goes on
+            else:
                 ready.set()
         log.info("wirewatch stopped")
 

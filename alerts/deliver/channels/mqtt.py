@@ -7,6 +7,11 @@ once the broker acknowledged the message (PUBACK), so the delivery stage commits
 its offset after the analyst's broker has the alert: at-least-once. While the broker
 is away ``send`` waits for it (by default with no bound of its own: the delivery
 stage's lane bounds it by the alert's maximum age), publishing again after reconnects.
+
+Many sends are in flight at once (the lane's window): each publish goes straight to the
+connection's paho client and waits on one future, completed by the PUBACK callback. aiomqtt's
+own ``publish`` costs a task, a ``wait_for`` and a scan of every pending call per message (a
+warning line per message past ten in flight), which was most of the stage's CPU per alert.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import heapq
 import itertools
 import random
 import ssl
-from typing import TYPE_CHECKING, Any, Self
+import time
+from typing import TYPE_CHECKING, Self
 
 import aiomqtt
+import paho.mqtt.client as paho
 import structlog
 
 from alerts.errors import DeliveryError
@@ -42,22 +49,6 @@ _PUBACK_TIMEOUT_S = 60.0
 def alert_topic(prefix: str, alert: Alert) -> str:
     """The MQTT topic of an alert: one subtree per subscriber, one topic per subscription."""
     return f"{prefix}/{alert.subscriber}/{alert.subscription_id}"
-
-
-async def _acknowledged(publishing: asyncio.Future[None], lost: asyncio.Event) -> bool:
-    """Wait for the PUBACK; False if the link dropped first (raises MqttError if the publish failed)."""
-    dropped: asyncio.Future[Any] = asyncio.ensure_future(lost.wait())
-    either: list[asyncio.Future[Any]] = [publishing, dropped]
-    try:
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        dropped.cancel()
-        if not publishing.done():
-            publishing.cancel()
-    if publishing.cancelled():
-        return False
-    publishing.result()
-    return True
 
 
 async def _until_disconnected(client: aiomqtt.Client) -> None:
@@ -88,6 +79,8 @@ class MqttChannel:
         send_timeout_s: float | None = None,
         max_backoff_s: float = 10.0,
         tls_context: ssl.SSLContext | None = None,
+        max_inflight: int = 0,
+        puback_timeout_s: float = _PUBACK_TIMEOUT_S,
     ) -> None:
         self._host, self._port = host, port
         self._tls_context = tls_context  # None: plain TCP; see tls_context() below
@@ -96,18 +89,23 @@ class MqttChannel:
         self._identifier = identifier
         self._send_timeout = send_timeout_s
         self._max_backoff = max_backoff_s
-        self._client: aiomqtt.Client | None = None
-        self._connected = asyncio.Event()
-        # Set when the current link drops: publishes still waiting for their PUBACK on it are sent
-        # again at once, in their order, instead of waiting out their timeout behind later ones.
-        self._link_lost = asyncio.Event()
-        # Sends publish in the order they were called, also after a reconnect: each takes a ticket,
-        # and only the smallest ticket not yet (re)published may publish (then passes the turn).
+        # QoS 1 publishes paho sends before their PUBACKs; 0: no limit of its own, the delivery lane's
+        # window bounds them. (paho's default, 20, queued the rest of the window inside paho, and a
+        # positive limit makes it rescan every unacknowledged message on each PUBACK.)
+        self._max_inflight = max_inflight
+        self._puback_timeout = puback_timeout_s
+        self._client: paho.Client | None = None  # the live link's paho client, None while away
+        # Publishes awaiting their PUBACK on the live link, in publish order: mid -> (future, sent at).
+        # The future says True once acknowledged, False if the link dropped first (publish again).
+        self._acks: dict[int, tuple[asyncio.Future[bool], float]] = {}
+        # Sends publish in the order they were called, also after a reconnect: each takes a ticket;
+        # while tickets wait (no link, or a retry), only the smallest may publish (then passes the turn).
         self._tickets = itertools.count()
         self._queue: list[int] = []  # heap of tickets waiting to publish
         self._changed = asyncio.Event()  # replaced and set whenever the queue or the link changes
         self._stop = asyncio.Event()
         self._tasks: asyncio.TaskGroup | None = None
+        self._retries = DELIVERIES.labels(self.name, "retry")
         self.reconnects = 0
 
     async def __aenter__(self) -> Self:
@@ -122,6 +120,11 @@ class MqttChannel:
         self._stop.set()
         if self._tasks is not None:
             await self._tasks.__aexit__(exc_type, exc, tb)
+
+    @property
+    def in_flight(self) -> int:
+        """Publishes sent on the live link and not acknowledged yet."""
+        return len(self._acks)
 
     async def _connection_loop(self) -> None:
         attempt = 0
@@ -151,65 +154,92 @@ class MqttChannel:
                 identifier=self._identifier,
                 keepalive=30,
                 tls_context=self._tls_context,
+                max_inflight_messages=self._max_inflight,
             ) as client:
-                self._client = client
-                self._link_lost = asyncio.Event()
-                self._connected.set()
+                # Publishes bypass aiomqtt (see the module docstring): its paho client is private
+                # but stable within aiomqtt 2.x (pinned <3). Nothing here uses aiomqtt's publish,
+                # so its PUBACK callback is replaced by ours rather than chained.
+                link: paho.Client = client._client  # noqa: SLF001
+                link.on_publish = self._on_puback
+                self._client = link
                 self._notify()
                 MQTT_CONNECTED.labels(f"{self._host}:{self._port}").set(1)
                 log.info("mqtt connected", host=self._host, port=self._port)
                 async with asyncio.TaskGroup() as tg:
                     # We subscribe to nothing: iterating the messages only ends when the link drops.
                     watcher = tg.create_task(_until_disconnected(client), name="mqtt-watch")
+                    expiry = tg.create_task(self._expire_unacknowledged(), name="mqtt-puback-timeout")
                     await self._stop.wait()
                     watcher.cancel()
+                    expiry.cancel()
         finally:
-            self._connected.clear()
-            self._link_lost.set()
             self._client = None
+            self._link_lost()
             MQTT_CONNECTED.labels(f"{self._host}:{self._port}").set(0)
+
+    def _on_puback(self, _client: object, _userdata: object, mid: int, _rc: object, _props: object) -> None:
+        """The broker acknowledged ``mid`` (paho's on_publish, called on the event loop's thread)."""
+        pending = self._acks.pop(mid, None)
+        if pending is not None and not pending[0].done():
+            pending[0].set_result(True)
+
+    def _link_lost(self) -> None:
+        """Tell every publish awaiting its PUBACK on the dropped link to publish again (in order)."""
+        acks, self._acks = self._acks, {}
+        for future, _ in acks.values():  # in publish order: their senders wake and queue in that order
+            if not future.done():
+                future.set_result(False)
+        self._notify()
+
+    async def _expire_unacknowledged(self) -> None:
+        """Fail publishes whose PUBACK is overdue on a live link: their senders publish them again."""
+        while True:
+            await asyncio.sleep(self._puback_timeout / 4)
+            cutoff = time.monotonic() - self._puback_timeout
+            overdue = []
+            for mid, (_, sent) in self._acks.items():  # oldest first: stop at the first one in time
+                if sent > cutoff:
+                    break
+                overdue.append(mid)
+            for mid in overdue:
+                future, _ = self._acks.pop(mid)
+                if not future.done():
+                    future.set_exception(aiomqtt.MqttError(f"no PUBACK within {self._puback_timeout}s"))
 
     def _notify(self) -> None:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    async def _turn(self, ticket: int) -> tuple[aiomqtt.Client, asyncio.Event]:
-        """Wait until linked and ``ticket`` is the first waiting; return the client and its link's event."""
+    async def _turn(self, ticket: int) -> paho.Client:
+        """Wait until linked and ``ticket`` is the first waiting; take it out and return the link."""
         while True:
             client = self._client
-            if client is not None and self._connected.is_set() and self._queue and self._queue[0] == ticket:
-                return client, self._link_lost
+            if client is not None and self._queue[0] == ticket:
+                heapq.heappop(self._queue)
+                self._notify()
+                return client
             await self._changed.wait()
+
+    def _publish(self, client: paho.Client, topic: str, payload: bytes) -> asyncio.Future[bool]:
+        """Hand one message to paho; the future completes with its PUBACK (see ``_acks``)."""
+        info = client.publish(topic, payload, qos=self._qos)
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._acks[info.mid] = (future, time.monotonic())
+        return future
 
     async def send(self, alert: Alert, subscription: Subscription) -> None:
         """Publish ``alert`` with QoS 1; return once the broker acknowledged it (retrying over reconnects)."""
         topic = alert_topic(self._prefix, alert)
         payload = alert.to_bytes()
         ticket = next(self._tickets)
-        heapq.heappush(self._queue, ticket)
         try:
-            async with asyncio.timeout(self._send_timeout):
-                while True:
-                    client, lost = await self._turn(ticket)
-                    # Created before the turn passes on: the publishes reach the client in ticket order.
-                    publishing = asyncio.ensure_future(
-                        client.publish(topic, payload, qos=self._qos, timeout=_PUBACK_TIMEOUT_S)
-                    )
-                    heapq.heappop(self._queue)
-                    self._notify()
-                    try:
-                        if await _acknowledged(publishing, lost):
-                            return
-                    except aiomqtt.MqttError as exc:
-                        log.warning("mqtt publish failed; will retry", topic=topic, error=str(exc))
-                        DELIVERIES.labels(self.name, "retry").inc()
-                        # Back in the queue at once, in our place: later sends wait behind us. Not
-                        # _connected.clear(): a PUBACK timeout on a live link would then wait for a
-                        # reconnect that never comes. A dropped link is seen by the connection loop.
-                        heapq.heappush(self._queue, ticket)
-                        await asyncio.sleep(0.2)
-                        continue
-                    heapq.heappush(self._queue, ticket)  # the link dropped first: again, in our place
+            if self._send_timeout is None:
+                await self._send(ticket, topic, payload)
+            else:
+                async with asyncio.timeout(self._send_timeout):
+                    await self._send(ticket, topic, payload)
         except TimeoutError as exc:
             raise DeliveryError(
                 f"MQTT broker did not acknowledge within {self._send_timeout}s",
@@ -219,11 +249,44 @@ class MqttChannel:
                 key=alert.key,
                 subscription_id=subscription.id,
             ) from exc
+        except ValueError as exc:  # paho refuses the topic (a wildcard in it) or an oversized payload
+            raise DeliveryError(
+                f"MQTT refused the message: {exc}",
+                channel=self.name,
+                target=topic,
+                retryable=False,
+                key=alert.key,
+                subscription_id=subscription.id,
+            ) from exc
         finally:
             if ticket in self._queue:  # cancelled or timed out while waiting: let the next go
                 self._queue.remove(ticket)
                 heapq.heapify(self._queue)
                 self._notify()
+
+    async def _send(self, ticket: int, topic: str, payload: bytes) -> None:
+        client = self._client
+        # Straight to the link when nobody waits before us (every earlier ticket was published).
+        if client is None or self._queue:
+            client = await self._wait_turn(ticket)
+        while True:
+            try:
+                if await self._publish(client, topic, payload):
+                    return
+            except aiomqtt.MqttError as exc:
+                log.warning("mqtt publish failed; will retry", topic=topic, error=str(exc))
+                self._retries.inc()
+                # Back in the queue at once, in our place: later sends wait behind us. A dropped
+                # link is seen by the connection loop; a PUBACK timeout on a live one is not a drop.
+                heapq.heappush(self._queue, ticket)
+                await asyncio.sleep(0.2)
+                client = await self._turn(ticket)
+                continue
+            client = await self._wait_turn(ticket)  # the link dropped first: again, in our place
+
+    async def _wait_turn(self, ticket: int) -> paho.Client:
+        heapq.heappush(self._queue, ticket)
+        return await self._turn(ticket)
 
 
 def tls_context(
