@@ -51,7 +51,23 @@ def tokens(text: str) -> list[str]:
     if text.isascii():
         # Fast path, same result: ASCII lowercasing keeps \w boundaries and NFKC is a no-op.
         return text.lower().encode("ascii").translate(_ASCII_NON_WORD_TO_SPACE).decode("ascii").split()
-    return [fold(m.group()) for m in _WORD.finditer(text)]
+    # The runs found in C, each folded once per process: words recur from story to story, and
+    # map() over the cache's __getitem__ runs in C for every word seen before.
+    return list(map(_FOLDED.__getitem__, _WORD.findall(text)))
+
+
+class _FoldCache(dict[str, str]):
+    """Word → :func:`fold` of it, filled on first use; cleared when full (bounded memory)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _FOLD_CACHE_SIZE:
+            self.clear()
+        folded = self[word] = fold(word)
+        return folded
+
+
+_FOLD_CACHE_SIZE: Final = 200_000
+_FOLDED: Final = _FoldCache()
 
 
 def pattern_tokens(text: str) -> list[str]:

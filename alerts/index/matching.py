@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from alerts.errors import AlertError, QueryError
 from alerts.query import CompiledQuery, PreparedStory, compile_query, is_prefix_key, key_cost, prepare
 from alerts.query.compile import QueryFiling, query_filing
+from alerts.query.fields import GEO_KEY_FIELD, INDEX_FIELDS, PREFIX_LEN, prefix_key, term_key
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -126,7 +127,7 @@ class TermStatistics:
     prepared stories (the alert service feeds it the stories it matches).
     """
 
-    __slots__ = ("_counts", "stories")
+    __slots__ = ("_exact", "_prefixes", "stories")
 
     #: The static prior counts as this many stories.
     PRIOR_WEIGHT: Final = 20
@@ -134,36 +135,72 @@ class TermStatistics:
     PRIOR_SCALE: Final = 1000
 
     def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
+        # Counts per field, of exact values and of wildcard prefixes: a story's values are counted
+        # by Counter.update (a loop in C) without building a "field:value" key for each of its
+        # ~400 tokens (that made observing a story cost more than matching it). Empty values and
+        # prefixes shorter than PREFIX_LEN are counted too but are no index key: never reported.
+        self._exact: dict[str, Counter[str]] = {field: Counter() for field in INDEX_FIELDS}
+        self._prefixes: dict[str, Counter[str]] = {
+            field: Counter()
+            for field in INDEX_FIELDS
+            if field != GEO_KEY_FIELD  # cells are never wildcards
+        }
         self.stories = 0
 
     def __len__(self) -> int:
-        return len(self._counts)
+        return sum(1 for _ in self._keys())
 
     def observe(self, story: EnrichedStory | PreparedStory) -> None:
-        """Count the index keys ``story`` carries."""
-        counts = self._counts
-        get = counts.get
-        for key in prepare(story).keys:
-            counts[key] = get(key, 0) + 1
+        """Count the index keys ``story`` carries (each of its :attr:`PreparedStory.keys` once)."""
+        prepared = prepare(story)
+        for field, counts in self._exact.items():
+            counts.update(prepared.values(field))
+        for field, counts in self._prefixes.items():
+            counts.update(prepared.prefixes(field))
         self.stories += 1
+
+    def _keys(self) -> Iterator[tuple[str, int]]:
+        """``(index key, count)`` of every key observed."""
+        for field, counts in self._exact.items():
+            head = term_key(field, "")
+            yield from ((head + value, n) for value, n in counts.items() if value)
+        for field, counts in self._prefixes.items():
+            head = prefix_key(field, "")
+            yield from ((head + value, n) for value, n in counts.items() if len(value) == PREFIX_LEN)
 
     def counts(self) -> dict[str, int]:
         """How many observed stories carried each key (a copy, for a snapshot)."""
-        return dict(self._counts)
+        return dict(self._keys())
 
     @classmethod
     def from_counts(cls, counts: dict[str, int], stories: int) -> TermStatistics:
         """Statistics restored from :meth:`counts` and :attr:`stories` (a snapshot)."""
         stats = cls()
-        stats._counts = dict(counts)
+        for key, n in counts.items():
+            table, field, value = stats._where(key)
+            table.setdefault(field, Counter())[value] = n
         stats.stories = stories
         return stats
+
+    def _where(self, key: str) -> tuple[dict[str, Counter[str]], str, str]:
+        """(the counts by field that hold ``key``, its field, its value)."""
+        field, _, value = key.partition(":")
+        if field.endswith("*"):
+            return self._prefixes, field[:-1], value
+        return self._exact, field, value
+
+    def _count(self, key: str) -> int:
+        """How many observed stories carried ``key``."""
+        table, field, value = self._where(key)
+        counts = table.get(field)
+        if counts is None or not value or (table is self._prefixes and len(value) != PREFIX_LEN):
+            return 0  # not an index key a story carries (see __init__)
+        return counts[value]
 
     def frequency(self, key: str) -> float:
         """The estimated share of stories that carry ``key``."""
         prior = min(1.0, key_cost(key) / self.PRIOR_SCALE)
-        return (self._counts.get(key, 0) + self.PRIOR_WEIGHT * prior) / (self.stories + self.PRIOR_WEIGHT)
+        return (self._count(key) + self.PRIOR_WEIGHT * prior) / (self.stories + self.PRIOR_WEIGHT)
 
     def cost(self, keys: Iterable[str]) -> float:
         """The estimated share of stories carrying any of ``keys`` (an upper bound: the sum)."""
@@ -386,7 +423,7 @@ class SubscriptionIndex:
         # The last subscription of its query: forget the query.
         text = self._texts[qid]
         assert text is not None
-        self._unpost(qid, self._filing_of(qid))
+        self._unpost([(qid, self._filing_of(qid))])
         del self._qid_of[text]
         self._texts[qid] = None
         self._members[qid] = None
@@ -422,12 +459,12 @@ class SubscriptionIndex:
         taken out wherever it was filed and filed again by the current statistics.
         """
         queue = self._refile
-        for _ in range(len(queue) if limit is None else min(limit, len(queue))):
-            qid = queue.pop()
-            if self._texts[qid] is None:
-                continue  # removed since it was queued
-            filing = self._filing_of(qid)
-            self._unpost(qid, filing)
+        batch = [queue.pop() for _ in range(len(queue) if limit is None else min(limit, len(queue)))]
+        # Taken out all at once, then filed again in queue order: a posting shared by many of them
+        # (a common word's) is rebuilt once per batch, not once per query (quadratic at 100k).
+        filings = [(qid, self._filing_of(qid)) for qid in batch if self._texts[qid] is not None]
+        self._unpost(filings)
+        for qid, filing in filings:
             self._post(qid, filing)
         return len(queue)
 
@@ -504,37 +541,52 @@ class SubscriptionIndex:
                 by_value = table[sys.intern(field)] = {}
             by_value[value] = by_value.get(value, ()) + triples
 
-    def _unpost(self, qid: int, filing: QueryFiling) -> None:
-        """Take query ``qid`` out of every posting it may be filed under (any of its key sets)."""
-        if self._always.pop(qid, None) is not None:
-            return
-        for keys in filing[2]:
-            for key in keys:
-                by_value, value, table, field = self._table(key)
-                posting = by_value.get(value) if by_value is not None else None
-                # Only the query numbers in a posting are ints: "in" finds them alone.
-                if posting is None or qid not in posting:
-                    continue
-                it = iter(posting)
-                rest = tuple(x for triple in zip(it, it, it, strict=True) if triple[0] != qid for x in triple)
-                if rest:
-                    by_value[value] = rest  # type: ignore[index]
-                    continue
-                del by_value[value]  # type: ignore[union-attr]
-                if not by_value:
-                    del table[field]
+    def _unpost(self, filings: Iterable[tuple[int, QueryFiling]]) -> None:
+        """Take queries out of every posting they may be filed under (any of their key sets)."""
+        gone: set[int] = set()
+        keys: dict[str, None] = {}  # the postings to look at, each once
+        for qid, filing in filings:
+            if self._always.pop(qid, None) is not None:
+                continue
+            gone.add(qid)
+            for key_set in filing[2]:
+                keys.update(dict.fromkeys(key_set))
+        for key in keys:
+            by_value, value, table, field = self._table(key)
+            posting = by_value.get(value) if by_value is not None else None
+            # Every third item, from the first, is a query number.
+            if posting is None or gone.isdisjoint(posting[::3]):
+                continue
+            it = iter(posting)
+            rest = tuple(
+                x for triple in zip(it, it, it, strict=True) if triple[0] not in gone for x in triple
+            )
+            if rest:
+                by_value[value] = rest  # type: ignore[index]
+                continue
+            del by_value[value]  # type: ignore[union-attr]
+            if not by_value:
+                del table[field]
 
     def _candidates(self, prepared: PreparedStory) -> set[int]:
         found = set(self._always)
         add = found.add
         values = prepared.values
+        # The story's values per second field, looked up once (a posting's queries mostly share one).
+        seconds: dict[str, Collection[str]] = {}
         for table, first_values in ((self._postings, values), (self._prefix_postings, prepared.prefixes)):
             for field, by_value in table.items():
                 for value in _common(by_value, first_values(field)):
                     posting = by_value[value]
                     it = iter(posting)
                     for qid, second_field, second_value in zip(it, it, it, strict=True):
-                        if not second_field or second_value in values(second_field):  # type: ignore[arg-type]
+                        if not second_field:
+                            add(qid)  # type: ignore[arg-type]
+                            continue
+                        carried = seconds.get(second_field)  # type: ignore[arg-type]
+                        if carried is None:
+                            carried = seconds[second_field] = values(second_field)  # type: ignore[index,arg-type]
+                        if second_value in carried:
                             add(qid)  # type: ignore[arg-type]
         return found
 

@@ -8,6 +8,7 @@ with the sentences that carry them (a rewrite of known facts says nothing new, w
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -28,7 +29,11 @@ MAX_ITEMS: Final = 12
 
 # The same normalization as the clusterer's anchors (processors.cluster.anchors.numbers): the alert
 # stage does not import the process stage, and the rule is three lines.
-_NUMBER: Final = re.compile(r"(?<![\w.,])(\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])")
+# Written to start with its first digit, the lookbehind checking the character before it: a pattern
+# that starts with a character class is searched for in C, ~2.5x faster than trying the lookbehind
+# at every position of the body. It finds what (?<![\w.,])(\d{1,3}(?:[,. ]\d{3})+|\d+(?:[.,]\d+)?)
+# (?!\d) finds (the separators also include the no-break spaces).
+_NUMBER: Final = re.compile(r"(\d(?<![\w.,]\d)(?:\d{0,2}(?:[,.\u00a0\u202f ]\d{3})+|\d*(?:[.,]\d+)?))(?!\d)")
 # A sentence ends at . ! ? … before a capital, a digit or a quote ("4:12 a.m. local time" goes on).
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?…])\s+(?=[\"“‘'(«¿¡]?[^\W_a-zß-ÿ])|\n+")
 _TRAILER: Final = re.compile(
@@ -71,15 +76,36 @@ class _Sentence:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
 class Facts:
-    """A story's facts: actor and place ids with their names and mentions, figures, sentences."""
+    """A story's facts: actor and place ids with their names and mentions, figures, sentences.
 
-    actors: dict[str, str]
-    places: dict[str, str]
-    numbers: dict[str, int]  # normalized figure → where in the body it stands first
-    mentions: dict[str, tuple[Mention, ...]]
-    sentences: tuple[_Sentence, ...]
+    The sentences are split on first use: only an update's :func:`what_is_new` reads them, and
+    most matches are a cluster's first story.
+    """
+
+    __slots__ = ("_body", "_sentences", "actors", "mentions", "numbers", "places")
+
+    def __init__(
+        self,
+        actors: dict[str, str],
+        places: dict[str, str],
+        numbers: dict[str, int],  # normalized figure → where in the body it stands first
+        mentions: dict[str, tuple[Mention, ...]],
+        body: str,  # the body without its trailer
+    ) -> None:
+        self.actors = actors
+        self.places = places
+        self.numbers = numbers
+        self.mentions = mentions
+        self._body = body
+        self._sentences: tuple[_Sentence, ...] | None = None
+
+    @property
+    def sentences(self) -> tuple[_Sentence, ...]:
+        """The body's sentences, in order."""
+        if self._sentences is None:
+            self._sentences = _sentences(self._body)
+        return self._sentences
 
 
 def facts_of(story: EnrichedStory) -> Facts:
@@ -97,6 +123,10 @@ def facts_of(story: EnrichedStory) -> Facts:
     for found in _NUMBER.finditer(body):
         numbers.setdefault(_number(found.group(1)), found.start())
     mentions = {t.id: t.mentions for t in (*story.actors, *story.places)}
+    return Facts(actors, places, numbers, mentions, body)
+
+
+def _sentences(body: str) -> tuple[_Sentence, ...]:
     sentences: list[_Sentence] = []
     start = 0
     for end_match in (*_SENTENCE_END.finditer(body), None):
@@ -105,7 +135,7 @@ def facts_of(story: EnrichedStory) -> Facts:
         if text:
             sentences.append(_Sentence(text, start, end))
         start = end_match.end() if end_match else end
-    return Facts(actors, places, numbers, mentions, tuple(sentences))
+    return tuple(sentences)
 
 
 def what_is_new(facts: Facts, known: Known) -> WhatIsNew:
@@ -117,7 +147,15 @@ def what_is_new(facts: Facts, known: Known) -> WhatIsNew:
     spots = [facts.numbers[n] for n in figures]
     for tag_id in (*actors, *places):
         spots += [m.start for m in facts.mentions.get(tag_id, ()) if m.field == "body"]
-    carrying = [s for s in facts.sentences if any(s.start <= p < s.end for p in spots)]
+    sentences = facts.sentences if spots else ()
+    # The sentence each spot stands in (sentences are in body order and do not overlap).
+    starts = [s.start for s in sentences]
+    hit: set[int] = set()
+    for p in spots:
+        i = bisect.bisect_right(starts, p) - 1
+        if i >= 0 and p < sentences[i].end:
+            hit.add(i)
+    carrying = [sentences[i] for i in sorted(hit)]
     return WhatIsNew(
         actors=tuple(facts.actors[i] for i in actors[:MAX_ITEMS]),
         places=tuple(facts.places[i] for i in places[:MAX_ITEMS]),
