@@ -46,7 +46,12 @@ class Enricher:
         if value is None:
             self.clusterer.forget(key)
             return
-        self.clusterer.remember(key, EventEntry.from_bytes(value))
+        entry = EventEntry.from_bytes(value)
+        if self.clusterer.entry(key) == entry:
+            # Our own entry coming back from the changelog: assign() applied it already, and
+            # applying it again would only move the story in the eviction and posting order.
+            return
+        self.clusterer.remember(key, entry)
 
     def changes(self) -> list[tuple[str, bytes | None]]:
         """The signatures made since the last call, for ``internal.signatures``."""

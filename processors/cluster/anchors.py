@@ -127,8 +127,11 @@ _MONTHS: Final = {
 # After a day number: "3 March", "3 de marzo", "3. März", "3rd of March"; before it: "March 3".
 _MONTH_AFTER: Final = re.compile(r"(?:st|nd|rd|th|er|\.)?\s+(?:de\s+|of\s+)?(\w+)")
 _MONTH_BEFORE: Final = re.compile(r"(\w+)\.?\s+$")
-# 1,200 / 1.200 / 1 200 (grouped thousands) or 6.1 / 6,1 (decimals) or plain digits.
-_NUMBER: Final = re.compile(r"(?<![\w.,])(\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])")
+# 1,200 / 1.200 / 1 200 (grouped thousands) or 6.1 / 6,1 (decimals) or plain digits, not after a
+# word character, a dot or a comma. The pattern starts with its first digit (the look-behind comes
+# after it) so that the regex engine skips to digits: 2.4 times faster on 4 KB stories than
+# ``(?<![\w.,])(\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])``, same matches.
+_NUMBER: Final = re.compile(r"(\d(?<![\w.,]\d)(?:\d{0,2}(?:[,.\u00a0\u202f ]\d{3})+|\d*(?:[.,]\d+)?))(?!\d)")
 
 
 def anchor_key(kind: int, text: str) -> int:
@@ -181,26 +184,37 @@ class SharedUnits:
 
     def __call__(self, ours: frozenset[int], theirs: list[bytes]) -> np.ndarray[Any, np.dtype[np.int64]]:
         """The shared weight in twentieths for each of ``theirs`` (:func:`packed` sets)."""
-        if not ours or not theirs:
-            return np.zeros(len(theirs), dtype=np.int64)
+        sizes = np.fromiter(map(len, theirs), dtype=np.intp, count=len(theirs)) // _KEY.itemsize
+        return self.joined(ours, b"".join(theirs), sizes)
+
+    def joined(
+        self, ours: frozenset[int], theirs: bytes, sizes: np.ndarray[Any, np.dtype[np.intp]]
+    ) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """:meth:`__call__` of sets given end to end.
+
+        ``theirs`` is the :func:`packed` sets joined, ``sizes`` how many keys each has.
+        """
+        if not ours or not len(sizes):
+            return np.zeros(len(sizes), dtype=np.int64)
         mine = np.fromiter(ours, dtype=_KEY, count=len(ours))
-        keys = np.frombuffer(b"".join(theirs), dtype=_KEY)
+        keys = np.frombuffer(theirs, dtype=_KEY)
         slots = (mine >> 4) & (self._SLOTS - 1)
         if len(np.unique(slots)) == len(mine):
             table = self._table
             table[slots] = mine
             try:
-                found = np.flatnonzero(table[(keys >> 4) & (self._SLOTS - 1)] == keys)
+                # np.take: a third of the time of indexing with the uint32 slots.
+                found = np.flatnonzero(np.take(table, (keys >> 4) & (self._SLOTS - 1)) == keys)
             finally:
                 table[slots] = self._empty[slots]
         else:
             mine.sort()
             found = np.flatnonzero(mine[np.minimum(np.searchsorted(mine, keys), len(mine) - 1)] == keys)
-        sizes = np.fromiter(map(len, theirs), dtype=np.intp, count=len(theirs)) // _KEY.itemsize
-        owner = np.repeat(np.arange(len(theirs)), sizes)[found]
+        owner = np.repeat(np.arange(len(sizes)), sizes)[found]
         # Each set holds a key once, so the hits per owner are the intersection; float sums of
         # small integers are exact.
-        shared = np.bincount(owner, weights=_UNIT_ARRAY[keys[found] & _KIND], minlength=len(theirs))
+        units = np.take(_UNIT_ARRAY, np.take(keys, found) & _KIND)
+        shared = np.bincount(owner, weights=units, minlength=len(sizes))
         return shared.astype(np.int64)
 
 

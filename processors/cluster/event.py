@@ -37,11 +37,11 @@ and the enriched story carries the merged ids for the alert stage.
 from __future__ import annotations
 
 import struct
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import chain
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -59,6 +59,9 @@ _MAGIC: Final = b"\x00\x02"  # a format-1 entry starts with its cluster id's len
 _HEAD: Final = struct.Struct("<qH")
 _MAX_ALIAS_HOPS: Final = 16
 _MAX_MERGED: Final = 8  # clusters one story may merge: the rest merge through later copies
+
+_Slots = np.ndarray[Any, np.dtype[np.intp]]
+_Floats = np.ndarray[Any, np.dtype[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +182,18 @@ class EventClusterer:
             threshold=text_threshold, num_perm=num_perm, max_entries=max_entries + 1, band_threshold=0.5
         )
         self._entries: OrderedDict[str, EventEntry] = OrderedDict()
-        # Per entry: where, anchor weight (units), packed anchors (see anchors.SharedUnits).
-        self._memo: dict[str, tuple[frozenset[int], int, bytes]] = {}
-        # Anchor → the latest stories having it: bounded, as only recent stories can be in an open
-        # cluster, and a common anchor (a capital city) must not make hundreds of candidates.
-        self._postings: dict[int, list[str]] = {}
+        # Per entry, by its slot in the text index (a row of its signature matrix): where, anchor
+        # weight (units), packed anchors and their count (see anchors.SharedUnits). Templated
+        # stories bring hundreds of candidates: arrays by slot feed numpy without a dict lookup
+        # or a Python call per candidate.
+        self._where: list[frozenset[int]] = []
+        self._packed: list[bytes] = []
+        self._units = np.zeros(0, dtype=np.int64)
+        self._sizes = np.zeros(0, dtype=np.intp)
+        # Anchor → the slots of the latest stories having it: bounded, as only recent stories can
+        # be in an open cluster, and a common anchor (a capital city) must not make hundreds of
+        # candidates.
+        self._postings: dict[int, list[int]] = {}
         self._postings_cap = postings
         self._max_candidates = max_candidates
         self._shared_units = SharedUnits()
@@ -205,6 +215,10 @@ class EventClusterer:
         """The cluster a known story id is in, if it is remembered."""
         entry = self._entries.get(story_id)
         return entry.cluster_id if entry is not None else None
+
+    def entry(self, story_id: str) -> EventEntry | None:
+        """What is remembered of a story, if anything."""
+        return self._entries.get(story_id)
 
     def resolve(self, cluster_id: str) -> str:
         """The cluster that ``cluster_id`` was merged into, if any (else itself)."""
@@ -253,60 +267,74 @@ class EventClusterer:
             entry=entry,
         )
 
-    def _anchored(self, keys: frozenset[int]) -> list[str]:
-        """Remembered stories sharing at least two indexed anchors (one if the story has only one)."""
-        indexed = [k for k in keys if k & 0xF in INDEXED]
-        shared = Counter(chain.from_iterable(self._postings.get(key, ()) for key in indexed))
-        need = min(2, len(indexed))
-        found = [(sid, n) for sid, n in shared.items() if n >= need]
-        if len(found) > self._max_candidates:
-            # Common anchors find a thousand stories: sort only those that can make the cut, the
-            # ones sharing at least as many anchors as the last kept (the same list, far cheaper).
-            cut = sorted((n for _, n in found), reverse=True)[self._max_candidates - 1]
-            found = [(sid, n) for sid, n in found if n >= cut]
-        return [sid for _, sid in sorted((-n, sid) for sid, n in found)][: self._max_candidates]
+    def _anchored(self, keys: frozenset[int]) -> _Slots:
+        """Slots of the remembered stories sharing the most indexed anchors.
 
-    def _pool(self, signature: ClusterSignature, keys: frozenset[int]) -> dict[str, float]:
-        """Candidates worth scoring, with their text similarity: close in words, or sharing anchors."""
-        pool: dict[str, float] = {}
-        by_text = self._text.candidates(signature, ordered=False)  # _best breaks ties by id
-        if by_text:
-            # Most LSH candidates share a band by chance: keep those that pass in one numpy pass.
-            texts = self._text.equal_counts(signature, by_text) / self._text.num_perm
-            for k in np.flatnonzero(texts >= self._text.threshold).tolist():
-                pool[by_text[k]] = float(texts[k])
+        At least two (one if the story has only one); ``max_candidates`` at most, ties to the
+        smaller story id.
+        """
+        indexed = [k for k in keys if k & 0xF in INDEXED]
+        postings = self._postings
+        # A story is in a posting list once, so the repeats of a slot count its shared anchors.
+        hits = np.fromiter(chain.from_iterable(postings.get(key, ()) for key in indexed), dtype=np.intp)
+        if not len(hits):
+            return hits
+        slots, shared = np.unique(hits, return_counts=True)
+        enough = shared >= min(2, len(indexed))
+        slots, shared = slots[enough], shared[enough]
+        room = self._max_candidates
+        if len(slots) <= room:
+            return slots
+        # Common anchors find a thousand stories: keep those sharing more than the last kept one,
+        # and of those sharing exactly as many, the smaller ids (only these are sorted).
+        cut = np.partition(shared, len(shared) - room)[len(shared) - room]
+        above = slots[shared > cut]
+        tied = sorted(self._text.stories_at(slots[shared == cut].tolist()))[: room - len(above)]
+        return np.concatenate((above, np.fromiter(map(self._text.slot_of, tied), dtype=np.intp)))
+
+    def _pool(self, signature: ClusterSignature, keys: frozenset[int]) -> tuple[_Slots, _Floats]:
+        """Candidates worth scoring (their slots), with their text similarity.
+
+        Close in words, or sharing anchors; in no particular order: _best breaks every tie by id.
+        """
+        text, num_perm = self._text, self._text.num_perm
+        by_text = text.candidate_slots(signature)
+        texts = text.equal_counts_at(signature, by_text) / num_perm
+        # Most LSH candidates share a band by chance: keep those that pass.
+        passed = texts >= text.threshold
+        by_text, texts = by_text[passed], texts[passed]
         anchored = self._anchored(keys)
-        if anchored:
-            texts = self._text.equal_counts(signature, anchored) / self._text.num_perm
-            pool.update(zip(anchored, texts.tolist(), strict=True))
-        return pool
+        if not len(anchored):
+            return by_text, texts
+        # A slot found both ways comes twice, with the same figures: _best keeps one of them.
+        anchored_texts = text.equal_counts_at(signature, anchored) / num_perm
+        return np.concatenate((by_text, anchored)), np.concatenate((texts, anchored_texts))
 
     def _best(
         self, signature: ClusterSignature, keys: frozenset[int], at: int
     ) -> tuple[_Scored | None, tuple[str, ...]]:
-        pool = self._pool(signature, keys)
-        if not pool:
+        slots, texts = self._pool(signature, keys)
+        if not len(slots):
             return None, ()
         where, total = specific(keys), total_units(keys)
         # Templated or running stories bring a hundred candidates or more, mostly of different
         # clusters: the anchor similarities and the join rules run in numpy over all of them, and
         # only those that join are looked at one by one. The same rules and figures as dice().
-        sids = list(pool)
-        texts = np.fromiter(pool.values(), dtype=np.float64, count=len(sids))
-        memos = [self._memo[sid] for sid in sids]
-        totals = np.fromiter((m[1] for m in memos), dtype=np.int64, count=len(sids)) + total
-        shared = self._shared_units(keys, [m[2] for m in memos])
-        ancs = np.divide(2 * shared, totals, out=np.zeros(len(sids)), where=totals > 0)
+        totals = self._units[slots] + total
+        theirs = b"".join(map(self._packed.__getitem__, slots.tolist()))
+        shared = self._shared_units.joined(keys, theirs, self._sizes[slots])
+        ancs = np.divide(2 * shared, totals, out=np.zeros(len(slots)), where=totals > 0)
         sure = (ancs >= self.threshold) | (texts >= self.copy_threshold)
         maybe = ~sure & (texts >= self.text_threshold) & (ancs >= self.min_anchors)
         per_cluster: dict[str, _Scored] = {}
         opened: dict[str, str | None] = {}  # a candidate's cluster id → its open cluster, if any
         for k in np.flatnonzero(sure | maybe).tolist():
-            sid = sids[k]
+            slot = int(slots[k])
             if maybe[k]:
-                theirs = memos[k][0]
-                if where and theirs and not where & theirs:  # e.g. the same event type elsewhere
+                apart = self._where[slot]
+                if where and apart and not where & apart:  # e.g. the same event type elsewhere
                     continue
+            sid = self._text.story_at(slot)
             cid = self._entries[sid].cluster_id
             if cid in opened:
                 cluster = opened[cid]
@@ -361,11 +389,17 @@ class EventClusterer:
             self.forget(next(iter(self._entries)))
         self._text.remember(story_id, entry.signature, entry.cluster_id)
         self._entries[story_id] = entry
-        self._memo[story_id] = (specific(entry.anchors), total_units(entry.anchors), packed(entry.anchors))
+        slot = self._text.slot_of(story_id)
+        if slot >= len(self._units):
+            self._grow()
+        self._where[slot] = specific(entry.anchors)
+        self._packed[slot] = packed(entry.anchors)
+        self._units[slot] = total_units(entry.anchors)
+        self._sizes[slot] = len(entry.anchors)
         for key in entry.anchors:
             if key & 0xF in INDEXED:
                 posting = self._postings.setdefault(key, [])
-                posting.append(story_id)
+                posting.append(slot)
                 if len(posting) > self._postings_cap:
                     del posting[0]
         self._widen(entry.cluster_id, entry.at, entry.at, 1)
@@ -375,6 +409,14 @@ class EventClusterer:
                 span = self._spans.get(other)
                 if span is not None:
                     self._widen(entry.cluster_id, span.opened, span.last, 0)
+
+    def _grow(self) -> None:
+        """Make the arrays by slot as long as the text index's matrix (it grew)."""
+        size, old = self._text.capacity, len(self._units)
+        self._where.extend([frozenset()] * (size - old))
+        self._packed.extend([b""] * (size - old))
+        self._units = np.concatenate((self._units, np.zeros(size - old, dtype=np.int64)))
+        self._sizes = np.concatenate((self._sizes, np.zeros(size - old, dtype=np.intp)))
 
     def _widen(self, cluster_id: str, opened: int, last: int, size: int) -> None:
         span = self._spans.get(cluster_id)
@@ -389,12 +431,13 @@ class EventClusterer:
         entry = self._entries.pop(story_id, None)
         if entry is None:
             return
+        slot = self._text.slot_of(story_id)
         self._text.forget(story_id)
-        del self._memo[story_id]
+        self._where[slot], self._packed[slot] = frozenset(), b""
         for key in entry.anchors:
             posting = self._postings.get(key)
-            if posting is not None and story_id in posting:
-                posting.remove(story_id)
+            if posting is not None and slot in posting:
+                posting.remove(slot)
                 if not posting:
                     del self._postings[key]
         span = self._spans.get(entry.cluster_id)

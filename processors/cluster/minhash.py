@@ -63,6 +63,7 @@ __all__ = [
     "Clusterer",
     "SignatureError",
     "cluster_id_for",
+    "content_words",
     "decode_entry",
     "encode_entry",
     "features",
@@ -90,6 +91,7 @@ _TRAILER: Final = re.compile(
     r"\(\s*(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by[^()]*\)\s*$", re.IGNORECASE
 )
 _WORD: Final = re.compile(r"\w+")
+_MAX_CACHED_WORDS: Final = 1 << 17  # ~15 MB of words and hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,22 @@ def decode_entry(data: bytes) -> tuple[str, ClusterSignature]:
 
 def features(story: Story, *, shingle: int = 1) -> set[bytes]:
     """The normalized word shingles that a story's signature summarizes."""
+    if shingle == 1:  # the default: a set of words
+        return {w.encode() for w in content_words(story)}
+    words = [w for w in _WORD.findall(_folded(story)) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+    if len(words) <= shingle:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + shingle]).encode() for i in range(len(words) - shingle + 1)}
+
+
+def content_words(story: Story) -> set[str]:
+    """The story's distinct content words: :func:`features` with ``shingle=1``, not encoded."""
+    # Drop repeats before filtering.
+    return {w for w in set(_WORD.findall(_folded(story))) - _STOPWORDS if len(w) > 1 or w.isdigit()}
+
+
+def _folded(story: Story) -> str:
+    """Title, standfirst and body without dateline and trailer, case- and accent-folded."""
     body = _TRAILER.sub("", _DATELINE.sub("", story.body, count=1).strip())
     text = " ".join(part for part in (story.title, story.standfirst, body) if part)
     folded = text.casefold()
@@ -177,12 +195,7 @@ def features(story: Story, *, shingle: int = 1) -> set[bytes]:
         # (~1 ms per 4 KB story): look only at the text's distinct characters.
         marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
         folded = decomposed.translate(marks) if marks else decomposed
-    if shingle == 1:  # the default: a set of words, so drop repeats before filtering and encoding
-        return {w.encode() for w in set(_WORD.findall(folded)) - _STOPWORDS if len(w) > 1 or w.isdigit()}
-    words = [w for w in _WORD.findall(folded) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
-    if len(words) <= shingle:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + shingle]).encode() for i in range(len(words) - shingle + 1)}
+    return folded
 
 
 # datasketch's MinHash and MinHashLSH are not imported here: importing datasketch imports
@@ -228,42 +241,45 @@ class _Bands:
     it keeps a set per bucket and each key's band hashes, 6.1 KB per story against
     1.6 KB here (tracemalloc, 10k stories), for the same query time (~50 µs); at the
     default 200k entries that is 1.2 GB against 0.3 GB per processor copy.
+
+    Buckets hold the stories' slots (rows of ``Clusterer._matrix``), not their ids: templated
+    stories bring a thousand candidates, and slots go to numpy without a lookup per candidate.
     """
 
     def __init__(self, bands: int, rows: int) -> None:
         self._width = rows * _VALUE.itemsize
-        # A bucket is one story id (most are) or a list of them: a set per bucket costs 200 bytes.
-        self._tables: list[dict[bytes, str | list[str]]] = [{} for _ in range(bands)]
+        # A bucket is one slot (most are) or a list of them: a set per bucket costs 200 bytes.
+        self._tables: list[dict[bytes, int | list[int]]] = [{} for _ in range(bands)]
 
     def _keys(self, signature: ClusterSignature) -> list[bytes]:
         w, values = self._width, signature.values
         return [values[i * w : (i + 1) * w] for i in range(len(self._tables))]
 
-    def insert(self, story_id: str, signature: ClusterSignature) -> None:
+    def insert(self, slot: int, signature: ClusterSignature) -> None:
         for table, key in zip(self._tables, self._keys(signature), strict=True):
             bucket = table.get(key)
             if bucket is None:
-                table[key] = story_id
-            elif isinstance(bucket, str):
-                table[key] = [bucket, story_id]
+                table[key] = slot
+            elif isinstance(bucket, int):
+                table[key] = [bucket, slot]
             else:
-                bucket.append(story_id)
+                bucket.append(slot)
 
-    def remove(self, story_id: str, signature: ClusterSignature) -> None:
+    def remove(self, slot: int, signature: ClusterSignature) -> None:
         for table, key in zip(self._tables, self._keys(signature), strict=True):
             bucket = table.get(key)
-            if bucket == story_id:
+            if bucket == slot:
                 del table[key]
             elif isinstance(bucket, list):
-                bucket.remove(story_id)
+                bucket.remove(slot)
                 if len(bucket) == 1:
                     table[key] = bucket[0]
 
-    def query(self, signature: ClusterSignature) -> set[str]:
-        found: set[str] = set()
+    def query(self, signature: ClusterSignature) -> set[int]:
+        found: set[int] = set()
         for table, key in zip(self._tables, self._keys(signature), strict=True):
             bucket = table.get(key)
-            if isinstance(bucket, str):
+            if isinstance(bucket, int):
                 found.add(bucket)
             elif bucket is not None:
                 found.update(bucket)
@@ -311,8 +327,10 @@ class Clusterer:
         # operation: scoring them one by one cost 6 µs each, and common words make
         # hundreds of candidates per story at 100k entries (see benchmarks/bench_cluster.py).
         self._matrix = np.zeros((min(1024, max_entries), num_perm), dtype=np.uint32)
+        self._ids: list[str] = []  # slot → the story id in it ("" while free)
         self._free: list[int] = []
         self._perm_a, self._perm_b = affine_permutations(num_perm, seed=_SEED)
+        self._word_hashes: dict[str, int] = {}  # word → _hash32 of it (see _minhash_words)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -327,11 +345,45 @@ class Clusterer:
 
     def signature(self, story: Story) -> ClusterSignature:
         """The MinHash of the story's normalized title, standfirst and body."""
+        if self.shingle == 1:
+            words = content_words(story)
+            if words:
+                return ClusterSignature(self._minhash_words(words).tobytes())
         shingles = features(story, shingle=self.shingle)
         if not shingles:
             # An empty set would match every other empty story: let it match only itself.
             shingles = {b"\x00id:" + story.id.encode()}
         return ClusterSignature(self._minhash(shingles).tobytes())
+
+    def _minhash_words(self, words: set[str]) -> np.ndarray[Any, np.dtype[np.uint32]]:
+        """:meth:`_minhash` of the words encoded, with each word's hash kept from story to story.
+
+        News reuses its words: most of a story's ~200 are known, and a dict lookup is a tenth of
+        a SHA-1 and its encoding. The cache is bounded: cleared when full (refilled in a few
+        stories).
+        """
+        cache = self._word_hashes
+        missing = [w for w in words if w not in cache]
+        if missing:
+            if len(cache) + len(missing) > _MAX_CACHED_WORDS:
+                cache.clear()
+                missing = list(words)
+            cache.update(zip(missing, self._hash32([w.encode() for w in missing]).tolist(), strict=True))
+        hv = np.fromiter(map(cache.__getitem__, words), dtype=_VALUE, count=len(words)).reshape(-1, 1)
+        values: np.ndarray[Any, np.dtype[np.uint32]] = (hv * self._perm_a + self._perm_b).min(axis=0)
+        return values
+
+    @staticmethod
+    def _hash32(shingles: Iterable[bytes]) -> np.ndarray[Any, np.dtype[np.uint32]]:
+        """The 32-bit hash of datasketch for each shingle: its SHA-1's first four bytes, mixed."""
+        digests = b"".join([sha1(s).digest()[:4] for s in shingles])  # noqa: S324 - a hash, not security
+        hv: np.ndarray[Any, Any] = np.frombuffer(digests, dtype=_VALUE)
+        hv = hv ^ (hv >> 16)  # the MurmurHash3 32-bit finalizer (datasketch's _fmix), wrapping
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> 13)
+        hv = hv * np.uint32(0xC2B2AE35)
+        out: np.ndarray[Any, np.dtype[np.uint32]] = hv ^ (hv >> 16)
+        return out
 
     def _minhash(self, shingles: Iterable[bytes]) -> np.ndarray[Any, np.dtype[np.uint32]]:
         """The affine32 MinHash of datasketch of ``shingles``, bit for bit, without its per-call overhead.
@@ -341,13 +393,7 @@ class Clusterer:
         this keeps the first four bytes of each SHA-1 (its 32-bit hash, little-endian) in one
         buffer. ``tests/processors/test_cluster_fast.py`` checks it against ``update_batch``.
         """
-        digests = b"".join([sha1(s).digest()[:4] for s in shingles])  # noqa: S324 - a hash, not security
-        hv: np.ndarray[Any, Any] = np.frombuffer(digests, dtype=_VALUE).reshape(-1, 1)
-        hv = hv ^ (hv >> 16)  # the MurmurHash3 32-bit finalizer (datasketch's _fmix), wrapping
-        hv = hv * np.uint32(0x85EBCA6B)
-        hv = hv ^ (hv >> 13)
-        hv = hv * np.uint32(0xC2B2AE35)
-        hv = hv ^ (hv >> 16)
+        hv = self._hash32(shingles).reshape(-1, 1)
         values: np.ndarray[Any, np.dtype[np.uint32]] = (hv * self._perm_a + self._perm_b).min(axis=0)
         return values
 
@@ -389,14 +435,16 @@ class Clusterer:
             self.forget(next(iter(self._entries)))
         slot = self._allocate()
         self._matrix[slot] = signature.hashvalues()
+        self._ids[slot] = story_id
         self._entries[story_id] = _Entry(signature, cluster_id, slot)
-        self._bands.insert(story_id, signature)
+        self._bands.insert(slot, signature)
 
     def forget(self, story_id: str) -> None:
         """Drop a story's entry (eviction, or a tombstone on the ``signatures`` topic)."""
         entry = self._entries.pop(story_id, None)
         if entry is not None:
-            self._bands.remove(story_id, entry.signature)
+            self._bands.remove(entry.slot, entry.signature)
+            self._ids[entry.slot] = ""
             self._free.append(entry.slot)
 
     def _allocate(self) -> int:
@@ -407,7 +455,25 @@ class Clusterer:
             grown = np.zeros((min(2 * slot, self.max_entries), self.num_perm), dtype=np.uint32)
             grown[:slot] = self._matrix
             self._matrix = grown
+        self._ids.append("")
         return slot
+
+    @property
+    def capacity(self) -> int:
+        """How many slots the signature matrix has now (it grows; a slot is always below this)."""
+        return len(self._matrix)
+
+    def slot_of(self, story_id: str) -> int:
+        """The slot (matrix row) of a remembered story: stable until the story is forgotten."""
+        return self._entries[story_id].slot
+
+    def story_at(self, slot: int) -> str:
+        """The id of the story in a slot in use."""
+        return self._ids[slot]
+
+    def stories_at(self, slots: Iterable[int]) -> list[str]:
+        """The ids of the stories in slots in use."""
+        return list(map(self._ids.__getitem__, slots))
 
     def candidates(self, signature: ClusterSignature, *, ordered: bool = True) -> list[str]:
         """The remembered stories sharing an LSH band with ``signature``, sorted by id (if ``ordered``).
@@ -415,15 +481,27 @@ class Clusterer:
         Unordered is for callers whose result does not depend on the order (the event clusterer
         breaks every tie by story id): sorting hundreds of ids costs as much as scoring them.
         """
+        found = list(map(self._ids.__getitem__, self._bands.query(signature)))
+        return sorted(found) if ordered else found  # sorted: the same order on every worker
+
+    def candidate_slots(self, signature: ClusterSignature) -> np.ndarray[Any, np.dtype[np.intp]]:
+        """The slots of :meth:`candidates`, in no particular order (for :meth:`equal_counts_at`)."""
         found = self._bands.query(signature)
-        return sorted(found) if ordered else list(found)  # sorted: the same order on every worker
+        return np.fromiter(found, dtype=np.intp, count=len(found))
 
     def equal_counts(self, signature: ClusterSignature, story_ids: list[str]) -> np.ndarray[Any, Any]:
         """How many hash values each remembered story shares with ``signature``, in one numpy pass."""
         slots = np.fromiter(
             map(_SLOT, map(self._entries.__getitem__, story_ids)), dtype=np.intp, count=len(story_ids)
         )
-        counts: np.ndarray[Any, Any] = np.count_nonzero(self._matrix[slots] == signature.hashvalues(), axis=1)
+        return self.equal_counts_at(signature, slots)
+
+    def equal_counts_at(
+        self, signature: ClusterSignature, slots: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
+        """:meth:`equal_counts` of the stories in ``slots`` (slots in use)."""
+        rows = np.take(self._matrix, slots, axis=0)  # the same rows as [slots], faster
+        counts: np.ndarray[Any, Any] = np.count_nonzero(rows == signature.hashvalues(), axis=1)
         return counts
 
     def nearest(self, signature: ClusterSignature) -> tuple[float, str] | None:

@@ -198,6 +198,22 @@ class TestAcrossWorkers:
         worker_c.apply(AP.id, None)
         assert AP.id not in worker_c.clusterer
 
+    def test_its_own_entries_coming_back_from_the_changelog_change_nothing(self, tagger: Tagger) -> None:
+        # The service applies every entry of internal.signatures, its own too, some time after it
+        # made them: that must not re-remember the story (moving it in the eviction order).
+        worker = Enricher(tagger, EventClusterer(max_entries=2))
+        worker.enrich(REUTERS)
+        echo = worker.changes()
+        worker.enrich(ES)
+        for key, value in echo:
+            worker.apply(key, value)
+        worker.enrich(AP)  # evicts the oldest remembered: still REUTERS
+        assert REUTERS.id not in worker.clusterer
+        assert ES.id in worker.clusterer
+        made = dict(worker.changes())[ES.id]
+        assert made is not None
+        assert worker.clusterer.entry(ES.id) == EventEntry.from_bytes(made)
+
 
 class TestBridgingStories:
     def test_a_rewrite_that_also_fits_another_event_joins_its_own_and_merges_nothing(
