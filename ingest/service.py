@@ -122,6 +122,9 @@ class IngestService:
                 folder = DropFolder(
                     path=path, ingestor=ingestor, settle_s=settle_s, rescan_s=rescan_s, debounce_ms=50
                 )
+                # Before the stage says it started: a file dropped once "running" is logged must find
+                # its folder there (the watch task would create it only when it is first scheduled).
+                await asyncio.to_thread(folder.make_dirs)
                 tg.create_task(folder.run(stop_event=stop), name=f"ingest-folder:{path}")
             if self.stdin or (cfg is not None and cfg.stdin):
                 reader = await open_stdin_reader(limit=self.max_bytes)

@@ -81,7 +81,7 @@ class DropFolder:
 
     async def run(self, *, stop_event: asyncio.Event | None = None) -> None:
         """Process the files present, then each new one, until cancelled (or ``stop_event`` is set)."""
-        await asyncio.to_thread(self._make_dirs)
+        await asyncio.to_thread(self.make_dirs)
         with folder_lock(self.path):
             log.info("drop_folder_started", path=str(self.path))
             await self.scan()
@@ -145,7 +145,8 @@ class DropFolder:
             log.exception("drop_folder_move_failed", path=origin, target=str(target))
         return outcome
 
-    def _make_dirs(self) -> None:
+    def make_dirs(self) -> None:
+        """Create the folder and its processed/failed folders (idempotent)."""
         self.path.mkdir(parents=True, exist_ok=True)
         self.processed_dir.mkdir(exist_ok=True)
         self.failed_dir.mkdir(exist_ok=True)

@@ -172,7 +172,7 @@ class TestDeadLetterSizes:
         (tmp_path / "good.txt").write_bytes(GOOD)
         sink = MemorySink()
         folder = DropFolder(path=tmp_path, ingestor=Ingestor(sink=sink, now=_clock), settle_s=0)
-        folder._make_dirs()
+        folder.make_dirs()
         assert await folder.scan() == 2
         (letter,) = sink.rejects
         assert letter.error_type == "InputTooLargeError"
@@ -421,3 +421,31 @@ class TestGroupIds:
         default = open_bus(settings.model_copy(update={"topic_prefix": "wirewatch"}))
         assert isinstance(default, KafkaBus)
         assert default.group_id("wirewatch-process") == "wirewatch-process"
+
+
+class TestStartedMeansReady:
+    async def test_the_inbox_exists_once_the_stage_says_it_started(self, tmp_path: Path) -> None:
+        # A file dropped as soon as the pipeline says it runs must find its folder (the watch task
+        # used to create it only once scheduled: a test that wrote at once got FileNotFoundError).
+        topics = Topics(f"t{uuid.uuid4().hex[:8]}")
+        inbox = tmp_path / "data" / "inbox"
+        seen_at_start: list[bool] = []
+
+        class Started(asyncio.Event):
+            def set(self) -> None:
+                seen_at_start.append(inbox.is_dir() and (inbox / "processed").is_dir())  # at that moment
+                super().set()
+
+        async with EmbeddedBus(tmp_path / "log") as bus:
+            await bus.ensure_topics(topic_specs(topics, partitions=2))
+            service = IngestService(bus=bus, topics=topics, clock=_clock, inbox=inbox)
+            stop, started = asyncio.Event(), Started()
+            task = asyncio.create_task(service.run(stop, started=started))
+            try:
+                async with asyncio.timeout(30):
+                    await started.wait()
+            finally:
+                stop.set()
+                async with asyncio.timeout(30):
+                    await task
+        assert seen_at_start == [True]

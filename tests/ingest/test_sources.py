@@ -566,7 +566,7 @@ class TestDropFolder:
         (tmp_path / "huge.txt").write_bytes(b"x" * 200_001)
         sink = MemorySink()
         folder = DropFolder(path=tmp_path, ingestor=make_ingestor(sink, max_bytes=100_000), settle_s=0)
-        folder._make_dirs()
+        folder.make_dirs()
         assert await folder.scan() == 1
         assert sink.rejects[0].error_type == "InputTooLargeError"
         # The whole file's size, and that only its head was kept (was: the head's size, not truncated).
@@ -578,7 +578,7 @@ class TestDropFolder:
     async def test_a_file_still_being_written_waits(self, tmp_path: Path) -> None:
         sink = MemorySink()
         folder = DropFolder(path=tmp_path, ingestor=make_ingestor(sink), settle_s=0.2)
-        folder._make_dirs()
+        folder.make_dirs()
         target = tmp_path / "growing.txt"
         target.write_text("Part one")
 
@@ -885,7 +885,7 @@ class TestWithRealParser:
         (tmp_path / "feed.xml").write_bytes(b"<?xml version='1.0'?><rss><channel><item><title>T")
         sink = MemorySink()
         folder = DropFolder(path=tmp_path, ingestor=Ingestor(sink=sink, now=Clock()), settle_s=0)
-        folder._make_dirs()
+        folder.make_dirs()
         assert await folder.scan() == 4
         assert sorted(s.format for s in sink.stories) == ["json", "text"]
         assert names(folder.processed_dir) == ["story.json", "wire.txt"]
