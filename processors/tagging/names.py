@@ -374,9 +374,13 @@ class Name:
             self.evidence.append(evidence)
 
 
+# ENDINGS by last letter, in order: ``stem`` (hot: every word of every name) tries only these.
+_BY_LAST: dict[str, tuple[str, ...]] = {e[-1]: tuple(x for x in ENDINGS if x[-1] == e[-1]) for e in ENDINGS}
+
+
 def stem(word: str) -> str:
     """A casefolded word without a case ending (kept when fewer than 3 letters would remain)."""
-    for ending in ENDINGS:
+    for ending in _BY_LAST.get(word[-1:], ()):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             return word[: -len(ending)]
     return word
@@ -428,7 +432,7 @@ class Names:
         for other in self.by_id.values():
             if other.kind != "person":
                 continue
-            if _same_person(folds, other.stems):
+            if _same_person(folds, stems, other.stems):
                 if len(surface) < len(other.base):
                     other.base = surface  # the shorter form is the uninflected one
                 return other
@@ -450,9 +454,10 @@ class Names:
         return found[0] if len(found) == 1 else None
 
 
-def _same_person(folds: list[str], stems: tuple[str, ...]) -> bool:
+def _same_person(folds: list[str], own: tuple[str, ...], stems: tuple[str, ...]) -> bool:
+    # ``own``: the stems of ``folds``, computed once per name rather than once per other name.
     return len(folds) == len(stems) and all(
-        stem(f) == s or f.startswith(s) for f, s in zip(folds, stems, strict=True)
+        o == s or f.startswith(s) for f, o, s in zip(folds, own, stems, strict=True)
     )
 
 

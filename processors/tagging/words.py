@@ -499,13 +499,18 @@ _QUOTES: Final = "\"'“”„«‘’()[]—–- \t*"
 
 def slug(text: str) -> str:
     """The id part of a name: case and diacritics folded, words joined by hyphens."""
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_SLUG_SUBST))
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    if text.isascii():  # the common case (hot): ASCII has no diacritics, and NFKD leaves it as is
+        plain = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", text.casefold().translate(_SLUG_SUBST))
+        plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _SLUG_DROP.sub("-", plain.replace("'", "").replace("’", "")).strip("-_")
 
 
 def fold_diacritics(text: str) -> str:
     """``text`` without diacritics ("Wałęsa" -> "Walesa"), case kept."""
+    if text.isascii():
+        return text  # nothing to fold (NFKD leaves ASCII as it is)
     decomposed = unicodedata.normalize("NFKD", text.translate(_SLUG_SUBST))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
