@@ -97,6 +97,7 @@ from processors.tagging.words import (
     runs_of,
     sentence_initial,
     slug,
+    split_where,
     tokens_of,
     web_names,
     with_head,
@@ -333,18 +334,7 @@ def _by_field(spans: set[Span]) -> dict[int, Coverage]:
 
 
 def _split(run: list[Token], spans: Coverage) -> list[list[Token]]:
-    out: list[list[Token]] = []
-    cur: list[Token] = []
-    for tok in run:
-        if spans.covers(tok):
-            if cur:
-                out.append(cur)
-            cur = []
-        else:
-            cur.append(tok)
-    if cur:
-        out.append(cur)
-    return out
+    return split_where(run, spans.covers)
 
 
 # --- names: classified, linked, tagged -------------------------------------------------

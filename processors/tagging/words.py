@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Final
 
 
@@ -774,18 +775,26 @@ def web_names(text: str) -> list[Token]:
     return out
 
 
+def split_where(run: list[Token], covered: Callable[[Token], bool]) -> list[list[Token]]:
+    """The parts of ``run`` between the tokens ``covered`` says are taken (those are dropped)."""
+    out: list[list[Token]] = []
+    cur: list[Token] = []
+    for tok in run:
+        if covered(tok):
+            if cur:
+                out.append(cur)
+            cur = []
+        else:
+            cur.append(tok)
+    if cur:
+        out.append(cur)
+    return out
+
+
 def outside(runs: list[list[Token]], sites: list[Token]) -> list[list[Token]]:
     """The runs split where a web site's name lies ("PropertyStock" of "PropertyStock.pl")."""
-    out: list[list[Token]] = []
-    for run in runs:
-        cur: list[Token] = []
-        for tok in run:
-            if any(s.start <= tok.start < s.end for s in sites):
-                if cur:
-                    out.append(cur)
-                cur = []
-            else:
-                cur.append(tok)
-        if cur:
-            out.append(cur)
-    return out
+
+    def in_site(tok: Token) -> bool:
+        return any(s.start <= tok.start < s.end for s in sites)
+
+    return [part for run in runs for part in split_where(run, in_site)]

@@ -240,21 +240,16 @@ class MqttChannel:
             else:
                 async with asyncio.timeout(self._send_timeout):
                     await self._send(ticket, topic, payload)
-        except TimeoutError as exc:
+        except (TimeoutError, ValueError) as exc:
+            # ValueError: paho refuses the topic (a wildcard in it) or an oversized payload.
+            timed_out = isinstance(exc, TimeoutError)
             raise DeliveryError(
-                f"MQTT broker did not acknowledge within {self._send_timeout}s",
+                f"MQTT broker did not acknowledge within {self._send_timeout}s"
+                if timed_out
+                else f"MQTT refused the message: {exc}",
                 channel=self.name,
                 target=topic,
-                retryable=True,
-                key=alert.key,
-                subscription_id=subscription.id,
-            ) from exc
-        except ValueError as exc:  # paho refuses the topic (a wildcard in it) or an oversized payload
-            raise DeliveryError(
-                f"MQTT refused the message: {exc}",
-                channel=self.name,
-                target=topic,
-                retryable=False,
+                retryable=timed_out,
                 key=alert.key,
                 subscription_id=subscription.id,
             ) from exc
