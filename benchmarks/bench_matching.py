@@ -683,7 +683,9 @@ async def _ready(directory: Path, snapshot: Path, cache_size: int) -> dict[str, 
     from alerts.store import SubscriptionStore  # noqa: PLC0415
     from schemas.topics import Topics  # noqa: PLC0415
     from wirewatch.bus import EmbeddedBus  # noqa: PLC0415
+    from wirewatch.runner import service_gc  # noqa: PLC0415
 
+    service_gc()  # the collector policy `wirewatch alert` runs with (wirewatch/cli/services.py)
     had_snapshot = await asyncio.to_thread(snapshot.exists)
     async with EmbeddedBus(directory) as bus:
         topics = Topics()

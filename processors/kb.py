@@ -211,9 +211,15 @@ def _load(data_dir: Path) -> KnowledgeBase:
     _load_demonyms(kb, _read_json(data_dir / "demonyms.json"))
     _load_regions(kb, _read_json(data_dir / "regions.json"), _read_json(data_dir / "regions_geo.json"))
     _load_actors(kb, _read_json(data_dir / "actors.json"))
-    _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"))
-    _load_petrarch(kb, _read_json(data_dir / "actors_petrarch.json"))
-    _load_offices(kb, _read_json(data_dir / "offices.json"))
+    replaced: dict[str, str] = {}
+    for name in ("actors_wikidata.json", "actors_orgs.json"):  # generated, optional: after the curated
+        if (data_dir / name).exists():
+            replaced.update(_load_generated(kb, _read_json(data_dir / name)))
+    _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"), replaced)
+    _load_petrarch(kb, _read_json(data_dir / "actors_petrarch.json"), replaced)
+    _load_offices(kb, _read_json(data_dir / "offices.json"), replaced)
+    if (data_dir / "offices_generated.json").exists():  # every state's leaders by title (kb_build/titles.py)
+        _load_offices(kb, _read_json(data_dir / "offices_generated.json"), replaced)
     _load_topics(kb, _read_json(data_dir / "topics.json"), _read_json(data_dir / "topics_iptc.json"))
     return kb
 
@@ -333,19 +339,39 @@ def _add_actor(kb: KnowledgeBase, item: dict[str, Any]) -> None:
         raise KnowledgeBaseError("bad actor", entry=str(item.get("id"))) from exc
     kb.add(entity)
     for alias in (entity.name, *entity.aliases):
-        kb.alias(alias, entity.id, Relation.NAME)
+        if not alias.startswith(_OLD_ID):  # a replaced actor's id: on the tag, never a key of the text
+            kb.alias(alias, entity.id, Relation.NAME)
 
 
-def _load_petrarch(kb: KnowledgeBase, data: dict[str, Any]) -> None:
-    """Actors derived from PETRARCH2/Phoenix (``kb_build/petrarch.py``); curated ones were kept out."""
+#: How a replaced PETRARCH actor's id begins (kept as an alias of the actor replacing it).
+_OLD_ID = "petrarch:"
+
+
+def _load_generated(kb: KnowledgeBase, data: dict[str, Any]) -> dict[str, str]:
+    """Generated actors with QIDs (``actors_wikidata.json``, ``actors_orgs.json``); curated ones win.
+
+    Returns ``replaces``: the PETRARCH ids these actors replace, to their new ids.
+    """
     for item in data["actors"]:
         if item["id"] not in kb.entities:
             _add_actor(kb, item)
+    replaces = data.get("replaces", {})
+    if not isinstance(replaces, dict):
+        raise KnowledgeBaseError("'replaces' must map old ids to new ones")
+    return {str(old): str(new) for old, new in replaces.items() if new in kb.entities}
 
 
-def _load_actor_forms(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+def _load_petrarch(kb: KnowledgeBase, data: dict[str, Any], replaced: dict[str, str]) -> None:
+    """Actors derived from PETRARCH2/Phoenix (``kb_build/petrarch.py``), less the curated and replaced."""
+    for item in data["actors"]:
+        if item["id"] not in kb.entities and item["id"] not in replaced:
+            _add_actor(kb, item)
+
+
+def _load_actor_forms(kb: KnowledgeBase, data: dict[str, Any], replaced: dict[str, str]) -> None:
     """Generated case forms of actors' names (Polish): more keys, not more aliases on the tags."""
-    for actor_id, forms in data["forms"].items():
+    for old_id, forms in data["forms"].items():
+        actor_id = replaced.get(old_id, old_id)
         if actor_id not in kb.entities:
             raise KnowledgeBaseError("case forms of an unknown actor", entry=actor_id)
         for form in forms:
@@ -361,7 +387,7 @@ def office_id(office: str) -> str:
     return "office:" + "-".join("".join(c if c.isalnum() else " " for c in office.casefold()).split())
 
 
-def _load_offices(kb: KnowledgeBase, data: dict[str, Any]) -> None:
+def _load_offices(kb: KnowledgeBase, data: dict[str, Any], replaced: dict[str, str]) -> None:
     """Offices, their titles in the nine languages, and holders the actor tables lack the office of."""
     for item in data["offices"]:
         try:
@@ -371,11 +397,14 @@ def _load_offices(kb: KnowledgeBase, data: dict[str, Any]) -> None:
                 raise KnowledgeBaseError("office of an unknown organisation", entry=office)
             oid = office_id(office)
             kb.add(Entity(id=oid, name=office, kind=Kind.ACTOR, type=OFFICE, members=(org_id,)))
-            for actor_id, start, end in item["holders"]:
+            for old_id, start, end in item["holders"]:
+                actor_id = replaced.get(old_id, old_id)
                 holder = kb.entities.get(actor_id)
                 if holder is None:
                     raise KnowledgeBaseError("office holder is no known actor", entry=actor_id)
                 role = Role(office, org, start, end)
+                if role in holder.roles:
+                    continue  # the generated tables know it already
                 kb.entities[actor_id] = Entity(
                     id=holder.id,
                     name=holder.name,

@@ -28,10 +28,14 @@ Each row carries the place's point (GeoNames'; a country's: Natural Earth's labe
 subdivision's: the mean of its cities'), its GeoNames id and, for a city, its ISO 3166-2
 subdivision where GeoNames' admin1 code can be tied to one (``geo``).
 
-The other steps: ``belts`` (the members of border belts, from Natural Earth's admin-0
-boundaries -> ``regions_geo.json``), ``topics`` (IPTC Media Topics -> ``topics_iptc.json``), ``actor_forms``
-(Polish case forms of actors' names -> ``actor_forms.json``), ``petrarch`` (PETRARCH2/Phoenix
-actors -> ``actors_petrarch.json``).
+The other steps: ``belts`` (the members of border belts, from Natural Earth's admin-0 boundaries ->
+``regions_geo.json``), ``topics`` (IPTC Media Topics -> ``topics_iptc.json``), ``petrarch``
+(PETRARCH2/Phoenix actors -> ``actors_petrarch.json``), ``leaders`` with ``positions`` (office
+holders with Wikidata QIDs and dated roles -> ``actors_wikidata.json``), ``organisations``
+(international organisations and parties -> ``actors_orgs.json``), ``actor_forms`` (pl/ru/uk case
+forms of every table's names -> ``actor_forms.json``, and the endings that give unknown names their
+nominative -> ``name_endings.json``), ``titles`` (every state's leaders by title ->
+``offices_generated.json``).
 
 A build tool, not part of the installed package (pyproject leaves it out of the wheel):
 ``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build, ``geo`` the

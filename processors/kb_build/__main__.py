@@ -1,16 +1,31 @@
 """``python -m processors.kb_build``: rebuild the generated data of ``processors/data``.
 
-``places.tsv`` (gazetteer) with ``place_words.json`` (small towns named like words),
-``topics_iptc.json`` (IPTC Media Topics) and ``actor_forms.json``
-(Polish case forms of actors' names) and
-``actors_petrarch.json`` (actors from the PETRARCH2/Phoenix dictionaries in ``../shared/data/actors``)
-and ``regions_geo.json`` (the members of border belts, from Natural Earth's outlines).
+In dependency order: ``places.tsv`` (gazetteer) with ``place_words.json`` (small towns named like
+words), ``regions_geo.json`` (the members of border belts, from Natural Earth's outlines),
+``topics_iptc.json`` (IPTC Media Topics), ``actors_petrarch.json`` (PETRARCH2/Phoenix actors in
+``../shared/data/actors``), ``actors_wikidata.json`` (office holders with Wikidata QIDs and dated
+roles) and ``actors_orgs.json`` (international organisations and parties) from the open data in
+``../shared/kb-sources`` (see the README's "Knowledge"), ``actor_forms.json`` and
+``name_endings.json`` (pl/ru/uk case forms of every table's names) and
+``offices_generated.json`` (every state's leaders by title).
 """
 
-from processors.kb_build import actor_forms, belts, gazetteer, petrarch, topics
+from processors.kb_build import (
+    actor_forms,
+    belts,
+    gazetteer,
+    leaders,
+    organisations,
+    petrarch,
+    titles,
+    topics,
+)
 
 gazetteer.main()
 belts.main()
 topics.main()
-actor_forms.main()
 petrarch.main()
+leaders.main([])
+organisations.main([])
+actor_forms.main()
+titles.main()

@@ -38,8 +38,8 @@ How a story is read (data in, data out):
 - Inflection (ru/uk/pl, and the German genitive): a form that is another form of the story plus
   a case ending ("Tuska", "Donalda Tuska", "Путина", "Merkels") is a mention of it, and so is
   the end of a longer name ("Ruiz Bermejo"). The id and the name come from the uninflected form
-  when the story has it, else from the form as written (no lemmatizer: "Donalda Tuska" alone
-  keeps its case ending).
+  when the story has it, else a person's from its nominative by a table of endings (no
+  lemmatizer: ``nominative.py``; "Donalda Tuska" -> Donald Tusk), else from the form as written.
 - A Title Case or upper-case headline is not read for new names; its words only add mentions of
   names found in the standfirst and body.
 - Boundaries: a lower-case institution opens the name that follows it in Romance languages
@@ -59,8 +59,9 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from itertools import pairwise
 
-from processors.kb import Kind, KnowledgeBase
+from processors.kb import DATA_DIR, Kind, KnowledgeBase
 from processors.tagging.build import TAG_FIELDS, construct, mentions_of, round3, sorted_tags
+from processors.tagging.nominative import Nominatives
 from processors.tagging.scan import FIELDS, Match, Span
 from processors.tagging.words import (
     ARTICLES_AFTER,
@@ -708,20 +709,25 @@ def _link(names: Names, piece: Piece, text: str) -> bool:
     return linked
 
 
-def tag_names(names: list[Name], texts: dict[TextField, str]) -> list[Tag]:
-    """The actor tags of the unknown names."""
+def tag_names(
+    names: list[Name], texts: dict[TextField, str], nominative: Nominatives | None = None, lang: str = ""
+) -> list[Tag]:
+    """The actor tags of the unknown names (a person's in its nominative, when ``nominative`` knows it)."""
     tags = []
     for name in names:
         if not name.spans:
             continue
-        forms = [f for f in name.forms if f != name.base]
-        plain = fold_diacritics(name.base)
-        if plain != name.base:
+        base = (
+            nominative.of(name.base, lang) if nominative is not None and name.kind == "person" else name.base
+        )
+        forms = [f for f in name.forms if f != base]
+        plain = fold_diacritics(base)
+        if plain != base:
             forms.insert(0, plain)
         confidence = min(0.85, name.score + 0.05 * (len(name.spans) - 1))
         values = {
-            "id": "name:" + slug(name.base),
-            "name": name.base,
+            "id": "name:" + slug(base),
+            "name": base,
             "type": name.kind,
             "aliases": tuple(forms[:12]),
             "country": None,
@@ -765,10 +771,11 @@ def given_names(kb: KnowledgeBase) -> frozenset[str]:
 class UnknownNames:
     """Step 6 of tagging, built once per knowledge base: what it knows of people's names."""
 
-    __slots__ = ("_given",)
+    __slots__ = ("_given", "_nominative")
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._given = given_names(kb)
+        self._nominative = Nominatives.load(DATA_DIR / "name_endings.json", self._given)
 
     def with_names(
         self,
@@ -787,4 +794,4 @@ class UnknownNames:
         found = find_names(texts, claimed_actor, claimed_other, known, language=language, given=self._given)
         if not found:
             return actors
-        return sorted_tags([*actors, *tag_names(found, texts)])
+        return sorted_tags([*actors, *tag_names(found, texts, self._nominative, language or "")])

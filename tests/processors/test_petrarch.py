@@ -76,11 +76,12 @@ class TestTagging:
         ],
     )
     def test_new_kinds_of_actor(self, body: str, actor: str) -> None:
-        assert actor in {t.id for t in _tag(body).actors}
+        # An organisation of actors_orgs.json replaces its PETRARCH entry and keeps the old id.
+        assert any(actor in (t.id, *t.aliases) for t in _tag(body).actors)
 
     def test_dated_role_as_evidence(self) -> None:
         tags = _tag("Hamid Karzai met tribal elders in Kandahar.")
-        karzai = next(t for t in tags.actors if t.id == "petrarch:hamid-karzai")
+        karzai = next(t for t in tags.actors if "petrarch:hamid-karzai" in (t.id, *t.aliases))  # now its QID
         assert karzai.type == "person"
         assert karzai.country == "AF"
         assert any("Government of Afghanistan" in e for e in karzai.evidence)
