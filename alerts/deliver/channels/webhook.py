@@ -124,7 +124,7 @@ class WebhookChannel:
         self._total_timeout_s = total_timeout_s
         self._clock = clock
 
-    def _should_retry(self, exc: Exception) -> bool | float:
+    def _should_retry(self, exc: BaseException) -> bool | float:
         # stamina calls this with the failed try's exception: True/False, or the backoff in seconds.
         if isinstance(exc, _RetryableStatusError):
             if exc.retry_after is not None:
