@@ -116,10 +116,13 @@ port_in_use() {
 }
 
 pick_port() {
-    # Below the kernel's ephemeral range (32768+), so outgoing connections never hold it.
+    # Below the kernel's ephemeral range (32768+), so outgoing connections never hold it. The
+    # arguments are ports already picked for this broker: not listening yet, so not "in use",
+    # and two listeners on one port make Kafka refuse its configuration.
     local p
     for _ in $(seq 1 200); do
         p=$((20000 + RANDOM % 12000))
+        [[ " $* " == *" $p "* ]] && continue
         port_in_use "$p" || { echo "$p"; return 0; }
     done
     die "no free port found"
@@ -154,9 +157,11 @@ render_secure() {
     dir=$(cd "$KAFKA_SECURE_DIR" && pwd)
     for f in ca.pem server-keystore.pem users; do [[ -f $dir/$f ]] || die "KAFKA_SECURE_DIR lacks $f"; done
     # Secure ports are kept in the data dir like the others (clients keep their addresses).
-    if [[ -z ${SSL_PORT:-} ]]; then SSL_PORT=$(pick_port); fi
-    if [[ -z ${SASL_SSL_PORT:-} ]]; then SASL_SSL_PORT=$(pick_port); fi
-    if [[ -z ${SASL_PLAINTEXT_PORT:-} ]]; then SASL_PLAINTEXT_PORT=$(pick_port); fi
+    if [[ -z ${SSL_PORT:-} ]]; then SSL_PORT=$(pick_port "$port" "$cport"); fi
+    if [[ -z ${SASL_SSL_PORT:-} ]]; then SASL_SSL_PORT=$(pick_port "$port" "$cport" "$SSL_PORT"); fi
+    if [[ -z ${SASL_PLAINTEXT_PORT:-} ]]; then
+        SASL_PLAINTEXT_PORT=$(pick_port "$port" "$cport" "$SSL_PORT" "$SASL_SSL_PORT")
+    fi
     while read -r name password || [[ -n ${name:-} ]]; do
         [[ -n $name ]] && plain+="user_$name=\"$password\" "
     done <"$dir/users"
@@ -234,14 +239,14 @@ cmd_start() {
         return 0
     fi
     if [[ -n ${KAFKA_PORT:-} ]]; then
-        port=$KAFKA_PORT; cport=${KAFKA_CONTROLLER_PORT:-$(pick_port)}; fixed=1
+        port=$KAFKA_PORT; cport=${KAFKA_CONTROLLER_PORT:-$(pick_port "$port")}; fixed=1
     elif [[ -f $DATA/ports ]]; then
         # shellcheck disable=SC1091
         . "$DATA/ports"
         port=$PORT; cport=$CONTROLLER_PORT; fixed=1
     fi
     for _ in 1 2 3; do
-        if ((!fixed)); then port=$(pick_port); cport=$(pick_port); unset SSL_PORT SASL_SSL_PORT SASL_PLAINTEXT_PORT; fi
+        if ((!fixed)); then port=$(pick_port); cport=$(pick_port "$port"); unset SSL_PORT SASL_SSL_PORT SASL_PLAINTEXT_PORT; fi
         [[ $port != "$cport" ]] || continue
         render_config "$port" "$cport"
         if [[ ! -f $DATA/data/meta.properties ]]; then
