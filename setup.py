@@ -32,6 +32,7 @@ COMPILED = [
     "processors/tagging/places.py",
     "processors/tagging/build.py",
     "processors/tagging/unresolved.py",
+    "processors/tagging/names_reader.py",
     "processors/tagging/names.py",
 ]
 GROUP = "wirewatch_tagger"

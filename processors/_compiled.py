@@ -33,6 +33,7 @@ COMPILED = (
     "tagging.places",
     "tagging.build",
     "tagging.unresolved",
+    "tagging.names_reader",
     "tagging.names",
 )
 # The group's shared library, GROUP__mypyc<suffix>, sits above the package: mypyc derives

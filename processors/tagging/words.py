@@ -132,7 +132,6 @@ NOT_PLACES: Final = _words(
     """
 )
 
-
 CUES: Final = sorted(UNRESOLVED_CUES)
 # In scan form, with a space either side: whole words only (patterns of the tagger's automaton).
 CUE_PATTERNS: Final = [f" {cue} " for cue in CUES]
@@ -343,7 +342,7 @@ ORG_CUES: Final = _words(
     inc inc. corp corp. co co. ltd ltd. llc plc gmbh ag sa s.a. se nv bv spa s.p.a. srl sp. kg ug
     ministerio departamento oficina agencia comisión consejo junta instituto universidad fundación
     asociación federación unión partido congreso senado tribunal corte policía ejército fuerzas
-    guardia banco grupo empresa compañía sociedad
+    guardia banco grupo empresa compañía sociedad fiscalía procuraduría contraloría defensoría cámara
     ministère ministre agence commission conseil institut université fondation association fédération
     parti assemblée sénat cour police armée forces gendarmerie banque groupe société
     ministerium bundesministerium amt bundesamt behörde kommission rat institut universität stiftung
@@ -352,7 +351,7 @@ ORG_CUES: Final = _words(
     ministero agenzia commissione consiglio istituto università fondazione partito parlamento
     tribunale polizia esercito banca gruppo società
     ministério agência comissão conselho instituto universidade fundação associação partido
-    tribunal polícia exército banco grupo empresa
+    tribunal polícia exército banco grupo empresa câmara
     ministerstwo urząd agencja komisja rada instytut uniwersytet fundacja stowarzyszenie związek
     partia sejm senat sąd trybunał policja wojsko armia bank grupa spółka
     министерство мвд мид ведомство агентство комиссия совет институт университет фонд союз партия
@@ -386,6 +385,10 @@ NOUN_JOINERS: Final = _words("der des dem zum zur vom von zu")
 FINAL_CUES: Final = _words("times post news journal herald tribune gazette press radio television tv")
 # Suffixes that make a single closed compound an organisation ("Bundeskriminalamt").
 ORG_ENDINGS: Final = ("ministerium", "kriminalamt", "gericht", "partei", "verband", "behörde", "bank")
+# Cues and their plurals ("County Public Schools"), less family names and German genitives.
+CUE_WORDS: Final = ORG_CUES | frozenset(c + "s" for c in ORG_CUES) - _words(
+    "banks cortes cos amts bundesamts rats instituts verbands vereins bunds gerichts konzerns ministeriums"
+)
 # Upper-case words that are no organisation's acronym.
 NOT_ACRONYMS: Final = _words(
     """
@@ -534,7 +537,7 @@ class Token:
         # Each hyphenated part capitalised ("Ocasio-Cortez", not "Nine-year-old", "Debian-based").
         self.name_shaped = "-" not in text or all(p[:1].isupper() for p in text.split("-") if p)
         # An organisation cue ("Ministry", "Bundeskriminalamt").
-        self.cue = f in ORG_CUES or (len(f) > 6 and f.endswith(ORG_ENDINGS))
+        self.cue = f in CUE_WORDS or (len(f) > 6 and f.endswith(ORG_ENDINGS))
 
 
 class Piece:
@@ -657,9 +660,6 @@ def has_org_cue(tokens: list[Token]) -> str:
         if tok.cue:
             return tok.text
     return ""
-
-
-# --- the recognizer ------------------------------------------------------------------
 
 
 # --- where a name begins and ends (tagging/names.py) ----------------------------------

@@ -132,3 +132,101 @@ class TestSitesAndAgencies:
     )
     def test_news_agencies_are_actors(self, body: str, agency: str) -> None:
         assert agency in _actors(_tag(body))
+
+
+class TestAcronymsAndPlurals:
+    """Two-letter capitals are no organisation alone; an organisation cue counts in the plural."""
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "The storm moved from GA into the Carolinas on Sunday, forecasters said.",
+            "Winds from the SW reached the coast before noon, the station reported.",
+        ],
+    )
+    def test_two_letters_alone_are_no_organisation(self, body: str) -> None:
+        assert not [t for t in _tag(body, "en").actors if t.id.startswith("name:")]
+
+    def test_three_letters_still_are(self) -> None:
+        tags = _tag("The QZX said on Monday that the plan would go ahead.", "en")
+        assert _actors(tags).get("QZX") == "organization"
+
+    def test_two_letters_as_initials_of_a_name_in_full(self) -> None:
+        body = "The Zorvex Foundation (ZF) opened a school. Later ZF said it would open two more."
+        tags = _tag(body, "en")
+        found = [t for t in tags.actors if t.name == "Zorvex Foundation"]
+        assert found
+        assert "ZF" in {m.text for m in found[0].mentions}
+
+    def test_a_plural_cue_makes_an_organisation(self) -> None:
+        tags = _tag("Classes at Quellwater County Public Schools resume on Monday.", "en")
+        assert _actors(tags).get("Quellwater County Public Schools") == "organization"
+
+    def test_a_family_name_like_a_plural_cue_stays_a_person(self) -> None:
+        tags = _tag("The singer Tyra Banks said she would return.", "en")
+        assert _actors(tags).get("Tyra Banks") == "person"
+
+
+class TestRoleOfWhat:
+    """A role before "of"/"de la" names what it is of, not who holds it; a role word in a name."""
+
+    def test_role_of_an_institution_is_no_person(self) -> None:
+        body = "Delgado admitió que la Fiscalía General de la República (FGR) ha trabajado con menos fondos."
+        names = _actors(_tag(body, "es"))
+        assert "República" not in names
+        assert names.get("FGR") == "organization"
+
+    def test_role_of_a_town_is_no_person(self) -> None:
+        body = "Es sprachen Anna Quellmoser und Markus Pumpler (Vizebürgermeister von Quellbachtal)."
+        names = _actors(_tag(body, "de"))
+        assert "Quellbachtal" not in names
+        assert names.get("Markus Pumpler") == "person"
+
+    @pytest.mark.parametrize(
+        ("body", "name"),
+        [
+            ("El club volvió a perder en la Premier League el sábado.", "Premier League"),
+            (
+                "The vote in the Quellwater General Assembly came late on Monday.",
+                "Quellwater General Assembly",
+            ),
+        ],
+    )
+    def test_a_role_word_before_a_cue_is_part_of_the_name(self, body: str, name: str) -> None:
+        tags = _tag(body, "es" if "El " in body else "en")
+        assert _actors(tags).get(name) == "organization"
+        assert not [t for t in tags.actors if t.type == "person"]
+
+    def test_a_title_before_a_name_still_is_one(self) -> None:
+        tags = _tag("Es sprach Feuerwehrpräsident Albert Quellner vor den Gästen.", "de")
+        assert _actors(tags).get("Albert Quellner") == "person"
+
+
+class TestOrganisationBoundaries:
+    """Where two organisations meet, and cue words that name none."""
+
+    def test_and_after_an_acronym_or_a_cue_splits(self) -> None:
+        body = "Gemeinsam testen QZW und Quellnor Gruppe die neue Anlage."
+        names = _actors(_tag(body, "de"))
+        assert "QZW und Quellnor Gruppe" not in names
+        assert names.get("Quellnor Gruppe") == "organization"
+
+    def test_and_inside_one_name_stays(self) -> None:
+        tags = _tag("The Quellwater Department of Housing and Urban Renewal said it would act.", "en")
+        assert "Quellwater Department of Housing and Urban Renewal" in _actors(tags)
+
+    def test_a_german_article_splits(self) -> None:
+        body = "Seit Montag fördert Quellbachministerium das Programm Zorvex Global mit Geld."
+        names = _actors(_tag(body, "de"))
+        assert not [n for n in names if " das " in n]
+
+    def test_cue_words_alone_are_no_name(self) -> None:
+        tags = _tag("The report was first carried by the state-run News Agency on Sunday.", "en")
+        assert "News Agency" not in _actors(tags)
+
+
+def test_a_short_plural_phrase_is_no_organisation() -> None:
+    tags = _tag("Several Major Hospitals said they would open Social Networks for patients.", "en")
+    names = _actors(tags)
+    assert "Major Hospitals" not in names
+    assert "Social Networks" not in names

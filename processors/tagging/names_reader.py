@@ -1,0 +1,274 @@
+"""Step 6 of tagging, first half: the candidate names of a story (``names.py`` classifies them).
+
+A ``Reader`` finds the runs of capitalised words of each field, splits them at the spans the
+tagger claimed (known actors always; places unless inside an organisation's name) and strips
+the words around a name that are none of it (articles, titles, a sentence's common first
+word): what is left is a ``Piece``, a candidate name with the title seen before it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from processors.tagging.scan import Span
+from processors.tagging.words import (
+    JOINERS,
+    NAME_TITLES,
+    NOT_NAMES,
+    NOUN_ENDINGS,
+    NOUN_MARKERS,
+    PERSON_NOUN_ENDINGS,
+    SURNAME_TITLES,
+    TITLE_MODIFIERS,
+    Piece,
+    Token,
+    coordinated,
+    descriptor_shaped,
+    has_org_cue,
+    is_title,
+    outside,
+    possessive_orgs,
+    runs_of,
+    sentence_initial,
+    split_where,
+    tokens_of,
+    web_names,
+    with_head,
+    word_before,
+)
+from schemas.models import TextField
+
+
+class Reader:
+    """What one story says: its lower-case words, the claimed spans; the pieces it finds."""
+
+    __slots__ = (
+        "claimed_actor",
+        "claimed_other",
+        "german",
+        "given",
+        "lower",
+        "nouns",
+        "pieces",
+        "sites",
+        "texts",
+    )
+
+    def __init__(
+        self,
+        texts: dict[TextField, str],
+        claimed_actor: set[Span],
+        claimed_other: set[Span],
+        *,
+        language: str | None = None,
+        given: frozenset[str] = frozenset(),
+    ) -> None:
+        self.texts = texts
+        self.given = given  # given names (casefolded) of the knowledge base's people
+        # German capitalises every noun: a sentence's first two capitalised words are
+        # as often an adjective and a noun as a name ("Klarer Gewinner").
+        self.german = language == "de"
+        self.claimed_actor = _by_field(claimed_actor)
+        self.claimed_other = _by_field(claimed_other)
+        self.lower: dict[str, bool] = {}  # whether a word is written in lower case, once asked
+        self.nouns: set[str] | None = None  # capitalised words after a German article, once needed
+        self.pieces: list[Piece] = []
+        self.sites: list[Piece] = []  # web sites' names ("netzpolitik.org")
+
+    def _nouns(self) -> set[str]:
+        """The words after a German article or determiner ("der Wald"): nouns, not names."""
+        nouns = self.nouns
+        if nouns is None:
+            nouns = self.nouns = set()
+            if self.german:  # elsewhere "die", "das", "am" are other words
+                for text in self.texts.values():
+                    nouns.update(NOUN_MARKERS.findall(text))
+        return nouns
+
+    def written(self, word: str) -> bool:
+        """Whether the story writes ``word`` as a whole word (as it is, case included)."""
+        return any(_has_word(text, word) for text in self.texts.values())
+
+    def noun_words(self) -> set[str]:
+        """The words the story writes after a German article (nouns)."""
+        return self._nouns()
+
+    def _in_lower_case(self, word: str) -> bool:
+        """Whether the story writes ``word`` with a lower-case first letter, as a whole word.
+
+        A substring search per word asked (a few dozen per story) costs less than a set of
+        every word of the story.
+        """
+        low = word[0].lower() + word[1:]
+        found = self.lower.get(low)
+        if found is None:
+            found = self.lower[low] = any(_has_word(text, low) for text in self.texts.values())
+        return found
+
+    def common(self, tok: Token) -> bool:
+        """A word the story writes in lower case too, or one that is never a name."""
+        f = tok.fold
+        if f in NOT_NAMES:
+            return True
+        return self._in_lower_case(tok.text) or (
+            not tok.upper and ((len(f) > 6 and f.endswith(NOUN_ENDINGS)) or tok.text in self._nouns())
+        )
+
+    def read(self, rank: int, text: str) -> None:
+        """Find the candidate names of one field."""
+        runs = runs_of(text, tokens_of(text))
+        sites = web_names(text)
+        if sites:
+            self.sites.extend(Piece(rank, [site], "") for site in sites)
+            runs = outside(runs, sites)
+        for found in possessive_orgs(text, runs):
+            if len(found) >= 3 and all(t.upper for t in found):
+                continue  # a shouted line, not names
+            run = with_head(text, found)
+            for seg in self._segments(rank, run):
+                self._piece(rank, text, seg)
+
+    def _segments(self, rank: int, run: list[Token]) -> list[list[Token]]:
+        """The run split at what the tagger claimed: always known actors, places unless in an org."""
+        actor = self.claimed_actor.get(rank)
+        other = self.claimed_other.get(rank)
+        segs = _split(run, actor) if actor is not None else [run]
+        if other is None:
+            return segs
+        out: list[list[Token]] = []
+        for seg in segs:
+            if has_org_cue(seg) and not all(other.covers(t) for t in seg):
+                out.append(seg)
+            elif (
+                (len(seg) == 2 or (len(seg) == 3 and not seg[0].upper and seg[1].fold not in self.given))
+                and not any(other.covers(t) for t in seg[1:])
+                and seg[1].name_shaped
+                and not seg[1].upper
+                and not is_title(seg[1])
+                and not self.common(seg[1])
+            ):
+                # A place's name as a given name: "Elon Musk", "Paris Hilton", "Ariel Melgar Cabrera".
+                out.append(seg)
+            else:
+                out.extend(_split(seg, other))
+        return out
+
+    def _piece(self, rank: int, text: str, seg: list[Token]) -> None:
+        """Strip what is no name from a segment; keep the rest as a candidate."""
+        piece = self.strip(rank, text, seg, initial=sentence_initial(text, seg[0].start))
+        if piece is not None:
+            self.pieces.append(piece)
+
+    def _descriptor(self, text: str, seg: list[Token]) -> bool:
+        """Whether ``seg`` opens with a German noun naming the kind of what follows."""
+        if not self.german or len(seg) < 2 or seg[0].upper or text[seg[0].end : seg[1].start] != " ":
+            return False
+        # A kind of organisation only after an article ("die Datenschutzbehörde Agencia ...").
+        return descriptor_shaped(seg[0], seg[1:]) and (not seg[0].cue or seg[0].text in self._nouns())
+
+    def strip(self, rank: int, text: str, seg: list[Token], *, initial: bool) -> Piece | None:
+        """The name in ``seg`` without the words before and after it that are no name."""
+        if self._descriptor(text, seg):
+            seg = seg[1:]  # "die Nachrichtenagentur Tasnim News", "dem Fonds Copenhagen Partners"
+            initial = False
+        title = ""
+        before = word_before(text, seg[0].start)
+        if before in NAME_TITLES:
+            title = before
+        i = 0
+        while i < len(seg):
+            tok = seg[i]
+            if is_title(tok) and not (i + 1 < len(seg) and seg[i + 1].cue):
+                title = tok.text  # not in an organisation's name: "Premier League", "General Assembly"
+            elif tok.name_shaped and not (
+                (tok.fold in TITLE_MODIFIERS and i + 1 < len(seg) and is_title(seg[i + 1]))
+                or tok.fold in NOT_NAMES
+                or (i == 0 and initial and self.common(tok))
+            ):
+                break
+            i += 1
+            initial = False
+        tokens = seg[i:]
+        if title and len(tokens) == 1 and i > 0 and text[seg[i - 1].end : tokens[0].start] != " ":
+            title = ""  # what a role is of, not who holds it: "Fiscalía General de la República"
+        while tokens and (
+            tokens[-1].fold in NOT_NAMES
+            or tokens[-1].fold in JOINERS
+            or (tokens[-1].fold in NAME_TITLES and tokens[-1].fold not in SURNAME_TITLES)
+        ):
+            tokens.pop()  # "appointing Hitler Chancellor": a title after a name is no part of it
+        for j in range(len(tokens) - 2, 0, -1):
+            if coordinated(text, tokens, j):
+                # "Raphael Koller und Sachgebietsleiter Klaus Tschabuschnig": two names, split
+                # later (``subpieces``); the title belongs to the second only.
+                break
+            if is_title(tokens[j]) and not has_org_cue(tokens):
+                # "Ehrengäste Feuerwehrpräsident Albert Kern"; but "Fiscal General de la República":
+                # after a small word, what the role is of, not who holds it.
+                title = tokens[j].text if text[tokens[j].end : tokens[j + 1].start] == " " else ""
+                tokens = tokens[j + 1 :]
+                break
+        if (
+            len(tokens) >= 3
+            and not title
+            and tokens[1].fold in self.given
+            and tokens[0].fold not in self.given
+            and not tokens[0].upper
+            and not has_org_cue(tokens)
+        ):
+            title = tokens.pop(0).text  # a role before a given name: "Linguist Peter Eisenberg"
+        if (
+            len(tokens) >= 3
+            and not title
+            and len(tokens[0].text) >= 12
+            and tokens[0].fold.endswith(PERSON_NOUN_ENDINGS)
+            and not has_org_cue(tokens)
+        ):
+            # A German role compound: "Filmarchitekt Walter Haag", not "Wiederbelebung Filmstadt
+            # Göttingen" (a noun that names no person: the rest is no person's name either).
+            title = tokens.pop(0).text
+        return Piece(rank, tokens, title) if tokens else None
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole word."""
+    n = len(word)
+    i = text.find(word)
+    while i >= 0:
+        end = i + n
+        if (i == 0 or not text[i - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        i = text.find(word, i + 1)
+    return False
+
+
+class Coverage:
+    """The spans of one field the tagger claimed: which words they cover, by bisection."""
+
+    __slots__ = ("reach", "starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts = [s for s, _ in spans]
+        # The furthest end reached by the spans up to each one.
+        self.reach: list[int] = []
+        far = -1
+        for _, end in spans:
+            far = max(far, end)
+            self.reach.append(far)
+
+    def covers(self, tok: Token) -> bool:
+        """Whether a claimed span overlaps the word."""
+        i = bisect_left(self.starts, tok.end)
+        return i > 0 and self.reach[i - 1] > tok.start
+
+
+def _by_field(spans: set[Span]) -> dict[int, Coverage]:
+    by_rank: dict[int, list[tuple[int, int]]] = {}
+    for rank, start, end in spans:
+        by_rank.setdefault(rank, []).append((start, end))
+    return {rank: Coverage(found) for rank, found in by_rank.items()}
+
+
+def _split(run: list[Token], spans: Coverage) -> list[list[Token]]:
+    return split_where(run, spans.covers)
