@@ -212,7 +212,9 @@ def _load(data_dir: Path) -> KnowledgeBase:
     _load_regions(kb, _read_json(data_dir / "regions.json"), _read_json(data_dir / "regions_geo.json"))
     _load_actors(kb, _read_json(data_dir / "actors.json"))
     replaced: dict[str, str] = {}
-    for name in ("actors_wikidata.json", "actors_orgs.json"):  # generated, optional: after the curated
+    # Generated, optional: after the curated. actors_groups.json (armed groups of sanctions lists,
+    # kb_build/sanctions.py) comes last: the QID tables win over it.
+    for name in ("actors_wikidata.json", "actors_orgs.json", "actors_groups.json"):
         if (data_dir / name).exists():
             replaced.update(_load_generated(kb, _read_json(data_dir / name)))
     _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"), replaced)
@@ -348,7 +350,9 @@ _OLD_ID = "petrarch:"
 
 
 def _load_generated(kb: KnowledgeBase, data: dict[str, Any]) -> dict[str, str]:
-    """Generated actors with QIDs (``actors_wikidata.json``, ``actors_orgs.json``); curated ones win.
+    """Generated actors (``actors_wikidata.json``, ``actors_orgs.json``, ``actors_groups.json``).
+
+    Curated ones win; an actor whose id is already loaded is skipped.
 
     Returns ``replaces``: the PETRARCH ids these actors replace, to their new ids.
     """

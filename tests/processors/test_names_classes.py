@@ -230,3 +230,28 @@ def test_a_short_plural_phrase_is_no_organisation() -> None:
     names = _actors(tags)
     assert "Major Hospitals" not in names
     assert "Social Networks" not in names
+
+
+class TestCapitalisedNamesNeedSupport:
+    """Two capitalised words with no title, speech or known given name: a person only if named again."""
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Call the Help Desk before noon. The office opens at nine.",
+            "The Movie Theaters reopened this week, and crowds came back.",
+            "Hikers crossed the Holy Grail trail in the morning rain.",
+        ],
+    )
+    def test_a_product_or_heading_named_once_is_no_person(self, body: str) -> None:
+        assert not [n for n, kind in _actors(_tag(body, "en")).items() if kind == "person"]
+
+    def test_a_given_name_of_real_people_supports_a_person(self) -> None:
+        # Neither is in the knowledge base; both given names are (given_names.json).
+        actors = _actors(_tag("Activist Greta Thunberg joined the march. Later Ralf Rangnick spoke.", "en"))
+        assert actors.get("Greta Thunberg") == "person"
+        assert actors.get("Ralf Rangnick") == "person"
+
+    def test_a_name_without_support_counts_when_named_again(self) -> None:
+        body = "Zorbly Quanst opened the meeting. Hours later Quanst closed it, and Zorbly Quanst left."
+        assert _actors(_tag(body, "en")).get("Zorbly Quanst") == "person"
