@@ -35,7 +35,8 @@ holders with Wikidata QIDs and dated roles -> ``actors_wikidata.json``), ``organ
 (international organisations and parties -> ``actors_orgs.json``), ``actor_forms`` (pl/ru/uk case
 forms of every table's names -> ``actor_forms.json``, and the endings that give unknown names their
 nominative -> ``name_endings.json``), ``titles`` (every state's leaders by title ->
-``offices_generated.json``).
+``offices_generated.json``), ``sanctions`` (armed groups of the UN and OFAC lists ->
+``actors_groups.json``), ``given`` (given names of real people -> ``given_names.json``).
 
 A build tool, not part of the installed package (pyproject leaves it out of the wheel):
 ``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build, ``geo`` the
