@@ -11,12 +11,13 @@ SUBSCRIPTIONS ?= deploy/subscriptions.example.json
 .PHONY: setup run test chaos test-unit test-integration lint bench eval clean kb check-deploy
 
 # setup.py compiles these with mypyc (one group): an edit rebuilds them.
-$(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py processors/tagging/*.py
+$(BIN)/wirewatch: pyproject.toml setup.py processors/text.py processors/kb.py processors/tagger.py processors/tagging/*.py \
+		alerts/query/fields.py alerts/query/fastparse.py alerts/query/parse.py
 	@echo "setup: [1/3] virtualenv in $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "setup: [2/3] pip and uv"
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	@echo "setup: [3/3] Wirewatch and its dependencies; the tagger is compiled with mypyc (a minute or two the first time)"
+	@echo "setup: [3/3] Wirewatch and its dependencies; the tagger and the query parser are compiled with mypyc (a few minutes the first time)"
 	$(BIN)/uv pip install --python $(BIN)/python -e '.[dev]'
 	touch $(BIN)/wirewatch
 	@echo "setup: done"

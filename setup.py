@@ -1,10 +1,11 @@
-"""Build hook: compile the tagger's hot path with mypyc.
+"""Build hook: compile the tagger's hot path and the query fast path with mypyc.
 
 Everything else lives in pyproject.toml. The tagger and its text normalization are plain,
 fully typed Python (``mypy --strict``); mypyc (mypy's own compiler, which also builds mypy
 and black) turns the same source into C extensions about 2x faster. The source stays the
-reference: ``WIREWATCH_PURE=1`` at install time skips the compilation, and
-``processors/__init__`` falls back to the source when an extension is older than it.
+reference: ``WIREWATCH_PURE=1`` at install time skips the compilation, and ``processors/__init__``
+and ``alerts/query/__init__`` fall back to the source when an extension is older than it
+(:mod:`wirewatch.compiled`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from setuptools import Extension, setup
 # could be inlined). The group's code is one shared library, ``wirewatch_tagger__mypyc*.so``,
 # at the top of the tree (the repository root in an editable install, site-packages in a
 # wheel): mypyc derives each module's ``__file__`` from where it sits. Each module gets a
-# small shim extension beside its source. Keep in step with processors/_compiled.py
-# (COMPILED, GROUP), the Makefile and pyproject.toml ([tool.uv] cache-keys).
+# small shim extension beside its source. Keep in step with processors/_compiled.py and
+# alerts/query/_compiled.py (COMPILED, GROUP), the Makefile and pyproject.toml ([tool.uv] cache-keys).
 COMPILED = [
     "processors/text.py",
     "processors/kb.py",
@@ -36,6 +37,14 @@ COMPILED = [
     "processors/tagging/names.py",
 ]
 GROUP = "wirewatch_tagger"
+# The subscription index's query fast path (issue 17: filing 1M queries from their syntax is most of
+# a cold build). A group of its own: nothing in it calls the tagger, and either can be rebuilt alone.
+QUERY_COMPILED = [
+    "alerts/query/fields.py",
+    "alerts/query/fastparse.py",
+    "alerts/query/parse.py",
+]
+QUERY_GROUP = "wirewatch_query"
 
 
 def _extensions() -> list[Extension]:
@@ -43,8 +52,9 @@ def _extensions() -> list[Extension]:
         return []
     from mypyc.build import mypycify  # noqa: PLC0415 - a build-time dependency only
 
-    built = mypycify(["--follow-imports=silent", *COMPILED], opt_level="3", group_name=GROUP)
-    return cast("list[Extension]", list(built))  # setuptools' Extension types
+    tagger = mypycify(["--follow-imports=silent", *COMPILED], opt_level="3", group_name=GROUP)
+    query = mypycify(["--follow-imports=silent", *QUERY_COMPILED], opt_level="3", group_name=QUERY_GROUP)
+    return cast("list[Extension]", [*tagger, *query])  # setuptools' Extension types
 
 
 setup(ext_modules=_extensions())

@@ -135,23 +135,21 @@ async def collect_alerts(client: aiomqtt.Client, *, want: int, timeout: float) -
 
 
 @functools.cache
-def tagger_source_module(name: str = "tagger") -> ModuleType:
-    """The Python source of ``processors.<name>``, a module of the compiled group, beside the build.
+def source_module(package: str, name: str) -> ModuleType:
+    """The Python source of ``<package>.<name>``, a module of a compiled group, beside the build.
 
-    The compiled modules (``processors._compiled.COMPILED``: the tagger, its steps in
-    ``processors.tagging``, ``text`` and ``kb``) import each other, so the whole group is
-    imported from its ``.py`` files at once, under its own names, then moved aside (to
-    ``processors._source.<name>``) and the build put back: ``processors.*`` stays the build,
-    and the source modules see only each other. Build the source tagger with the source
-    ``KnowledgeBase`` (``tagger_source_module().KnowledgeBase``): the enums differ.
+    A compiled group's modules (``<package>._compiled.COMPILED``: the tagger, its steps in
+    ``processors.tagging``, ``text`` and ``kb``; or the query fast path in ``alerts.query``) import
+    each other, so the whole group is imported from its ``.py`` files at once, under its own
+    names, then moved aside (to ``<package>._source.<name>``) and the build put back:
+    ``<package>.*`` stays the build, and the source modules see only each other.
     """
-    from processors import _compiled  # noqa: PLC0415 - the package must be set up first
-
-    alias = "processors._source"
-    if f"{alias}.tagger" not in sys.modules:
-        names = [f"processors.{n}" for n in _compiled.COMPILED]
+    group = importlib.import_module(f"{package}._compiled").group()
+    alias = f"{package}._source"
+    if f"{alias}.{group.modules[0]}" not in sys.modules:
+        names = [f"{package}.{n}" for n in group.modules]
         build = {n: sys.modules.pop(n) for n in names if n in sys.modules}
-        finder = _compiled._SourceFinder()
+        finder = group.source_finder()
         sys.meta_path.insert(0, finder)
         try:
             for full in names:
@@ -161,9 +159,18 @@ def tagger_source_module(name: str = "tagger") -> ModuleType:
             for full in names:
                 module = sys.modules.pop(full, None)
                 if module is not None:
-                    sys.modules[f"{alias}.{full.removeprefix('processors.')}"] = module
+                    sys.modules[f"{alias}.{full.removeprefix(package + '.')}"] = module
             sys.modules.update(build)
             for full, module in build.items():  # the import set the source on the parent package
                 parent, _, child = full.rpartition(".")
                 setattr(sys.modules[parent], child, module)
     return sys.modules[f"{alias}.{name}"]
+
+
+def tagger_source_module(name: str = "tagger") -> ModuleType:
+    """The source of ``processors.<name>`` (see :func:`source_module`).
+
+    Build the source tagger with the source ``KnowledgeBase``
+    (``tagger_source_module().KnowledgeBase``): the enums differ.
+    """
+    return source_module("processors", name)

@@ -23,6 +23,8 @@ the same, and so are the idempotency keys of what they produce.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
@@ -123,6 +125,24 @@ async def read_to_end(
             return
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No automatic collection while a replayed batch is applied (restored as it was after).
+
+    A replay builds long-lived state: every young-generation collection during it scans objects
+    that all survive (about 1,000 collections, ~3 of ~30 s, replaying a million subscriptions).
+    Stores that keep much freeze what they keep as they go (``alerts.store``), so it is never
+    scanned; the rest is scanned once, at the first collection after the batch.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _apply(store: Changelogged, record: Record) -> None:
     """Apply one changelog record; a corrupt one is logged and skipped (never stops a worker)."""
     if record.key is None:
@@ -205,7 +225,8 @@ class GlobalTable(Generic[S]):
                 start=start,
                 max_records=5000,
             ):
-                self._apply_all(batch)
+                with _collector_paused():
+                    self._apply_all(batch)
                 count += len(batch)
             # Partition numbers as keys: a JSON log cannot render tuple keys.
             offsets = {p: o for (_, p), o in start.items()} or None

@@ -59,6 +59,11 @@ Where things are:
 
 from __future__ import annotations
 
+from alerts.query._compiled import choose_build
+
+COMPILED = choose_build()  # before the imports below: they load the build it chose (mypyc or source)
+
+# ruff: noqa: E402 - the build is chosen before these imports on purpose
 from alerts.query.compile import CompiledQuery, Match, compile_query
 from alerts.query.evaluate import MAX_TEXT_MENTIONS
 from alerts.query.fields import (
@@ -76,6 +81,7 @@ from alerts.query.story import PreparedStory, prepare
 from alerts.query.values import tag_values
 
 __all__ = [
+    "COMPILED",
     "FIELDS",
     "INDEX_FIELDS",
     "MAX_CLAUSES",
