@@ -109,10 +109,11 @@ from schemas.models import Mention, Tag, TextField
 class Name:
     """One unknown actor of a story, as its mentions are gathered."""
 
-    __slots__ = ("base", "evidence", "forms", "kind", "score", "spans", "stems", "sure")
+    __slots__ = ("base", "evidence", "forms", "kind", "known", "score", "spans", "stems", "sure")
 
-    def __init__(self, kind: str, base: str, stems: tuple[str, ...]) -> None:
+    def __init__(self, kind: str, base: str, stems: tuple[str, ...], known: str = "") -> None:
         self.kind = kind  # "person" or "organization"
+        self.known = known  # the id of the known actor this stands for (its lone surname's mentions)
         self.base = base  # the form its id and name come from
         self.stems = stems  # its words, casefolded and without case endings
         self.forms: dict[str, None] = {}
@@ -208,6 +209,20 @@ class Names:
             f = tok.fold
             found = [n for last, names in self.surnames.items() if inflects(f, last) for n in names]
         return found[0] if len(found) == 1 else None
+
+    def know(self, tag_id: str, name: str) -> Name | None:
+        """Stand-in for a known person of the story, so that its lone surname links to it.
+
+        "Moreau" after "Cecilia Moreau" (a known actor: the scanner tagged the full name) is a
+        mention of that actor; alone, a surname shared by hundreds of people tags nobody.
+        """
+        words = name.split()
+        last = words[-1].casefold() if len(words) >= 2 else ""
+        if len(last) < 3 or not last.replace("-", "").isalpha():
+            return None  # "Jr.", initials: no surname to link
+        proxy = Name("person", name, tuple(stem(w.casefold()) for w in words), known=tag_id)
+        self.surnames.setdefault(last, []).append(proxy)
+        return proxy
 
 
 def _same_person(folds: list[str], own: tuple[str, ...], stems: tuple[str, ...]) -> bool:
@@ -428,11 +443,13 @@ def find_names(
     *,
     language: str | None = None,
     given: frozenset[str] = frozenset(),
+    persons: Iterable[tuple[str, str]] = (),
 ) -> list[Name]:
     """The unknown names of a story.
 
     From its fields' texts, the spans the tagger claimed, the normalized names of the known
-    actors it found, and its language if known.
+    actors it found, and its language if known. ``persons``: the known people found, as (id,
+    name); a lone surname of one comes back as a :class:`Name` whose ``known`` is that id.
     """
     reader = Reader(texts, claimed_actor, claimed_other, language=language, given=given)
     for rank, fld in enumerate(FIELDS):
@@ -440,6 +457,7 @@ def find_names(
         if text:
             reader.read(rank, text)
     names = Names()
+    proxies = [p for tag_id, name in persons if (p := names.know(tag_id, name)) is not None]
     singles: list[tuple[Piece, str, float, str]] = []
     for whole in reader.pieces:
         text = texts[FIELDS[whole.rank]]
@@ -471,7 +489,8 @@ def find_names(
             name.add(piece, surface, score, evidence)
             name.sure = True
     _add_sites(names, reader)
-    return [n for n in names.by_id.values() if n.sure or len(n.spans) > 1]
+    found = [n for n in names.by_id.values() if n.sure or len(n.spans) > 1]
+    return found + [p for p in proxies if p.spans]
 
 
 def _add_sites(names: Names, reader: Reader) -> None:
@@ -511,7 +530,7 @@ def tag_names(
     """The actor tags of the unknown names (a person's in its nominative, when ``nominative`` knows it)."""
     tags = []
     for name in names:
-        if not name.spans:
+        if not name.spans or name.known:
             continue
         base = (
             nominative.of(name.base, lang) if nominative is not None and name.kind == "person" else name.base
@@ -598,7 +617,23 @@ class UnknownNames:
         claimed_actor = claimed_spans([], [actors], [])
         claimed_other = claimed_spans(matches, others, unresolved)
         known = frozenset(n.casefold() for t in actors for n in (t.name, *t.aliases))
-        found = find_names(texts, claimed_actor, claimed_other, known, language=language, given=self._given)
+        persons = [(t.id, t.name) for t in actors if t.type == "person"]
+        found = find_names(
+            texts, claimed_actor, claimed_other, known, language=language, given=self._given, persons=persons
+        )
         if not found:
             return actors
+        surnames = {n.known: n for n in found if n.known}
+        if surnames:
+            actors = tuple(_with_surname(t, surnames.get(t.id), texts) for t in actors)
         return sorted_tags([*actors, *tag_names(found, texts, self._nominative, language or "")])
+
+
+def _with_surname(tag: Tag, surname: Name | None, texts: dict[TextField, str]) -> Tag:
+    """A known person's tag with the mentions of its lone surname added (story order)."""
+    if surname is None:
+        return tag
+    order = {f: i for i, f in enumerate(FIELDS)}
+    spans = dict.fromkeys((order[m.field], m.start, m.end) for m in tag.mentions)
+    spans.update(surname.spans)
+    return tag.model_copy(update={"mentions": mentions_of(spans, texts)})

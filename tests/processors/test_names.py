@@ -293,3 +293,30 @@ def test_the_subscription_index_finds_an_unknown_name() -> None:
     index.add(make_subscription("doe", query='actor:"Jane Doe"'))
     index.add(make_subscription("roe", query='actor:"Jane Roe"'))
     assert [m.subscription.id for m in index.match(enriched)] == ["doe"]
+
+
+def test_a_lone_surname_of_a_known_person_is_a_mention_of_that_person() -> None:
+    # The knowledge base has Cecilia Moreau (Argentina's Chamber of Deputies), not "Moreau" alone.
+    story = _story(
+        "La presidenta de la Cámara, Cecilia Moreau, rechazó la idea. Según Moreau, no hay apuro. "
+        "La diputada Moreau lo repitió.",
+        language="es",
+    )
+    tags = _tagger().tag(story)
+    _check_mentions(story, tags)
+    (moreau,) = [t for t in tags.actors if t.name == "Cecilia Moreau"]
+    assert not moreau.id.startswith("name:")
+    assert [m.text for m in moreau.mentions] == ["Cecilia Moreau", "Moreau", "Moreau"]
+    assert not _names(tags)  # no name:moreau beside her
+
+
+def test_a_surname_two_people_share_links_to_neither() -> None:
+    texts: dict[TextField, str] = {"body": "Cecilia Moreau met Jeanne Moreau. Later Moreau spoke."}
+    found = find_names(texts, set(), set(), frozenset(), persons=[("Q1", "Cecilia Moreau")])
+    assert all(not n.known for n in found)  # "Moreau" alone: whose? nobody's
+    texts = {"body": "Minister Cecilia Moreau spoke. Later Mr Moreau replied."}
+    spans = {(2, 9, 23)}  # the scanner's: "Cecilia Moreau" is known
+    found = find_names(texts, spans, set(), frozenset({"cecilia moreau"}), persons=[("Q1", "Cecilia Moreau")])
+    (proxy,) = found
+    assert proxy.known == "Q1"
+    assert [texts["body"][s:e] for _, s, e in proxy.spans] == ["Moreau"]
