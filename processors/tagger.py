@@ -159,6 +159,7 @@ class Tagger:
                 (place_tags, region_tags),
                 unresolved_mentions,
                 language=story.language,
+                on=dated.date().isoformat(),
             )
         return Tags(
             countries=tuple(sorted({t.country for t in place_tags if t.country})),

@@ -320,3 +320,21 @@ def test_a_surname_two_people_share_links_to_neither() -> None:
     (proxy,) = found
     assert proxy.known == "Q1"
     assert [texts["body"][s:e] for _, s, e in proxy.spans] == ["Moreau"]
+
+
+@pytest.mark.parametrize(("year", "holder"), [(2019, True), (2024, False)])
+def test_a_titled_surname_is_the_office_holder_of_the_day(year: int, *, holder: bool) -> None:
+    # Jean-Michel Blanquer was France's education minister 2017-2022 (a dated role in the kb).
+    story = _story("Le ministre Blanquer a refusé la réforme. Les syndicats protestent.", language="fr")
+    story = story.model_copy(update={"published_at": datetime(year, 3, 1, tzinfo=UTC)})
+    tags = _tagger().tag(story)
+    _check_mentions(story, tags)
+    ids = {t.id: t for t in tags.actors}
+    if holder:
+        (tag,) = [t for t in tags.actors if t.name == "Jean-Michel Blanquer"]
+        assert [m.text for m in tag.mentions] == ["Blanquer"]
+        assert tag.evidence[0] == "surname of an office holder of the day"
+        assert "name:blanquer" not in ids
+    else:
+        assert "name:blanquer" in ids  # after his time: a person of that name, no more
+        assert not any(t.name == "Jean-Michel Blanquer" for t in tags.actors)
