@@ -40,5 +40,6 @@ nominative -> ``name_endings.json``), ``titles`` (every state's leaders by title
 
 A build tool, not part of the installed package (pyproject leaves it out of the wheel):
 ``forms`` holds the alias policy and the case forms (pure), ``gazetteer`` the build, ``geo`` the
-geometry (distances, shared boundaries, admin-1 ties), ``wordlike`` the names that are also words.
+geometry (distances, shared boundaries, admin-1 ties), ``wordlike`` the names that are also words,
+``sources`` what the steps share (the kb-sources folder and its commits, ``--source``, the JSON writer).
 """

@@ -46,6 +46,7 @@ from typing import Any
 
 from processors.kb_build.forms import is_cyrillic, stopwords
 from processors.kb_build.polish import pl_forms
+from processors.kb_build.sources import SOURCE, source_arg, write_json
 from processors.text import normalize_key
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -53,9 +54,9 @@ ACTORS = DATA_DIR / "actors.json"
 # Generated actor tables (other build steps), read when they exist; curated first.
 GENERATED = ("actors_wikidata.json", "actors_orgs.json")
 ACTOR_FORMS = DATA_DIR / "actor_forms.json"
-# People's genders by QID: Peppercat's Wikidata extract (``leaders/<country>/bio.csv``), read in
-# place when it is there (the knowledge base has no gender; a name's ending is a poor guess).
-SOURCE = Path(__file__).resolve().parents[3] / "shared" / "kb-sources"
+# People's genders by QID come from Peppercat's Wikidata extract (``leaders/<country>/bio.csv``
+# under ``sources.SOURCE``), read in place when it is there (the knowledge base has no gender; a
+# name's ending is a poor guess).
 NAME_ENDINGS = DATA_DIR / "name_endings.json"
 
 _VOWELS = set("aeiouyąęó")
@@ -461,9 +462,9 @@ def _keys_of_all(actors: list[tuple[dict[str, Any], bool]]) -> dict[str, set[str
     return keys
 
 
-def build() -> tuple[int, int]:
+def build(source: Path = SOURCE) -> tuple[int, int]:
     """Write ``actor_forms.json``; returns (actors with forms, forms)."""
-    actors = _read_actors()
+    actors = _read_actors(source)
     keys = _keys_of_all(actors)
     common = stopwords()
     forms: dict[str, list[str]] = {}
@@ -488,13 +489,13 @@ def build() -> tuple[int, int]:
         "(justext's stoplists) or another actor's name are left out.",
         "forms": dict(sorted(forms.items())),
     }
-    ACTOR_FORMS.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_json(doc, ACTOR_FORMS, indent=1, compact=False)
     return len(forms), sum(map(len, forms.values()))
 
 
-def main() -> None:
-    """``python -m processors.kb_build.actor_forms``."""
-    actors, n = build()
+def main(argv: list[str] | None = None) -> None:
+    """``python -m processors.kb_build.actor_forms [--source DIR]``."""
+    actors, n = build(source_arg(argv, __doc__))
     print(f"wrote {n} case forms of {actors} actors to {ACTOR_FORMS}")  # noqa: T201
     print(f"wrote {build_endings()} name-ending rules to {NAME_ENDINGS}")  # noqa: T201
 
@@ -640,7 +641,7 @@ def build_endings() -> int:
         "endings": table,
         "given": {"ru": _russian_given_names(), "uk": _ukrainian_given_names()},
     }
-    NAME_ENDINGS.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_json(doc, NAME_ENDINGS, indent=1, compact=False)
     return sum(len(v) for parts in table.values() for v in parts.values())
 
 

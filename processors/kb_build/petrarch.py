@@ -23,11 +23,15 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import pycountry
 
+from processors.kb_build.sources import write_json
 from processors.text import normalize_key
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -76,6 +80,31 @@ _SMALL = {
     *("von", "van", "der", "den", "da", "do", "dos", "di", "bin", "ibn"),
 }
 _ACRONYMS = {"us", "un", "eu", "uk", "usa", "uae", "nato", "imf", "wto", "osce", "opec", "cia", "fbi", "nsa"}
+# Name particles (lower case in a person's name, or "Al-" joined): no word of their own.
+_PARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "abu",
+        "abd",
+        "bint",
+        "ben",
+        "y",
+        "de",
+        "del",
+        "da",
+        "van",
+        "von",
+        "der",
+        "la",
+        "le",
+    }
+)
+_PERSON_WORDS = (2, 6)  # a person's name among an organisation's aliases: this many words
+ORG_RECORDS = 3  # a word in this many organisation records (more than people's) is an organisation's
+_SAME_NAME = 0.8  # difflib ratio: an alias this close to the actor's name spells that name
 _CODE = re.compile(r"\[([A-Z0-9]+)(?:\s+([<>]?\d{6,8}(?:-\d{6,8})?))?\]")
 _MIN_LETTERS = 4
 _ACRONYM_MAX = 5  # a one-word name this short is an acronym (IAEA, ASEAN, UNHCR)
@@ -310,26 +339,144 @@ class _Merge:
             actor.setdefault("roles", []).extend(roles)
 
 
-def build_actors(stopwords: set[str]) -> list[dict[str, Any]]:
+class PersonNames:
+    """Tells a person's name among an organisation's synonyms ("Khaled Meshaal" of Hamas).
+
+    The dictionaries list a group's leaders and spokesmen as its synonyms, so a story naming
+    the man would tag the group. An organisation's alias is a person's name when it is the name
+    of a person of the knowledge base (curated, or a PETRARCH person record: the QID tables are
+    built after this step and from it), or is shaped
+    like one: a known given name first (``given_names.json``), then capitalised words or name
+    particles, none of them a demonym or a word of organisations' names ("Army", "Corps": one
+    in ``ORG_RECORDS`` organisation records or more, and more of them than people's records).
+    A spelling of the actor's own name (a word in common, "Rigas Ferreos" of Rigas Fereos, or
+    close: "Usama bin Ladin" of "Osama Bin Laden") is no other person's name and stays, and so do
+    the aliases of an actor named like a person (a person the dictionaries file as a group).
+    """
+
+    def __init__(self, records: list[tuple[dict[str, Any], str]], given: set[str], people: set[str]) -> None:
+        self.given = given
+        self.people = set(people)
+        org_records: Counter[str] = Counter()
+        person_records: Counter[str] = Counter()
+        for record, kind in records:
+            names = [_title(phrase) for phrase in (record["head"], *record["synonyms"])]
+            if kind == "person":
+                self.people.update(
+                    normalize_key(n).strip() for n in names if len(n.split()) >= _PERSON_WORDS[0]
+                )
+            (person_records if kind == "person" else org_records).update(
+                {w for n in names for w in _words(n)}
+            )
+        self.org_words = {w for w, n in org_records.items() if n >= ORG_RECORDS and n > person_records[w]}
+        demonyms = json.loads((DATA_DIR / "demonyms.json").read_text(encoding="utf-8"))["words"]
+        self.demonyms = {normalize_key(w).strip() for words in demonyms.values() for w in words}
+
+    def _plain(self, words: list[str]) -> bool:
+        """Capitalised words or particles, none of an organisation's name nor a demonym."""
+        for word in words:
+            if word.casefold() in _PARTICLES:
+                continue
+            letters = word.replace("-", "").replace("'", "")
+            if not (word[:1].isupper() and letters.isalpha()) or normalize_key(word).strip() in self.demonyms:
+                return False
+            if any(part in self.org_words for part in _words(word)):
+                return False
+        return True
+
+    def is_person(self, alias: str, surnames: set[str]) -> bool:
+        """Whether an organisation's alias names a person (``surnames``: of its aliases found so)."""
+        words = alias.split()
+        if not _PERSON_WORDS[0] <= len(words) <= _PERSON_WORDS[1] or not self._plain(words):
+            return False
+        if normalize_key(alias).strip() in self.people or words[0].casefold() in self.given:
+            return True
+        return words[-1].casefold() in surnames  # "Sheik Nasrallah" beside "Hassan Nasrallah"
+
+    def drop(self, actor: dict[str, Any]) -> int:
+        """Drop the people's names from an organisation's aliases; how many."""
+        if self.is_person(actor["name"], set()):
+            return 0  # a person filed as a group ("Osama Bin Laden"): the names are its own
+        own = set(_words(actor["name"]))
+
+        def other_person(alias: str, surnames: set[str]) -> bool:
+            if set(_words(alias)) & own or _similar(alias, actor["name"]):
+                return False  # a spelling of the actor's own name
+            return self.is_person(alias, surnames)
+
+        # Full names first: their surnames then tell "Sheik Nasrallah" beside "Hassan Nasrallah".
+        first = {a for a in actor["aliases"] if other_person(a, set())}
+        surnames = {a.split()[-1].casefold() for a in first}
+        kept = [a for a in actor["aliases"] if a not in first and not other_person(a, surnames)]
+        dropped = len(actor["aliases"]) - len(kept)
+        actor["aliases"] = kept
+        return dropped
+
+
+def _words(name: str) -> list[str]:
+    """The casefolded words of a name, hyphenated parts apart, without particles and small words."""
+    parts = (p.casefold() for w in name.split() for p in w.split("-"))
+    return [p for p in parts if p and p not in _PARTICLES and p not in _SMALL]
+
+
+def _similar(alias: str, name: str) -> bool:
+    return SequenceMatcher(None, alias.casefold(), name.casefold()).ratio() >= _SAME_NAME
+
+
+@dataclass
+class Built:
+    """The actors, and how many of organisations' aliases were people's names."""
+
+    actors: list[dict[str, Any]]
+    person_aliases: int
+
+
+def build(stopwords: set[str]) -> Built:
     """The actors of the three dictionaries, in our shape (records of one name merged)."""
-    merge = _Merge(*_blocked_keys(stopwords))
+    places, curated = _blocked_keys(stopwords)
+    merge = _Merge(places, curated)
+    records: list[tuple[dict[str, Any], str]] = []
     for filename, source in FILES.items():
         for record in parse(SOURCE / filename):
             kind = _type(record, source)
             codes = [c for c, _ in record["codes"]]
             if kind is None or any(c[3:6] == "MED" or c.endswith("MED") for c in codes):
                 continue  # places, and news media (sources far more often than actors)
+            records.append((record, kind))
             merge.add(record, kind, source)
+    people = PersonNames(records, _given_names(), _curated_people())
     seen: set[str] = set()
     out = []
+    dropped = 0
     for actor in merge.actors:
         countries = actor.pop("_countries")
         actor["country"] = next(iter(countries)) if len(countries) == 1 else None
         if actor["id"] in seen:
             continue
         seen.add(actor["id"])
+        if actor["type"] != "person":
+            dropped += people.drop(actor)
         out.append(actor)
-    return out
+    return Built(out, dropped)
+
+
+def build_actors(stopwords: set[str]) -> list[dict[str, Any]]:
+    """The actors of the three dictionaries, in our shape (records of one name merged)."""
+    return build(stopwords).actors
+
+
+def _curated_people() -> set[str]:
+    """Keys of the curated people's names (``actors.json``)."""
+    actors = json.loads((DATA_DIR / "actors.json").read_text(encoding="utf-8"))["actors"]
+    return {
+        normalize_key(n).strip() for a in actors if a["type"] == "person" for n in (a["name"], *a["aliases"])
+    }
+
+
+def _given_names() -> set[str]:
+    """Given names of real people (``given.py``: from the kb-sources, built before this step)."""
+    path = DATA_DIR / "given_names.json"
+    return set(json.loads(path.read_text(encoding="utf-8"))["names"]) if path.exists() else set()
 
 
 def organisation_names() -> set[str]:
@@ -355,15 +502,17 @@ def main() -> None:
     """Write ``actors_petrarch.json``."""
     from processors.kb_build.forms import stopwords  # noqa: PLC0415 - one list for both builds
 
-    actors = build_actors(stopwords())
+    built = build(stopwords())
     doc = {
         "_doc": "Generated by `make kb` (processors/kb_build/petrarch.py) from the PETRARCH2/Phoenix actor "
         "dictionaries (Open Event Data Alliance, MIT licence; roles up to about 2014). Curated actors "
-        "(actors.json) win over these.",
-        "actors": actors,
+        f"(actors.json) win over these. {built.person_aliases} aliases of organisations that are people's "
+        "names (a group's leaders and spokesmen: 'Khaled Meshaal' of Hamas) are left out.",
+        "actors": built.actors,
     }
-    OUT.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {len(actors)} PETRARCH actors to {OUT}")  # noqa: T201
+    write_json(doc, OUT, indent=None)
+    dropped = built.person_aliases
+    print(f"wrote {len(built.actors)} PETRARCH actors to {OUT}; {dropped} person aliases dropped")  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from processors.kb_build.sources import write_json
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 ACTORS = DATA_DIR / "actors_wikidata.json"
 OFFICES = DATA_DIR / "offices.json"
@@ -364,7 +366,7 @@ def _spanish_names(org: str) -> set[str]:
 def main() -> int:
     """Write ``offices_generated.json``; returns the number of offices."""
     data = build()
-    OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(data, OUT, indent=1, compact=False, sort_keys=True)
     return len(data["offices"])
 
 

@@ -22,6 +22,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from processors.kb_build.sources import write_json
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 TOPICS_IPTC = DATA_DIR / "topics_iptc.json"
 CACHE = Path.home() / ".cache" / "wirewatch" / "kb"
@@ -91,7 +93,7 @@ def build() -> int:
         ),
         "topics": topics,
     }
-    TOPICS_IPTC.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_json(doc, TOPICS_IPTC, indent=1, compact=False)
     return len(topics)
 
 

@@ -20,6 +20,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from processors.kb_build.sources import write_json
 from processors.text import normalize_key
 
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "pl", "ru", "uk")
@@ -126,6 +127,4 @@ def write_place_words(path: Path, words: list[str]) -> None:
         "that are frequent words or given names of our languages (wordfreq Zipf >= "
         f"{WORD_ZIPF}) or actors' names. Such a town needs its state, county or dateline."
     )
-    path.write_text(
-        json.dumps({"_doc": doc, "words": words}, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
-    )
+    write_json({"_doc": doc, "words": words}, path, compact=False)
