@@ -61,15 +61,15 @@ ACTS_AFTER: Final = _words(
     rejected rejects insists insisted wants wanted opts opted refuses refused agreed agrees announced
     announces believes hopes called calls urged urges threatened threatens stated sent sends plans
     intends continues expects considers views sees maintains defends defended fears blamed blames
-    ha dijo afirma exige niega asegura considera advirtió anunció rechaza rechazó
-    a affirme exige dément assure estime accuse menace annonce
-    hat sagt sagte fordert fordern erklärte bestreitet warnt warnte droht
+    ha dijo afirma exige niega asegura considera advirtió anunció rechaza rechazó condena condenó atacó
+    a affirme exige dément assure estime accuse menace annonce condamne attaque attacked condemned invaded
+    hat sagt sagte fordert fordern erklärte bestreitet warnt warnte droht verurteilte griff struck launched
     заявила заявил заявляет считает требует требовала ответила ответил отвергла отвергает предупредила
     обвинила настаивает продолжает готова намерена отказалась
     powiedział powiedziała oświadczył oświadczyła zapowiedział zapowiedziała ostrzegł ostrzegła zażądał
     zażądała odrzucił odrzuciła oskarżył oskarżyła uważa twierdzi żąda ogłosił ogłosiła zagroził zagroziła
-    afferma dichiara avverte chiede respinge minaccia annuncia
-    disse afirmou exige nega negou alertou anunciou rejeita rejeitou acusa acusou ameaça
+    afferma dichiara avverte chiede respinge minaccia annuncia condanna attacca invades imposed expelled
+    disse afirmou exige nega negou alertou anunciou rejeita rejeitou acusa acusou ameaça condenou atacou
     заявила заявив вважає вимагає відповіла відкинула попередила звинуватила продовжує готова
     """
 )

@@ -375,6 +375,23 @@ class TestMetonymy:
         assert "Q159" in _ids(tags, "actors")
         assert "RU" in tags.countries
 
+    @pytest.mark.parametrize(
+        ("body", "actor", "country"),
+        [
+            ("Israel attacked Hezbollah positions overnight.", "Q801", "IL"),
+            ("Iran condemned the strike.", "Q794", "IR"),
+            ("Russia invaded Ukraine in February 2022.", "Q159", "RU"),
+            ("Francia condenó el ataque.", "Q142", "FR"),
+        ],
+    )
+    def test_a_country_doing_something_is_its_state(
+        self, tagger: Tagger, make_story: MakeStory, body: str, actor: str, country: str
+    ) -> None:
+        # Stance and speech verbs made a country an actor; verbs of action do too (issue 12).
+        tags = tagger.tag(make_story(body))
+        assert actor in _ids(tags, "actors")
+        assert country in tags.countries  # still a place of the story as well
+
 
 class TestRegionsByMembers:
     def test_border_oblasts_make_the_border_region(self, tagger: Tagger, make_story: MakeStory) -> None:
