@@ -213,8 +213,9 @@ def _load(data_dir: Path) -> KnowledgeBase:
     _load_actors(kb, _read_json(data_dir / "actors.json"))
     replaced: dict[str, str] = {}
     # Generated, optional: after the curated. actors_groups.json (armed groups of sanctions lists,
-    # kb_build/sanctions.py) comes last: the QID tables win over it.
-    for name in ("actors_wikidata.json", "actors_orgs.json", "actors_groups.json"):
+    # kb_build/sanctions.py) comes after the QID tables, which win over it; actors_companies.json
+    # (companies and media, kb_build/companies.py) last: its build leaves out the others' names.
+    for name in ("actors_wikidata.json", "actors_orgs.json", "actors_groups.json", "actors_companies.json"):
         if (data_dir / name).exists():
             replaced.update(_load_generated(kb, _read_json(data_dir / name)))
     _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"), replaced)
@@ -350,7 +351,9 @@ _OLD_ID = "petrarch:"
 
 
 def _load_generated(kb: KnowledgeBase, data: dict[str, Any]) -> dict[str, str]:
-    """Generated actors (``actors_wikidata.json``, ``actors_orgs.json``, ``actors_groups.json``).
+    """Generated actors (``actors_wikidata.json``, ``actors_orgs.json``, ``actors_groups.json``, ...).
+
+    Also ``actors_companies.json`` (companies and media).
 
     Curated ones win; an actor whose id is already loaded is skipped.
 

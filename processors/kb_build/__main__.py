@@ -9,13 +9,15 @@ the PETRARCH step reads to tell people's names among organisations' aliases),
 ``actors_orgs.json`` (international organisations and parties) from the open data in
 ``../shared/kb-sources`` (``--source``; extracted by ``deploy/kb-sources.sh``, see the README's
 "Knowledge"), ``actors_groups.json`` (armed groups of the UN and OFAC sanctions lists),
-``actor_forms.json`` and ``name_endings.json`` (pl/ru/uk case forms of every table's names) and
-``offices_generated.json`` (every state's leaders by title).
+``actors_companies.json`` (companies and news media: name-suggestion-index, FinanceDatabase, fundus,
+Wikidata's newspapers), ``actor_forms.json`` and ``name_endings.json`` (pl/ru/uk case forms of
+every table's names) and ``offices_generated.json`` (every state's leaders by title).
 """
 
 from processors.kb_build import (
     actor_forms,
     belts,
+    companies,
     gazetteer,
     given,
     leaders,
@@ -36,5 +38,6 @@ petrarch.main()
 leaders.main(source)
 organisations.main(source)
 sanctions.main(source)
+companies.main(source)
 actor_forms.main(source)
 titles.main()

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Extract the open data that `make kb` reads into ../shared/kb-sources (never into the repository).
+#
+# Usage: deploy/kb-sources.sh MIRRORS [DEST]
+#   MIRRORS  a directory holding one git directory per source, named owner+name (as the
+#            project's fetch tool leaves them; `git clone --mirror` works too: owner+name/repo
+#            or owner+name itself as the git dir)
+#   DEST     default: ../shared/kb-sources beside the repository
+# Each source is read at the commit the README names, so the build gives the same bytes.
+set -euo pipefail
+mirrors=${1:?usage: deploy/kb-sources.sh MIRRORS [DEST]}
+here=$(cd "$(dirname "$0")/.." && pwd)
+dest=${2:-$here/../shared/kb-sources}
+
+gitdir() { # the git directory of owner+name under $mirrors
+  local d=$mirrors/$1
+  [[ -d $d/repo/.git ]] && { echo "$d/repo/.git"; return; }
+  [[ -d $d/repo ]] && { echo "$d/repo"; return; }
+  [[ -d $d/objects ]] && { echo "$d"; return; }
+  echo "kb-sources: no git directory for $1 under $mirrors (fetch github:${1/+//} first)" >&2
+  exit 1
+}
+
+extract() { # extract REPO COMMIT INTO PATH...
+  local repo=$1 commit=$2 into=$dest/$3
+  shift 3
+  local git
+  git=$(gitdir "$repo")
+  git --git-dir="$git" cat-file -e "$commit^{commit}" 2>/dev/null ||
+    { echo "kb-sources: $repo lacks commit $commit (fetch a newer snapshot)" >&2; exit 1; }
+  mkdir -p "$into"
+  # 2>/dev/null: a partial snapshot reports blobs it lacks outside the paths asked for
+  git --git-dir="$git" archive "$commit" -- "$@" 2>/dev/null | tar -x -C "$into"
+  full=$(git --git-dir="$git" rev-parse "$commit^{commit}")
+  echo "${repo/+//} @ $full: $*" > "$into/SOURCE.txt"
+  echo "kb-sources: ${repo/+//} @ ${full:0:7} → $into"
+}
+
+one_by_one() { # one_by_one REPO COMMIT INTO DIR REGEX: DIR's files matching REGEX, blob by blob
+  # A snapshot may lack a few large blobs, where git archive stops: say which, take the rest.
+  local repo=$1 commit=$2 into=$dest/$3 dir=$4 regex=$5 git missing=()
+  git=$(gitdir "$repo")
+  while read -r _ _ sha path; do
+    mkdir -p "$into/$(dirname "$path")"
+    git --git-dir="$git" cat-file blob "$sha" > "$into/$path" 2>/dev/null || { rm -f "$into/$path"; missing+=("$path"); }
+  done < <(git --git-dir="$git" ls-tree -r "$commit" "$dir" | grep -E "$regex")
+  echo "${repo/+//} @ $(git --git-dir="$git" rev-parse "$commit"): $dir ($regex); missing from the snapshot:" \
+    "${missing[*]:-none}" > "$into/SOURCE.txt"
+  echo "kb-sources: ${repo/+//} @ $commit → $into (${#missing[@]} files missing from the snapshot)"
+}
+
+flat() { # move the extracted files of INTO/SUB up into INTO (for sources read flat)
+  local into=$dest/$1 sub=$2
+  find "$into/$sub" -type f -exec mv -t "$into" {} +
+  rm -rf "${into:?}/${sub%%/*}"
+}
+
+extract peppercatorg+site-build 8089342 peppercat docs/leaders
+extract confirmordeny+supraverden 59ab4fa supraverden data/general_list.yaml
+extract hdigital+partyfactsdata 764de89 partyfacts import/wikipedia
+one_by_one tijmenb+everypolitician-data 0642e77 everypolitician data '/ep-popolo-v1\.0\.json$'
+extract moov-io+watchman d299005 watchman test/testdata/UN_consolidated.xml test/testdata/bench/sdn.csv \
+  test/testdata/bench/alt.csv
+flat watchman test/testdata
+# Companies and media (processors/kb_build/companies.py): brands and operators with Wikidata QIDs,
+# news publishers, large listed companies (the snapshot lacks the NYSE/Nasdaq files: >= 4 MiB).
+extract osmlab+name-suggestion-index c8b272e nsi data/brands data/operators/power data/operators/telecom
+extract flairNLP+fundus 18da6e5 fundus src/fundus/publishers
+# Newspapers with their QIDs: a Wikidata query's result (CC0 data; the repository states no licence).
+extract patrickswickard+international_newspapers 0d8b4a3 newspapers full_list_of_newspapers.json
+one_by_one JerBouma+FinanceDatabase 268be5d financedatabase database/equities .
+echo "kb-sources: done; now \`make kb\`"
