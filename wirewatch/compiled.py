@@ -63,14 +63,24 @@ class CompiledGroup:
             return None
         return max(shim, library)
 
+    @property
+    def installed(self) -> bool:
+        """Whether the package sits in site-packages: installed from a wheel, never edited in place.
+
+        There the build is what was installed, whatever the files' times: an installer writes
+        them one by one, a ``.py`` often a few milliseconds after its extension.
+        """
+        return any(part in {"site-packages", "dist-packages"} for part in self.here.parts)
+
     def compiled_state(self) -> dict[str, str]:
         """Each module's build: ``"compiled"``, ``"stale"`` or ``"source"`` (none built)."""
         state = {}
+        installed = self.installed
         for name in self.modules:
             built = self._built_at(name)
             if built is None:
                 state[name] = "source"
-            elif self.source_path(name).stat().st_mtime > built:
+            elif not installed and self.source_path(name).stat().st_mtime > built:
                 state[name] = "stale"
             else:
                 state[name] = "compiled"

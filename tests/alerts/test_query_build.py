@@ -98,3 +98,22 @@ def test_the_build_files_queries_as_its_source(query: str) -> None:
     assert source.__file__ is not None
     assert source.__file__.endswith(".py")
     assert fast_filing(query) == source.fast_filing(query), query
+
+
+def test_an_installed_package_runs_its_build_whatever_the_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pip writes a wheel's files one by one: a .py may come a few ms after its extension.
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    monkeypatch.setattr(_compiled, "_HERE", site / "alerts" / "query")
+    monkeypatch.setattr(importlib.machinery, "EXTENSION_SUFFIXES", [SUFFIX])
+    monkeypatch.delenv("WIREWATCH_PURE", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [])
+    _build(site, -10.0)
+    for name in _compiled.COMPILED:
+        _stamp(_compiled.group().source_path(name), 0.0)  # written after the build
+    assert _compiled.group().installed
+    assert set(_compiled.group().compiled_state().values()) == {"compiled"}
+    assert _compiled.choose_build() is True
+    monkeypatch.setenv("WIREWATCH_PURE", "1")
+    assert _compiled.choose_build() is False  # the switch still works there
