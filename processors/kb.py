@@ -18,7 +18,7 @@ import enum
 import functools
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +220,8 @@ def _load(data_dir: Path) -> KnowledgeBase:
             replaced.update(_load_generated(kb, _read_json(data_dir / name)))
     _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"), replaced)
     _load_petrarch(kb, _read_json(data_dir / "actors_petrarch.json"), replaced)
+    if (data_dir / "actors_corrections.json").exists():  # curated corrections to all of the above
+        _load_corrections(kb, _read_json(data_dir / "actors_corrections.json"), replaced)
     _load_offices(kb, _read_json(data_dir / "offices.json"), replaced)
     if (data_dir / "offices_generated.json").exists():  # every state's leaders by title (kb_build/titles.py)
         _load_offices(kb, _read_json(data_dir / "offices_generated.json"), replaced)
@@ -373,6 +375,28 @@ def _load_petrarch(kb: KnowledgeBase, data: dict[str, Any], replaced: dict[str, 
     for item in data["actors"]:
         if item["id"] not in kb.entities and item["id"] not in replaced:
             _add_actor(kb, item)
+
+
+def _load_corrections(kb: KnowledgeBase, data: dict[str, Any], replaced: dict[str, str]) -> None:
+    """Curated corrections (``actors_corrections.json``): names to add to an actor, aliases to drop."""
+    for entry, change in data["actors"].items():
+        actor_id = replaced.get(entry, entry)
+        ent = kb.entities.get(actor_id)
+        if ent is None or ent.kind is not Kind.ACTOR:
+            raise KnowledgeBaseError("correction of an unknown actor", entry=entry)
+        drop = {normalize_key(text).strip() for text in change.get("drop", ())}
+        for key in drop:
+            kept = [sense for sense in kb.senses.get(key, ()) if sense.entity != actor_id]
+            if kept:
+                kb.senses[key] = kept
+            else:
+                kb.senses.pop(key, None)
+        aliases = [a for a in ent.aliases if normalize_key(a).strip() not in drop]
+        for text in change.get("add", ()):
+            kb.alias(text, actor_id, Relation.NAME)
+            if text not in aliases and text != ent.name:
+                aliases.append(text)
+        kb.entities[actor_id] = replace(ent, aliases=tuple(aliases))
 
 
 def _load_actor_forms(kb: KnowledgeBase, data: dict[str, Any], replaced: dict[str, str]) -> None:
