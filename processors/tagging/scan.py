@@ -386,9 +386,16 @@ def _word_hit(key: Key, ntext: str, scan: str, end_idx: int, n: int) -> tuple[in
 def _case_level(orig: str, o_start: int, o_end: int, *, upper: bool) -> int:
     """The case level of a match: 0, 1 when it starts upper-case, 2 when it is all upper-case.
 
-    Level 2 only when ``upper`` (some senses need it): it has no lower-case letter.
+    Level 2 only when ``upper`` (some senses need it): it has no lower-case letter. A name of
+    two words or more written with its article ("The Aspen Times", "The Jihad Group") is
+    capitalised after a lower-case "the" in running text too ("said the Aspen Times"); one word
+    after it is too often a common noun there ("the River", "the Right").
     """
-    if not orig[o_start].isupper():
+    if not orig[o_start].isupper() and not (
+        orig[o_start : o_start + 4] == "the "
+        and orig[o_start + 4 : o_start + 5].isupper()
+        and " " in orig[o_start + 5 : o_end]
+    ):
         return 0
     if upper and not any(c.islower() for c in orig[o_start:o_end]):
         return 2

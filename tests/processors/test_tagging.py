@@ -393,6 +393,24 @@ class TestMetonymy:
         assert country in tags.countries  # still a place of the story as well
 
 
+class TestArticles:
+    def test_a_name_with_its_article_matches_after_a_lower_case_the(
+        self, tagger: Tagger, make_story: MakeStory
+    ) -> None:
+        # Aliases such as "The Aspen Times" (a newspaper) are written with their article.
+        tags = tagger.tag(make_story("The mayor resigned on Monday, said the Aspen Times."))
+        names = {t.name: [m.text for m in t.mentions] for t in tags.actors}
+        assert names.get("The Aspen Times") == ["the Aspen Times"]
+
+    def test_one_word_after_a_lower_case_the_is_no_name_with_its_article(
+        self, tagger: Tagger, make_story: MakeStory
+    ) -> None:
+        # Parties named "The River" (Greece), "The Right" (Italy), "The Republicans" (Germany).
+        body = "We walked down to the River, then the Right bank. In Iowa the Republicans won."
+        tags = tagger.tag(make_story(body))
+        assert not [t for t in tags.actors if t.name in {"The River", "The Right", "The Republicans"}]
+
+
 class TestRegionsByMembers:
     def test_border_oblasts_make_the_border_region(self, tagger: Tagger, make_story: MakeStory) -> None:
         tags = tagger.tag(
