@@ -33,6 +33,8 @@ COMPILED = [
     "processors/tagging/places.py",
     "processors/tagging/build.py",
     "processors/tagging/unresolved.py",
+    "processors/tagging/name_words.py",
+    "processors/tagging/name_claims.py",
     "processors/tagging/names_reader.py",
     "processors/tagging/names.py",
 ]

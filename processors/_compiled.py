@@ -34,6 +34,8 @@ COMPILED = (
     "tagging.places",
     "tagging.build",
     "tagging.unresolved",
+    "tagging.name_words",
+    "tagging.name_claims",
     "tagging.names_reader",
     "tagging.names",
 )

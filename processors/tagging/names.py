@@ -60,6 +60,19 @@ How a story is read (data in, data out):
   and no inflected adjective or plural noun ("Leonhard Dobusch", not "Weltweite Strahlkraft").
   Measured on the actor evaluation set (2026-12-07), before / after these rules: tune split
   P 0.706 / 0.739, R 0.601 / 0.663; report split P 0.671 / 0.680, R 0.605 / 0.626.
+- No person (``name_words.py``, ``name_claims.py``): a name opening with an adjective, a number
+  or a place's word ("Gran Renuncia", "Sete Portas", "Avenida Paralela"), ending with one
+  ("Caribbean Territory"), with a plural acronym, a noun suffix or plurals only ("Tory MPs",
+  "Concept Development", "Asuntos Constitucionales"), after a place's word ("salle Louise
+  Michel"), a gazetteer place without "said" ("Santiago de Compostela"), the rest of a known
+  company's name ("Airbus Helicopters Technik"; with "GmbH" one company); in German a comma,
+  then a conjunction ("Grüner Wasserstoff, dass"), is no apposition. A given name before a
+  company's surname-like alias is a person ("Adrian Cummins"); a place in a hyphenated name
+  splits nothing ("Ocasio-Cortez"). Tune split P / R (2026-12-07): before 0.800 / 0.654; first,
+  last, noun-shaped words 0.821 / 0.652; place's word 0.824 / 0.652; "lycée" after a colon
+  0.825 / 0.653; German comma 0.828 / 0.653; gazetteer 0.829 / 0.653 (the company rules change
+  no tune story); "im." 0.830 / 0.653; hyphens 0.831 / 0.654; plurals 0.833 / 0.654. Report
+  split P / R, before / after: 0.753 / 0.763, 0.622 / 0.617.
 """
 
 from __future__ import annotations
@@ -69,7 +82,7 @@ from collections.abc import Callable, Iterable
 from itertools import pairwise
 from pathlib import Path
 
-from processors.kb import DATA_DIR, Entity, Kind, KnowledgeBase
+from processors.kb import DATA_DIR, Entity, Kind, KnowledgeBase, Relation
 from processors.tagging.build import (
     TAG_FIELDS,
     construct,
@@ -78,6 +91,14 @@ from processors.tagging.build import (
     roles_on,
     round3,
     sorted_tags,
+)
+from processors.tagging.name_claims import ORG_TYPES, persons_over_companies, without_inner
+from processors.tagging.name_words import (
+    GERMAN_CLAUSE,
+    NOT_FIRST,
+    NOT_PERSON_LAST,
+    PLURAL_ENDINGS,
+    noun_shaped,
 )
 from processors.tagging.names_reader import Reader
 from processors.tagging.nominative import Nominatives
@@ -109,6 +130,7 @@ from processors.tagging.words import (
     slug,
     word_before,
 )
+from processors.text import normalize_key
 from schemas.models import Mention, Tag, TextField
 
 # --- names: classified, linked, tagged -------------------------------------------------
@@ -296,16 +318,18 @@ def subpieces(piece: Piece, text: str, *, org: bool) -> list[Piece]:
     return out if len(out) > 1 else [piece]
 
 
-def supported(text: str, piece: Piece) -> bool:
+def supported(text: str, piece: Piece, *, german: bool = False) -> bool:
     """Whether the words around a person's name say it is one (a title, "said", ", who")."""
     if piece.title:
         return True
     after = text[piece.end : piece.end + 24]
-    nxt = after.lstrip(" ,").split(" ", 1)[0].casefold().strip(".,;:")
+    nxt = after.lstrip(" ,").split(None, 1)[0].casefold().strip(".,;:") if after.strip(" ,") else ""
     if nxt in SPEAKS or nxt in REPORTING:
         return True
     if after.startswith(", ") and (after[2:3].islower() or after[2:3].isdigit()):
-        return True  # an apposition: "Jane Doe, 45," "Jane Doe, the mayor"
+        # An apposition: "Jane Doe, 45," "Jane Doe, the mayor"; in German a comma opens a
+        # clause as often (", dass", ", wo", ", sowie").
+        return not german or nxt not in GERMAN_CLAUSE
     return word_before(text, piece.start) in REPORTING
 
 
@@ -314,9 +338,14 @@ def _person_shaped(reader: Reader, tokens: list[Token], *, titled: bool) -> bool
     words = [t for t in tokens if t.fold not in PARTICLES]
     if not 2 <= len(words) <= 4 or len(words[-1].text.rstrip(".")) < 2:
         return False
+    first = words[0].fold
+    if first in NOT_FIRST or words[-1].fold in NOT_PERSON_LAST:
+        return False  # "Gran Renuncia", "Avenida Paralela", "Caribbean Territory"
+    if all(t.fold.rstrip("'’").endswith(PLURAL_ENDINGS) for t in words) and not reader.is_given(first):
+        return False  # plural nouns: "Asuntos Constitucionales", "États Généraux"
     for t in words:
-        if (t.upper and len(t.text.rstrip(".")) > 1) or not t.name_shaped:
-            return False  # an acronym inside, or "Nine-year-old": no person
+        if (t.upper and len(t.text.rstrip(".")) > 1) or not t.name_shaped or noun_shaped(t.text):
+            return False  # an acronym inside, "Nine-year-old", "Tory MPs", "Concept Development"
         if not titled and reader.common(t):
             return False
     return True
@@ -390,7 +419,7 @@ def _classify(reader: Reader, piece: Piece, text: str) -> tuple[str, float, str]
         return "organization", 0.65, f"unknown name: organisation cue {cue}"
     if len(tokens) == 1:
         return _classify_word(reader, piece)
-    if cue or not _person_shaped(reader, tokens, titled=bool(piece.title)):
+    if cue or not _person_shaped(reader, tokens, titled=bool(piece.title)) or reader.named_after(piece, text):
         return "", 0.0, ""
     return _person_kind(reader, piece, text)
 
@@ -399,13 +428,17 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     """(kind, score, evidence) of a person-shaped name: with a title, named, or unsure."""
     if piece.title:
         return "person", 0.7, f"unknown name: title {piece.title}"
-    if supported(text, piece):
+    if supported(text, piece, german=reader.german):
         return "person", 0.65, "unknown name: person named"
+    # A place's name ("Santiago de Compostela", "Benito Juárez" the town) without "said": no person.
+    place = reader.place is not None and reader.place(text[piece.start : piece.end])
     first = piece.tokens[0]
-    if first.fold in reader.given or fold_diacritics(first.fold) in reader.given:
+    if not place and reader.is_given(first.fold):
         return "person", 0.65, f"unknown name: given name {first.text}"
-    if not any(t.fold in PARTICLES for t in piece.tokens) and (
-        not reader.german or (len(piece.tokens) == 2 and _german_given_shaped(reader, piece.tokens))
+    if (
+        not place
+        and not any(t.fold in PARTICLES for t in piece.tokens)
+        and (not reader.german or (len(piece.tokens) == 2 and _german_given_shaped(reader, piece.tokens)))
     ):
         # No title, no speech, no known given name: as often a product, a place or a heading
         # ("Help Desk", "Movie Theaters", "Sierra Nevada") as a person; counted when named again.
@@ -416,7 +449,7 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     # are as often an adjective and a noun ("Weltweite Strahlkraft") or two nouns ("Kantons
     # Genf"): a person only when named again, and never after an inflected adjective or a
     # plural noun (named again as "Strahlkraft", the noun alone).
-    if reader.german and first.fold.endswith(GERMAN_INFLECTED):
+    if place or (reader.german and first.fold.endswith(GERMAN_INFLECTED)):
         return "", 0.0, ""
     return "unsure", 0.55, "unknown name: capitalised name"
 
@@ -456,6 +489,8 @@ def find_names(
     given: frozenset[str] = frozenset(),
     persons: Iterable[tuple[str, str]] = (),
     holders: Callable[[str], tuple[str, str] | None] | None = None,
+    place: Callable[[str], bool] | None = None,
+    claimed_org: set[Span] | None = None,
 ) -> list[Name]:
     """The unknown names of a story.
 
@@ -464,9 +499,20 @@ def find_names(
     name); a lone surname of one comes back as a :class:`Name` whose ``known`` is that id.
     ``holders``: the one known person whose surname a folded word is and who held an office on
     the story's date, as (id, name), if any: a lone surname after a title that links to no name
-    of the story is theirs ("le ministre Blanquer" in a French story of 2019).
+    of the story is theirs ("le ministre Blanquer" in a French story of 2019). ``place``:
+    whether a name is a place's (the gazetteer's): no person's without a title or "said".
+    ``claimed_org``: the spans of the known actors that are no person (a subset of
+    ``claimed_actor``): the capitalised words after one are its name's, no person's.
     """
-    reader = Reader(texts, claimed_actor, claimed_other, language=language, given=given)
+    reader = Reader(
+        texts,
+        claimed_actor,
+        claimed_other,
+        language=language,
+        given=given,
+        place=place,
+        claimed_org=claimed_org,
+    )
     for rank, fld in enumerate(FIELDS):
         text = texts.get(fld)
         if text:
@@ -624,7 +670,7 @@ def claimed_spans(
 def given_names(kb: KnowledgeBase) -> frozenset[str]:
     """The given names of the knowledge base's people (the first words of their names)."""
     counts: dict[str, int] = {}
-    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES
+    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES | NOT_FIRST
     for ent in kb.entities.values():
         if ent.kind is not Kind.ACTOR or ent.type != "person":
             continue
@@ -642,7 +688,7 @@ def given_lexicon(path: Path) -> frozenset[str]:
         names = json.loads(path.read_text(encoding="utf-8"))["names"]
     except FileNotFoundError:
         return frozenset()
-    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES
+    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES | NOT_FIRST
     return frozenset(w for f in names if f not in skip for w in (f, fold_diacritics(f)))
 
 
@@ -667,7 +713,7 @@ def office_holders(kb: KnowledgeBase, given: frozenset[str]) -> dict[str, list[E
 class UnknownNames:
     """Step 6 of tagging, built once per knowledge base: what it knows of people's names."""
 
-    __slots__ = ("_by_surname", "_entities", "_given", "_nominative")
+    __slots__ = ("_by_surname", "_entities", "_given", "_nominative", "_senses")
 
     def __init__(self, kb: KnowledgeBase) -> None:
         own = given_names(kb)
@@ -675,6 +721,12 @@ class UnknownNames:
         self._nominative = Nominatives.load(DATA_DIR / "name_endings.json", own)
         self._by_surname = office_holders(kb, self._given)
         self._entities = kb.entities
+        self._senses = kb.senses
+
+    def _place(self, name: str) -> bool:
+        """Whether ``name`` is a place's or a region's name in the knowledge base."""
+        senses = self._senses.get(normalize_key(name).strip(), ())
+        return any(s.layer in {0, 2} and s.relation is Relation.NAME for s in senses)
 
     def _holders(self, on: str) -> Callable[[str], tuple[str, str] | None]:
         """The lookup of :func:`find_names`: the one person bearing a surname in office on ``on``."""
@@ -706,6 +758,7 @@ class UnknownNames:
 
         ``on``: the story's date (ISO): a lone surname of who held an office then is theirs.
         """
+        actors = persons_over_companies(actors, texts, self._given)  # "Adrian Cummins", not Cummins
         claimed_actor = claimed_spans([], [actors], [])
         claimed_other = claimed_spans(matches, others, unresolved)
         known = frozenset(n.casefold() for t in actors for n in (t.name, *t.aliases))
@@ -719,9 +772,14 @@ class UnknownNames:
             given=self._given,
             persons=persons,
             holders=self._holders(on) if on else None,
+            place=self._place,
+            claimed_org=claimed_spans([], [[t for t in actors if t.type in ORG_TYPES]], []),
         )
         if not found:
             return actors
+        # A known actor at the head of a longer company's name is that name's ("Airbus
+        # Helicopters Technik GmbH"), not also a mention of its own.
+        actors = without_inner(actors, [s for n in found if n.kind == "organization" for s in n.spans])
         surnames = {n.known: n for n in found if n.known}
         if surnames:
             actors = tuple(_with_surname(t, surnames.pop(t.id, None), texts) for t in actors)

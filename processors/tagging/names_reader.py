@@ -8,8 +8,10 @@ word): what is left is a ``Piece``, a candidate name with the title seen before 
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 
+from processors.tagging.name_words import LEGAL_FORMS, PLACE_HEADS
 from processors.tagging.scan import Span
 from processors.tagging.words import (
     JOINERS,
@@ -24,6 +26,7 @@ from processors.tagging.words import (
     Token,
     coordinated,
     descriptor_shaped,
+    fold_diacritics,
     has_org_cue,
     is_title,
     outside,
@@ -44,12 +47,15 @@ class Reader:
 
     __slots__ = (
         "claimed_actor",
+        "claimed_org",
         "claimed_other",
         "german",
         "given",
+        "glued",
         "lower",
         "nouns",
         "pieces",
+        "place",
         "sites",
         "texts",
     )
@@ -62,9 +68,18 @@ class Reader:
         *,
         language: str | None = None,
         given: frozenset[str] = frozenset(),
+        place: Callable[[str], bool] | None = None,
+        claimed_org: set[Span] | None = None,
     ) -> None:
         self.texts = texts
+        # The known actors that are no person (companies, media...): what follows one in a
+        # name is that name's rest ("Airbus Helicopters Technik"), no person.
+        self.claimed_org = _by_field(claimed_org or set())
+        # Where a candidate is glued to a claimed name, (rank, start of its word): after a
+        # known organisation or before a place ("Fox Sports Cono" of "Fox Sports Cono Sur").
+        self.glued: set[tuple[int, int]] = set()
         self.given = given  # given names (casefolded) of the knowledge base's people
+        self.place = place  # whether a name is a place's in the gazetteer ("Santiago de Compostela")
         # German capitalises every noun: a sentence's first two capitalised words are
         # as often an adjective and a noun as a name ("Klarer Gewinner").
         self.german = language == "de"
@@ -125,23 +140,29 @@ class Reader:
             if len(found) >= 3 and all(t.upper for t in found):
                 continue  # a shouted line, not names
             run = with_head(text, found)
-            for seg in self._segments(rank, run):
+            segs = self._segments(rank, run)
+            if segs and (len(segs) > 1 or len(segs[0]) < len(run)):
+                self._glue(rank, text, run, segs)
+            for seg in segs:
                 self._piece(rank, text, seg)
 
     def _segments(self, rank: int, run: list[Token]) -> list[list[Token]]:
-        """The run split at what the tagger claimed: always known actors, places unless in an org."""
+        """The run split at what the tagger claimed: known actors, places unless in an org.
+
+        Not at a known actor that begins a company's name ("Airbus Helicopters Technik GmbH").
+        """
         actor = self.claimed_actor.get(rank)
         other = self.claimed_other.get(rank)
-        segs = _split(run, actor) if actor is not None else [run]
+        segs = _split(run, actor) if actor is not None and not _one_company(run, actor) else [run]
         if other is None:
             return segs
         out: list[list[Token]] = []
         for seg in segs:
-            if has_org_cue(seg) and not all(other.covers(t) for t in seg):
+            if has_org_cue(seg) and not all(other.claims(t) for t in seg):
                 out.append(seg)
             elif (
                 (len(seg) == 2 or (len(seg) == 3 and not seg[0].upper and seg[1].fold not in self.given))
-                and not any(other.covers(t) for t in seg[1:])
+                and not any(other.claims(t) for t in seg[1:])
                 and seg[1].name_shaped
                 and not seg[1].upper
                 and not is_title(seg[1])
@@ -150,8 +171,43 @@ class Reader:
                 # A place's name as a given name: "Elon Musk", "Paris Hilton", "Ariel Melgar Cabrera".
                 out.append(seg)
             else:
-                out.extend(_split(seg, other))
+                out.extend(split_where(seg, other.claims))
         return out
+
+    def _glue(self, rank: int, text: str, run: list[Token], segs: list[list[Token]]) -> None:
+        """Note the segments glued (by a space) to a known organisation before or a place after."""
+        org = self.claimed_org.get(rank)
+        other = self.claimed_other.get(rank)
+        at = {id(t): i for i, t in enumerate(run)}
+        for seg in segs:
+            i, j = at[id(seg[0])], at[id(seg[-1])]
+            if i > 0 and org is not None and org.covers(run[i - 1]) and _spaced(text, run[i - 1], seg[0]):
+                self.glued.add((rank, seg[0].start))
+            after = run[j + 1] if j + 1 < len(run) else None
+            if (
+                after is not None
+                and other is not None
+                and other.claims(after)
+                and _spaced(text, seg[-1], after)
+            ):
+                self.glued.add((rank, seg[-1].start))
+
+    def is_given(self, fold: str) -> bool:
+        """Whether a casefolded word is a known given name (with or without its diacritics)."""
+        return fold in self.given or fold_diacritics(fold) in self.given
+
+    def named_after(self, piece: Piece, text: str) -> bool:
+        """Whether a person-shaped name is another thing's.
+
+        A place named after a person ("salle Louise Michel", "Avenida Antero de Brito"), or a
+        known company's division or product, or a name running on into a place's ("Airbus
+        Helicopters Technik", "Fox Sports Cono Sur"); not someone with a known given name listed
+        after an organisation ("Yale University Roger Cohen").
+        """
+        if word_before(text, piece.start) in PLACE_HEADS or piece.title.casefold() in PLACE_HEADS:
+            return True
+        glued = (piece.rank, piece.start) in self.glued or (piece.rank, piece.tokens[-1].start) in self.glued
+        return glued and not self.is_given(piece.tokens[0].fold)
 
     def _piece(self, rank: int, text: str, seg: list[Token]) -> None:
         """Strip what is no name from a segment; keep the rest as a candidate."""
@@ -180,10 +236,14 @@ class Reader:
             tok = seg[i]
             if is_title(tok) and not (i + 1 < len(seg) and seg[i + 1].cue):
                 title = tok.text  # not in an organisation's name: "Premier League", "General Assembly"
-            elif tok.name_shaped and not (
-                (tok.fold in TITLE_MODIFIERS and i + 1 < len(seg) and is_title(seg[i + 1]))
-                or tok.fold in NOT_NAMES
-                or (i == 0 and initial and self.common(tok))
+            elif (
+                tok.name_shaped
+                and not (
+                    (tok.fold in TITLE_MODIFIERS and i + 1 < len(seg) and is_title(seg[i + 1]))
+                    or tok.fold in NOT_NAMES
+                    # A lower-case head ("lycée", ``with_head``) is no sentence's capitalised first word.
+                    or (i == 0 and initial and tok.text[:1].isupper() and self.common(tok))
+                )
             ):
                 break
             i += 1
@@ -245,11 +305,12 @@ def _has_word(text: str, word: str) -> bool:
 class Coverage:
     """The spans of one field the tagger claimed: which words they cover, by bisection."""
 
-    __slots__ = ("reach", "starts")
+    __slots__ = ("ends", "reach", "starts")
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         spans.sort()
         self.starts = [s for s, _ in spans]
+        self.ends = [e for _, e in spans]
         # The furthest end reached by the spans up to each one.
         self.reach: list[int] = []
         far = -1
@@ -262,6 +323,19 @@ class Coverage:
         i = bisect_left(self.starts, tok.end)
         return i > 0 and self.reach[i - 1] > tok.start
 
+    def claims(self, tok: Token) -> bool:
+        """Whether a claimed span overlaps the word, not only inside it if it is hyphenated.
+
+        A place claimed inside a hyphenated surname is no place: "Ocasio-Cortez" is one name;
+        "St. Louis" of "University-St. Louis" reaches past the word.
+        """
+        if "-" not in tok.text:
+            return self.covers(tok)
+        i = bisect_right(self.starts, tok.start)
+        if i > 0 and self.reach[i - 1] > tok.start:
+            return True
+        return any(self.ends[k] > tok.end for k in range(i, bisect_left(self.starts, tok.end)))
+
 
 def _by_field(spans: set[Span]) -> dict[int, Coverage]:
     by_rank: dict[int, list[tuple[int, int]]] = {}
@@ -272,3 +346,19 @@ def _by_field(spans: set[Span]) -> dict[int, Coverage]:
 
 def _split(run: list[Token], spans: Coverage) -> list[list[Token]]:
     return split_where(run, spans.covers)
+
+
+def _spaced(text: str, a: Token, b: Token) -> bool:
+    """Whether one space alone separates two words."""
+    return text[a.end : b.start] == " "
+
+
+def _one_company(run: list[Token], actor: Coverage) -> bool:
+    """A known actor, then words, then a legal form: one company ("Airbus Helicopters Technik GmbH").
+
+    Not the known actor and its own legal form alone ("Siemens AG"): that is the known actor.
+    """
+    if len(run) < 3 or run[-1].fold not in LEGAL_FORMS or not actor.covers(run[0]):
+        return False
+    rest = [t for t in run[1:-1] if not actor.covers(t)]
+    return bool(rest) and not actor.covers(run[-1])

@@ -1,0 +1,123 @@
+"""Step 6 of tagging: where an unknown name takes words from a known actor's tag (issue 12).
+
+The scanner tags every alias it knows, whatever comes around it. Two cases where the words
+around say the known actor is not what the text names:
+
+- a known given name right before a company's one-word alias that is shaped like a surname:
+  "Adrian Cummins" is a person, not the company Cummins; "Nancy Kellogg" not Kellogg;
+- a known actor at the head of a longer organisation's name: "Airbus Helicopters Technik
+  GmbH" is one company (``names_reader._one_company``), not also Airbus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from processors.tagging.scan import FIELDS, Span
+from schemas.models import Mention, Tag, TextField
+
+# Known actors that are organisations (not offices, states or parties): a one-word alias of
+# one can be a family name ("Cummins", "Kellogg"); what follows one is its name's rest.
+ORG_TYPES = frozenset({"company", "media", "organization"})
+
+
+# Articles a given name does not follow (a noun does: "eine Art Netflix").
+_DETERMINERS = frozenset(
+    {
+        *("the", "a", "an", "ein", "eine", "einer", "einem", "einen", "eines"),
+        *("der", "die", "das", "den", "dem", "des", "la", "le", "les", "l'", "el", "los", "las"),
+        *("un", "une", "una", "uno", "il", "lo", "gli", "o", "os", "as"),
+    }
+)
+
+
+def _surname_shaped(word: str) -> bool:
+    """A capital, then lower-case letters only ("Cummins"; not "IBM", "eBay", "Coca-Cola")."""
+    return len(word) >= 3 and word[0].isupper() and word[1:].isalpha() and word[1:].islower()
+
+
+def _word_in(texts: Iterable[str], word: str) -> bool:
+    """Whether some text has ``word`` as a whole word (case as given)."""
+    for text in texts:
+        i = text.find(word)
+        while i >= 0:
+            end = i + len(word)
+            if (i == 0 or not text[i - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+                return True
+            i = text.find(word, i + 1)
+    return False
+
+
+def _given_before(text: str, start: int, given: frozenset[str], texts: Iterable[str]) -> bool:
+    """Whether a known given name, a space, comes right before ``start`` ("Adrian " Cummins).
+
+    Not a word the story writes in lower case too ("Will", "Grant" as verbs, "Rose").
+    """
+    if start < 2 or text[start - 1] != " ":
+        return False
+    i = start - 1
+    while i > 0 and text[i - 1].isalpha():
+        i -= 1
+    word = text[i : start - 1]
+    if not _surname_shaped(word) or word.casefold() not in given:
+        return False
+    if i > 0 and (text[i - 1].isalnum() or text[i - 1] in "-'’"):
+        return False  # part of a longer word
+    before = text[max(0, i - 12) : i].split()
+    if before and before[-1].casefold().lstrip("\"'„“”«»‘’(") in _DETERMINERS:
+        return False  # a noun after an article: "eine Art Netflix", "the Fed Kellogg"
+    return not _word_in(texts, word.lower())
+
+
+def persons_over_companies(
+    actors: tuple[Tag, ...], texts: dict[TextField, str], given: frozenset[str]
+) -> tuple[Tag, ...]:
+    """The tags without the mentions of a company that are a person's surname.
+
+    A company's one-word alias right after a known given name ("Adrian Cummins") is that
+    person's surname: every mention of the company written that way is the person's (the reader
+    then finds "Adrian Cummins" and links the lone "Cummins" to it); a tag left without
+    mentions goes.
+    """
+    out: list[Tag] = []
+    changed = False
+    for tag in actors:
+        if tag.type not in ORG_TYPES:
+            out.append(tag)
+            continue
+        names = {
+            m.text
+            for m in tag.mentions
+            if _surname_shaped(m.text) and _given_before(texts[m.field], m.start, given, texts.values())
+        }
+        if not names:
+            out.append(tag)
+            continue
+        changed = True
+        kept = tuple(m for m in tag.mentions if m.text not in names)
+        if kept:
+            out.append(tag.model_copy(update={"mentions": kept}))
+    return tuple(out) if changed else actors
+
+
+def without_inner(actors: tuple[Tag, ...], spans: Iterable[Span]) -> tuple[Tag, ...]:
+    """The tags without the mentions inside ``spans`` (longer names); a tag left without any goes."""
+    order = {f: i for i, f in enumerate(FIELDS)}
+    by_rank: dict[int, list[tuple[int, int]]] = {}
+    for rank, start, end in spans:
+        by_rank.setdefault(rank, []).append((start, end))
+    if not by_rank:
+        return actors
+
+    def inner(m: Mention) -> bool:
+        found = by_rank.get(order[m.field], ())
+        return any(s <= m.start and m.end <= e and e - s > m.end - m.start for s, e in found)
+
+    out: list[Tag] = []
+    for tag in actors:
+        kept = tuple(m for m in tag.mentions if not inner(m))
+        if len(kept) == len(tag.mentions):
+            out.append(tag)
+        elif kept:
+            out.append(tag.model_copy(update={"mentions": kept}))
+    return tuple(out)
