@@ -60,7 +60,7 @@ class KnowledgeService:
         *,
         norm: Callable[[str], str],
         values: Callable[[str], list[tuple[str, str]]],
-        load_base: Callable[[], KnowledgeBase] = KnowledgeBase.load,
+        load_base: Callable[[], KnowledgeBase] | None = None,
     ) -> None:
         self.bus = bus
         self.topic = topic
@@ -68,7 +68,7 @@ class KnowledgeService:
         self.table = GlobalTable(bus, topic, self.additions)
         self._norm = norm
         self._values = values
-        self._load_base = load_base
+        self._load_base = load_base or packaged_base
         self._base: asyncio.Task[KnowledgeBase] | None = None
         self._view: tuple[int, KnowledgeBase, Vocabulary] | None = None
         self._lock = asyncio.Lock()
@@ -129,6 +129,18 @@ class KnowledgeService:
         await self.bus.publish(self.topic, None, key=entry_id.encode())
         self.additions.apply(entry_id, None)
         return True
+
+
+def packaged_base() -> KnowledgeBase:
+    """The packaged knowledge base, from the prebuilt cache (built and cached when stale).
+
+    Loaded from its data files it took ~5 s of a worker thread that holds the interpreter, and
+    the API's event loop answered nothing meanwhile (a subscription saved then waited); the
+    cache loads in 1-2 s.
+    """
+    from processors import kb_cache  # noqa: PLC0415 - on first use only, like the base itself
+
+    return kb_cache.load().kb
 
 
 def knowledge_router(

@@ -161,7 +161,9 @@ class TestSubscriptionsPage:
         await expect(query).to_have_value("actor:NATO AND country:PL")
         await expect(page.locator("#query-check")).to_have_text("valid query, 2 clauses")
         await page.click("#sub-save")
-        await expect(page.locator("#sub-result")).to_contain_text("saved")
+        # The first knowledge check (as typed) loads the knowledge base in a worker thread; a save
+        # meanwhile may wait a second or two for the interpreter.
+        await expect(page.locator("#sub-result")).to_contain_text("saved", timeout=15_000)
         new_id = (await page.locator("#sub-result").inner_text()).removeprefix("saved ").strip()
         row = page.locator(f'#subs tr[data-id="{new_id}"]')
         await expect(row).to_contain_text("active")
