@@ -289,7 +289,7 @@ def subpieces(piece: Piece, text: str, *, org: bool) -> list[Piece]:
             keep = False  # "Miami-Dade Police Detective Alvaro Zabaleta": the person after the force
         elif gap in {" ", "-"}:
             keep = True
-        elif org and not has_org_cue(cur) and (piece.title or gap.split()[-1] in NOUN_JOINERS):
+        elif org and not has_org_cue(cur) and (piece.title or (gap.split() or [""])[-1] in NOUN_JOINERS):
             keep = False  # "Eigentum der Hamburger Vereinsbank": a noun, then the name
         elif org and a.fold in FINAL_CUES:
             keep = False
@@ -323,7 +323,8 @@ def supported(text: str, piece: Piece, *, german: bool = False) -> bool:
     if piece.title:
         return True
     after = text[piece.end : piece.end + 24]
-    nxt = after.lstrip(" ,").split(None, 1)[0].casefold().strip(".,;:") if after.strip(" ,") else ""
+    words = after.lstrip(" ,").split(None, 1)  # none when only spaces and line breaks follow
+    nxt = words[0].casefold().strip(".,;:") if words else ""
     if nxt in SPEAKS or nxt in REPORTING:
         return True
     if after.startswith(", ") and (after[2:3].islower() or after[2:3].isdigit()):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import processors
@@ -543,6 +543,8 @@ WORDS = [
 
 class TestProperties:
     @given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from([" ", "", "  "]))
+    # A name with only line breaks after it (an IndexError in names.supported once).
+    @example(words=["Russia", "the Kremlin", "Russia", "\n\n"], sep="")
     @settings(max_examples=150, deadline=None)
     def test_any_text_tags_without_error_and_mentions_index_it(self, words: list[str], sep: str) -> None:
         tagger = _shared_tagger()
