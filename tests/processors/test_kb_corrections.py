@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 
 import pytest
 
-from processors import KnowledgeBase, Tagger
+from processors import KnowledgeBase
 from processors.errors import KnowledgeBaseError
 from processors.kb import Entity, Kind, _load_corrections
-from schemas.models import Story
-
-NOW = datetime(2024, 11, 5, 12, 0, tzinfo=UTC)
+from tests.processors.test_names_classes import _tag
 
 
 @functools.cache
@@ -21,10 +18,7 @@ def _kb() -> KnowledgeBase:
 
 
 def _actors(body: str, language: str) -> dict[str, list[str]]:
-    story = Story(
-        id="c", title="", body=body, language=language, source="t", content_hash="h", ingested_at=NOW
-    )
-    tags = Tagger(_kb()).tag(story)
+    tags = _tag(body, language)  # the tagger the name tests share (one build per session)
     return {t.id: [m.text for m in t.mentions] for t in tags.actors}
 
 

@@ -9,37 +9,11 @@ still be found.
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
-
 import pytest
 
-from processors import KnowledgeBase, Tagger, Tags
+from processors import Tags
 from processors.tagging.name_words import noun_shaped
-from schemas.models import Story
-
-NOW = datetime(2024, 4, 18, 12, 0, tzinfo=UTC)
-
-
-@functools.cache
-def _tagger() -> Tagger:
-    return Tagger(KnowledgeBase.load())
-
-
-def _tag(body: str, language: str | None = None) -> Tags:
-    story = Story(
-        id="n", title="", body=body, language=language, source="test", content_hash="h", ingested_at=NOW
-    )
-    tags = _tagger().tag(story)
-    for tag in tags.actors:  # every mention is where it says it is
-        for m in tag.mentions:
-            assert getattr(story, m.field)[m.start : m.end] == m.text
-    return tags
-
-
-def _actors(tags: Tags) -> dict[str, str]:
-    """Name -> type of every actor tag."""
-    return {t.name: t.type for t in tags.actors}
+from tests.processors.test_names_classes import _actors, _tag
 
 
 def _persons(tags: Tags) -> list[str]:
