@@ -546,6 +546,8 @@ class Plan:
     partitions: int
     ready_timeout_s: float
     stall_s: float
+    #: Extra WIREWATCH_* settings for every process of a run (``--set KEY=VALUE``): A/B of a knob.
+    settings: dict[str, str] = field(default_factory=dict)
 
     def phases(self) -> list[tuple[str, int, range]]:
         """(name, pace or 0, seqs) per phase; seq 0 is the warm-up story."""
@@ -576,7 +578,15 @@ class Run:
     result: dict[str, Any] = field(default_factory=dict)
 
 
-def base_env(prefix: str) -> dict[str, str]:
+def setting(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` of ``--set``, a Wirewatch setting."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.startswith("WIREWATCH_"):
+        raise SystemExit(f"--set {text!r}: expected WIREWATCH_...=VALUE")
+    return key, value
+
+
+def base_env(prefix: str, settings: dict[str, str]) -> dict[str, str]:
     """The environment without inherited WIREWATCH_* settings, plus the run's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     env.update(
@@ -585,19 +595,21 @@ def base_env(prefix: str) -> dict[str, str]:
         WIREWATCH_LOG_FORMAT="json",
         PYTHONUNBUFFERED="1",
     )
+    env.update(settings)
     return env
 
 
-def kafka_env(prefix: str, brokers: Brokers, partitions: int) -> dict[str, str]:
+def kafka_env(prefix: str, brokers: Brokers, plan: Plan) -> dict[str, str]:
     """Kafka + Mosquitto settings (the delivery service logs in as the service user)."""
     assert brokers.bootstrap is not None
     assert brokers.mqtt_port is not None
-    env = base_env(prefix)
+    env = base_env(prefix, {})
     env.update(
         WIREWATCH_KAFKA_BOOTSTRAP=brokers.bootstrap,
-        WIREWATCH_KAFKA__PARTITIONS=str(partitions),
+        WIREWATCH_KAFKA__PARTITIONS=str(plan.partitions),
         WIREWATCH_MQTT_URL=f"mqtt://{SERVICE_USER}:{brokers.mqtt_password}@127.0.0.1:{brokers.mqtt_port}",
     )
+    env.update(plan.settings)
     return env
 
 
@@ -612,12 +624,12 @@ async def start_setup(
     workers = ["--process-workers", str(max(1, plan.process_workers))] if setup.endswith("-w") else []
     if setup in ("embedded", "embedded-w"):
         port = free_port()
-        env = base_env(prefix)
+        env = base_env(prefix, plan.settings)
         args = ["run", "--stdin", *data, *subs, "--mqtt-port", str(port), *workers]
         p = await spawn("run", args, env, workdir, stdin=True)
         return [p], p, port, None
     assert brokers.mqtt_port is not None
-    env = kafka_env(prefix, brokers, plan.partitions)
+    env = kafka_env(prefix, brokers, plan)
     if setup in ("run", "run-w"):
         p = await spawn("run", ["run", "--stdin", *data, *subs, *workers], env, workdir, stdin=True)
         return [p], p, brokers.mqtt_port, brokers.mqtt_password
@@ -1135,6 +1147,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--stall", type=float, default=60.0, help="s without a new alert before a phase gives up")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a WIREWATCH_* setting for every process (repeatable), e.g. WIREWATCH_KAFKA__LINGER_MS=0",
+    )
+    ap.add_argument(
         "--quick", action="store_true", help="smoke check: 300 stories, 1,000 subscriptions, one pace"
     )
     args = ap.parse_args(argv)
@@ -1156,6 +1175,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         args.partitions,
         args.ready_timeout,
         args.stall,
+        dict(setting(kv) for kv in args.set),
     )
     t0 = time.perf_counter()
     lines = make_story_lines(plan.total())

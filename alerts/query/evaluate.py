@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 from typing_extensions import override
 
 from alerts.query.fields import PREFIX_LEN, key_cost, prefix_key, term_key
+from alerts.query.story import COUNTRY_TAGS
 from alerts.text import WILDCARD_CHARS, literal_prefix, wildcard_regex
 from schemas.models import MatchedClause, Mention
 
@@ -231,7 +232,7 @@ class TagLeaf(Leaf):
 
     @override
     def test(self, story: PreparedStory, min_conf: float) -> bool:
-        forms = story.tag_forms[self.field]
+        forms = story.forms(self.field)
         if self.regex is None:
             for tag in forms.get(self.value, ()):  # noqa: SIM110 - hot path, as above
                 if tag.confidence >= min_conf:
@@ -241,7 +242,7 @@ class TagLeaf(Leaf):
 
     @override
     def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
-        tags = _matching_tags(story.tag_forms[self.field], self.value, self.regex, min_conf)
+        tags = _matching_tags(story.forms(self.field), self.value, self.regex, min_conf)
         return [self._clause(tag, tag.mentions) for tag in tags]
 
 
@@ -264,14 +265,14 @@ class CountryLeaf(Leaf):
     @override
     def test(self, story: PreparedStory, min_conf: float) -> bool:
         return bool(self._codes(story, min_conf)) or bool(
-            _matching_tags(story.country_forms, self.value, self.regex, min_conf)
+            _matching_tags(story.forms(COUNTRY_TAGS), self.value, self.regex, min_conf)
         )
 
     @override
     def _explain(self, story: PreparedStory, min_conf: float) -> list[MatchedClause]:
         out: list[MatchedClause] = []
         shown: list[Tag] = []
-        for tag in _matching_tags(story.country_forms, self.value, self.regex, min_conf):
+        for tag in _matching_tags(story.forms(COUNTRY_TAGS), self.value, self.regex, min_conf):
             shown.append(tag)
             out.append(self._clause(tag, tag.mentions))
         for code in self._codes(story, min_conf):

@@ -31,6 +31,8 @@ _HEAD: Final = operator.itemgetter(slice(PREFIX_LEN))
 
 
 _TITLE, _STANDFIRST, _BODY = "title", "standfirst", "body"
+#: The pseudo tag field of the country tags among the places (``country:`` clauses).
+COUNTRY_TAGS: Final = "country"
 
 
 class PreparedStory:
@@ -45,6 +47,8 @@ class PreparedStory:
         "_exact_keys",
         "_explained",
         "_field_starts",
+        "_form_maps",
+        "_form_sets",
         "_geo_cells",
         "_geo_points",
         "_keys",
@@ -53,16 +57,15 @@ class PreparedStory:
         "_reversed_lines",
         "_sorted_tokens",
         "_spans",
+        "_tags_of",
         "_text_mentions",
         "_text_starts",
         "_token_lines",
         "_wildcards",
         "countries",
-        "country_forms",
         "language",
         "source",
         "story",
-        "tag_forms",
         "text_set",
         "text_tokens",
         "title_len",
@@ -71,10 +74,14 @@ class PreparedStory:
 
     def __init__(self, story: EnrichedStory) -> None:
         self.story = story
-        self.tag_forms: dict[str, dict[str, list[Tag]]] = {
-            field: _forms(getattr(story, attr)) for field, attr in TAG_FIELDS.items()
+        # A tag field's forms are computed when a query first needs them: the index needs only
+        # their set (a union of per-entity sets, cached), a clause the map to the tags.
+        self._tags_of: dict[str, tuple[Tag, ...]] = {
+            field: getattr(story, attr) for field, attr in TAG_FIELDS.items()
         }
-        self.country_forms = _forms(t for t in story.places if t.type == "country")
+        self._tags_of[COUNTRY_TAGS] = tuple(t for t in story.places if t.type == "country")
+        self._form_sets: dict[str, frozenset[str]] = {}
+        self._form_maps: dict[str, dict[str, list[Tag]]] = {}
         self.countries = frozenset(story.countries)
         self.source = norm_value(story.source)
         self.language = norm_value(story.language) if story.language else ""
@@ -153,17 +160,31 @@ class PreparedStory:
         """The story's normalized values for an index field (``title`` shares ``text``)."""
         if field in {"text", "title"}:
             return self.text_set
-        if field in self.tag_forms:
-            return self.tag_forms[field].keys()
+        if field in TAG_FIELDS:
+            return self.form_set(field)
         if field == GEO_KEY_FIELD:
             return self.geo_cells
         if field == "country":
             if self._country_values is None:  # the index asks once per posting that needs it
                 codes = {c.casefold() for c in self.countries}
-                self._country_values = frozenset(codes.union(self.country_forms))
+                self._country_values = frozenset(codes.union(self.form_set(COUNTRY_TAGS)))
             return self._country_values
         value = self.source if field == "source" else self.language
         return (value,) if value else ()
+
+    def form_set(self, field: str) -> frozenset[str]:
+        """The normalized forms (ids, names, aliases) of a tag field's tags (``COUNTRY_TAGS``: countries)."""
+        found = self._form_sets.get(field)
+        if found is None:
+            found = self._form_sets[field] = frozenset().union(*(_tag_forms(t) for t in self._tags_of[field]))
+        return found
+
+    def forms(self, field: str) -> dict[str, list[Tag]]:
+        """A tag field's tags by each of their normalized forms (``COUNTRY_TAGS``: countries)."""
+        found = self._form_maps.get(field)
+        if found is None:
+            found = self._form_maps[field] = _forms(self._tags_of[field])
+        return found
 
     @property
     def geo_points(self) -> list[tuple[Tag, float, float]]:
@@ -281,17 +302,22 @@ def _suffix_pattern(suffix: str) -> re.Pattern[str]:
     return re.compile("\n" + re.escape(suffix[::-1]) + "[^\n]*")
 
 
+def _tag_forms(tag: Tag) -> tuple[str, ...]:
+    """A tag's distinct normalized forms, in order: its id, name and aliases (cached by entity)."""
+    key = (tag.id, tag.name, tag.aliases)
+    found = _TAG_FORMS.get(key)
+    if found is None:
+        if len(_TAG_FORMS) >= _TAG_FORMS_SIZE:
+            _TAG_FORMS.clear()
+        normed = dict.fromkeys(norm_value(raw) for raw in (tag.id, tag.name, *tag.aliases))
+        found = _TAG_FORMS[key] = tuple(form for form in normed if form)
+    return found
+
+
 def _forms(tags: Iterable[Tag]) -> dict[str, list[Tag]]:
     forms: dict[str, list[Tag]] = {}
     for tag in tags:
-        key = (tag.id, tag.name, tag.aliases)
-        found = _TAG_FORMS.get(key)
-        if found is None:
-            if len(_TAG_FORMS) >= _TAG_FORMS_SIZE:
-                _TAG_FORMS.clear()
-            normed = dict.fromkeys(norm_value(raw) for raw in (tag.id, tag.name, *tag.aliases))
-            found = _TAG_FORMS[key] = tuple(form for form in normed if form)
-        for form in found:
+        for form in _tag_forms(tag):
             bucket = forms.get(form)
             if bucket is None:
                 forms[form] = [tag]

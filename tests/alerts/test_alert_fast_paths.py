@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from alerts import text
 from alerts.index import SubscriptionIndex, TermStatistics, match_all_plain
 from alerts.query import compile_query, key_cost, prepare
+from alerts.query.story import COUNTRY_TAGS
 from alerts.state import news
 from alerts.state.news import Known, facts_of, what_is_new
 from schemas.models import EnrichedStory
@@ -171,3 +172,30 @@ class TestRefile:
         plain = [(s, compile_query(s.query)) for s in subs if s.id != "q07"]
         for s in (story(), story(9, body="Kharkiv and w3."), story(8, body="Brussels gazette.")):
             assert index.match(s) == fresh.match(s) == match_all_plain(plain, s)
+
+
+class TestTagForms:
+    """A story's tag forms are made when a query needs them: the set for the index, the map for clauses."""
+
+    def test_the_set_is_the_maps_keys_in_every_field(self) -> None:
+        prepared = prepare(story())
+        for field in ("actor", "place", "region", "topic", COUNTRY_TAGS):
+            assert prepared.form_set(field) == frozenset(prepared.forms(field))
+        assert {"q7184", "nato", "газпром", "kharkov"} <= prepared.form_set("actor") | prepared.form_set(
+            "place"
+        )
+
+    def test_a_form_two_tags_share_lists_both_in_story_order(self) -> None:
+        shared = (
+            make_tag("Georgia", id="614540", type="country", country="GE"),
+            make_tag("Georgia", id="4197000", type="state", country="US"),
+        )
+        prepared = prepare(make_enriched(id="g", title="Georgia", body="Georgia.", places=shared))
+        assert [t.id for t in prepared.forms("place")["georgia"]] == ["614540", "4197000"]
+        assert [t.id for t in prepared.forms(COUNTRY_TAGS)["georgia"]] == ["614540"]
+        assert "georgia" in prepared.values("country")
+
+    def test_forms_are_made_once_per_story_and_field(self) -> None:
+        prepared = prepare(story())
+        assert prepared.forms("actor") is prepared.forms("actor")
+        assert prepared.form_set("place") is prepared.form_set("place")
