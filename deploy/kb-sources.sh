@@ -56,6 +56,16 @@ flat() { # move the extracted files of INTO/SUB up into INTO (for sources read f
 }
 
 extract peppercatorg+site-build 8089342 peppercat docs/leaders
+# Peppercat's pages of the office holders in post (QID, "in office since"), one snapshot a month
+# after the CSVs above stop (processors/kb_build/leaders_recent.py): the month's last commit, by date.
+for snap in 2023-01-31:bb55384dc 2023-02-28:deebe2ac2 2023-03-31:f333bcfa0 2023-04-30:f9f2f4425 \
+  2023-05-31:900a6fa60 2023-06-30:d3267b690 2023-07-31:55d336d06 2023-08-31:bb16de853 2023-09-30:eb8fcc93a \
+  2023-10-31:d2af66df5 2023-11-30:a90d02ffd 2023-12-31:4e1dcf0bd 2024-01-31:610166681 2024-02-29:b2c57c94d \
+  2024-03-30:b3041f172 2024-04-30:7ea50d507 2024-05-31:b05fb94be 2024-06-29:dfdc83a12 2024-07-31:d5477d7d1 \
+  2024-08-31:f79017ffa 2024-09-30:48b816557 2024-10-31:f89a1c767 2024-11-24:f3bccdb45 2024-12-31:8ef70d73c \
+  2025-01-31:4940eac4c; do
+  extract peppercatorg+site-build "${snap#*:}" "peppercat-recent/${snap%%:*}" 'docs/leaders/*/index.html'
+done
 extract confirmordeny+supraverden 59ab4fa supraverden data/general_list.yaml
 extract hdigital+partyfactsdata 764de89 partyfacts import/wikipedia
 one_by_one tijmenb+everypolitician-data 0642e77 everypolitician data '/ep-popolo-v1\.0\.json$'

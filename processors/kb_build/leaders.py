@@ -4,10 +4,15 @@ Sources (read in place, never copied; ``--source``, default ``../shared/kb-sourc
 
 - ``peppercat/docs/leaders/<country>/leaders-historic.csv``: Peppercat's Wikidata extract of
   the world's office holders (QID, English label and enwiki title, position, start, end; to
-  January 2023; CC0 data). A person is kept for a role open or ended in 2008 or later whose
-  position ``positions.classify`` keeps: heads of state and government and their deputies,
-  ministers, military and intelligence chiefs, central bank governors, speakers, leaders of
-  international organisations (not ambassadors, judges, spouses, junior or regional posts).
+  January 2023; Wikidata's data, CC0, but Peppercat's site states CC BY-NC 4.0 for its
+  selection and arrangement, for these CSVs as for the pages below). A person is kept for a
+  role open or ended in 2008 or later whose position ``positions.classify`` keeps: heads of
+  state and government and their deputies, ministers, military and intelligence chiefs, central
+  bank governors, speakers, leaders of international organisations (not ambassadors, judges,
+  spouses, junior or regional posts).
+- ``peppercat-recent/<date>/docs/leaders/<country>/index.html``: Peppercat's pages of the holders
+  in post, one snapshot a month from January 2023 to January 2025 (``leaders_recent.py``): they
+  end the CSVs' open roles and add the later holders (Starmer, Milei, Tusk's 2023 government…).
 - ``everypolitician/data/*/*/ep-popolo-v1.0.json``: EveryPolitician's 2015 legislators, whose
   Wikidata labels in our nine languages (``other_names``) become aliases of the same QID.
 
@@ -30,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from processors.kb_build import leaders_recent
 from processors.kb_build.positions import classify, role_name
 from processors.kb_build.sources import SOURCE, commit, source_arg
 from processors.tagging.words import fold_diacritics
@@ -143,32 +149,40 @@ def _role(
     }
 
 
+def _rows(source: Path) -> list[dict[str, str]]:
+    """The CSVs' rows, their open roles ended and later holders added by the monthly pages."""
+    historic: list[dict[str, str]] = []
+    for path in sorted((source / "peppercat" / "docs" / "leaders").glob("*/leaders-historic.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            historic.extend(csv.DictReader(fh))
+    recent, first, _ = leaders_recent.read(source)
+    return leaders_recent.merge(historic, recent, first) if recent else historic
+
+
 def read_peppercat(source: Path) -> dict[str, dict[str, Any]]:
     """The people kept, by QID: name, roles (with ``class``) and their countries."""
     where = _countries()
     people: dict[str, dict[str, Any]] = {}
-    for path in sorted((source / "peppercat" / "docs" / "leaders").glob("*/leaders-historic.csv")):
-        with path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                end = (row.get("end") or "").strip()
-                qid = (row.get("personID") or "").strip()
-                if (end and end[:4] < SINCE) or not _QID.match(qid):
-                    continue
-                role = _role(row, row["catalog"].strip(), where)
-                if role is None:
-                    continue
-                role["start"] = (row.get("start") or "").strip() or None
-                role["end"] = end or None
-                person = people.setdefault(
-                    qid, {"name": _person_name(row), "roles": [], "countries": Counter(), "labels": []}
-                )
-                label = " ".join(row["person"].split())
-                if label != person["name"] and label not in person["labels"]:
-                    person["labels"].append(label)  # Wikidata's label, where the enwiki title differs
-                if role not in person["roles"]:
-                    person["roles"].append(role)
-                if role["org"][:1] != "Q" and role["org"]:
-                    person["countries"][role["org"]] += 1
+    for row in _rows(source):
+        end = (row.get("end") or "").strip()
+        qid = (row.get("personID") or "").strip()
+        if (end and end[:4] < SINCE) or not _QID.match(qid):
+            continue
+        role = _role(row, row["catalog"].strip(), where)
+        if role is None:
+            continue
+        role["start"] = (row.get("start") or "").strip() or None
+        role["end"] = end or None
+        person = people.setdefault(
+            qid, {"name": _person_name(row), "roles": [], "countries": Counter(), "labels": []}
+        )
+        label = " ".join(row["person"].split())
+        if label != person["name"] and label not in person["labels"]:
+            person["labels"].append(label)  # Wikidata's label, where the enwiki title differs
+        if role not in person["roles"]:
+            person["roles"].append(role)
+        if role["org"][:1] != "Q" and role["org"]:
+            person["countries"][role["org"]] += 1
     return people
 
 
@@ -363,6 +377,7 @@ def build(source: Path = SOURCE) -> dict[str, Any]:
             skipped["curated"] += 1
         elif _key(person["name"]) in by_name:
             skipped["shared name"] += 1
+            _same_person(people[by_name[_key(person["name"])]], person)
         else:
             by_name[_key(person["name"])] = qid
             person["labels"] = [*person["labels"], *labels.get(qid, ())]
@@ -389,7 +404,9 @@ def build(source: Path = SOURCE) -> dict[str, Any]:
         "office holders since 2008 with their Wikidata QIDs and dated roles, from Peppercat's Wikidata "
         "extract of world leaders (peppercatorg/site-build @ "
         f"{commit(source, 'peppercat')}, "
-        "docs/leaders/, CC0 data, roles to January 2023), with names in en es fr de it pt pl ru uk from "
+        "docs/leaders/, roles to January 2023) and its monthly pages of holders in post since "
+        f"({_recent(source)}), Wikidata's data (CC0) as Peppercat selected it (its site states CC BY-NC "
+        "4.0 for the selection and arrangement), with names in en es fr de it pt pl ru uk from "
         "EveryPolitician (tijmenb/everypolitician-data @ "
         f"{commit(source, 'everypolitician')}, "
         "Wikidata labels, CC0; the snapshot states no licence of its own). Role classes by positions.py. "
@@ -402,6 +419,38 @@ def build(source: Path = SOURCE) -> dict[str, Any]:
     }
 
 
+def _same_person(kept: dict[str, Any], other: dict[str, Any]) -> None:
+    """Give ``kept`` the roles of ``other`` when they share one: two Wikidata items of one person.
+
+    (Items later merged: Peppercat's pages name one holder by either QID over the months.)
+    """
+    offices = {(r["role"], r["org"]) for r in kept["roles"]}
+    if any((r["role"], r["org"]) in offices for r in other["roles"]):
+        kept["roles"].extend(r for r in other["roles"] if r not in kept["roles"])
+
+
+def _terms(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One role a term: of the same office from the same start, the one that ends last (open: last).
+
+    (A position renamed, or a later source's end for a role an earlier one left open, gives two.)
+    """
+    latest: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for role in roles:
+        key = (role["role"], role["org"], role["start"] or "", role["class"])
+        if key not in latest or (latest[key]["end"] or "~") < (role["end"] or "~"):
+            latest[key] = role
+    return list(latest.values())
+
+
+def _recent(source: Path) -> str:
+    """The monthly pages read: their dates and the last one's commit."""
+    _, first, last = leaders_recent.read_dates(source)
+    if not last:
+        return "none"
+    at = commit(source, f"{leaders_recent.FOLDER}/{last}")
+    return f"{first} to {last}, the last at {at}, docs/leaders/*/index.html"
+
+
 def _actor(qid: str, person: dict[str, Any], names: _Aliases) -> dict[str, Any]:
     """One person's entry; a replaced PETRARCH person's id (first: a tag carries it), names and roles."""
     olds: list[dict[str, Any]] = person.get("old", [])
@@ -412,7 +461,7 @@ def _actor(qid: str, person: dict[str, Any], names: _Aliases) -> dict[str, Any]:
         if name.casefold() not in seen and names.ok(name, qid):
             seen.add(name.casefold())
             aliases.append(name)
-    roles = sorted(person["roles"], key=lambda r: (r["start"] or "", r["role"], r["end"] or ""))
+    roles = sorted(_terms(person["roles"]), key=lambda r: (r["start"] or "", r["role"], r["end"] or ""))
     return {
         "id": qid,
         "name": person["name"],

@@ -113,7 +113,8 @@ _PORTFOLIOS: Final = (
     (
         "interior",
         re.compile(
-            r"\binterior\b|internal affairs|home affairs|home secretary|home office|public security",
+            r"\binterior\b|internal affairs|home affairs|home secretary|home office|home department|"
+            r"public security",
             re.IGNORECASE,
         ),
     ),
