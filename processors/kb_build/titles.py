@@ -13,10 +13,12 @@ prime minister", "prime minister of Hungary", "Hungarian prime minister" where `
 has the adjective), Spanish ("primer ministro de Hungría"), Polish, Russian and Ukrainian with the
 name in the genitive (Morfeusz 2 for Polish, pymorphy3 for Russian and Ukrainian, single-word
 names only: "premier Węgier", "премьер-министр Венгрии", "прем'єр-міністр Угорщини"), the title
-in its nominative and genitive; German with the state's adjective declined ("der ungarische
-Ministerpräsident", "des ungarischen Außenministers"). French, Italian and Portuguese titles
-agree with the state's adjective in gender or take its article ("le Premier ministre hongrois",
-"dell'Ungheria"), which no source here gives reliably: they are left to the curated offices.
+in its nominative and genitive, and with the state's adjective declined before it ("brytyjski
+premier", "британского премьера", "очільник британської дипломатії"); German with the state's
+adjective declined ("der ungarische Ministerpräsident", "des ungarischen Außenministers").
+French, Italian and Portuguese titles agree with the state's adjective in gender or take its
+article ("le Premier ministre hongrois", "dell'Ungheria"), which no source here gives reliably:
+they are left to the curated offices.
 A state with several role names in one class (a president and an acting
 president) gets the most frequent; a curated office of the same name wins.
 """
@@ -193,6 +195,83 @@ def _german(cls: str, office: str, stem: str) -> list[str]:
     return out
 
 
+# Polish, Russian and Ukrainian: the state's adjective (demonyms.json's ``*_stems``, all ending in
+# -k/-к) declined before the title ("brytyjski premier", "британского премьера", "очільник
+# британської дипломатії"): {m} masculine nominative, {mg} genitive, {mi} instrumental, {f}
+# feminine nominative, {fg} feminine genitive. As common as the genitive of the state's name.
+_ADJ_ENDINGS: dict[str, dict[str, str]] = {
+    "pl": {"m": "i", "mg": "iego", "mi": "im", "f": "a", "fg": "iej"},
+    "ru": {"m": "ий", "mg": "ого", "mi": "им", "f": "ая", "fg": "ой"},
+    "uk": {"m": "ий", "mg": "ого", "mi": "им", "f": "а", "fg": "ої"},
+}
+_ADJ_TITLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "pl": {
+        "President": ("{m} prezydent", "{mg} prezydenta", "{mi} prezydentem", "{f} prezydent"),
+        "Prime Minister": ("{m} premier", "{mg} premiera", "{mi} premierem", "{f} premier"),
+        "foreign": (
+            "{m} minister spraw zagranicznych",
+            "{mg} ministra spraw zagranicznych",
+            "szef {fg} dyplomacji",
+            "szefa {fg} dyplomacji",
+            "szefowa {fg} dyplomacji",
+        ),
+        "defence": ("{m} minister obrony", "{mg} ministra obrony"),
+        "interior": ("{m} minister spraw wewnętrznych", "{mg} ministra spraw wewnętrznych"),
+        "finance": ("{m} minister finansów", "{mg} ministra finansów"),
+    },
+    "ru": {
+        "President": ("{m} президент", "{mg} президента", "{mi} президентом"),
+        "Prime Minister": (
+            "{m} премьер",
+            "{mg} премьера",
+            "{m} премьер-министр",
+            "{mg} премьер-министра",
+            "{mi} премьер-министром",
+        ),
+        "foreign": (
+            "{m} министр иностранных дел",
+            "{mg} министра иностранных дел",
+            "глава {fg} дипломатии",
+            "главы {fg} дипломатии",
+        ),
+        "defence": ("{m} министр обороны", "{mg} министра обороны"),
+        "interior": ("{m} министр внутренних дел", "{mg} министра внутренних дел"),
+        "finance": ("{m} министр финансов", "{mg} министра финансов"),
+    },
+    "uk": {
+        "President": ("{m} президент", "{mg} президента", "{mi} президентом"),
+        "Prime Minister": (
+            "{m} прем'єр",
+            "{mg} прем'єра",
+            "{m} прем'єр-міністр",
+            "{mg} прем'єр-міністра",
+            "{m} прем’єр",
+            "{mg} прем’єра",
+            "{m} прем’єр-міністр",
+            "{mg} прем’єр-міністра",
+        ),
+        "foreign": (
+            "{m} міністр закордонних справ",
+            "{mg} міністра закордонних справ",
+            "очільник {fg} дипломатії",
+            "очільника {fg} дипломатії",
+            "голова {fg} дипломатії",
+        ),
+        "defence": ("{m} міністр оборони", "{mg} міністра оборони"),
+        "interior": ("{m} міністр внутрішніх справ", "{mg} міністра внутрішніх справ"),
+        "finance": ("{m} міністр фінансів", "{mg} міністра фінансів"),
+    },
+}
+
+
+def _adjective_titles(lang: str, cls: str, office: str, stems: list[str]) -> list[str]:
+    """Titles with the state's adjective declined before them, for each of its stems."""
+    table = _ADJ_TITLES[lang]
+    templates = table.get(cls) or table.get(_title_of(office), ())
+    endings = _ADJ_ENDINGS[lang]
+    return [t.format(**{k: stem + e for k, e in endings.items()}) for stem in stems for t in templates]
+
+
 def _title_of(role: str) -> str:
     """The title part of a role name: ``Prime Minister of Hungary`` -> ``Prime Minister``."""
     return role.split(" of ", 1)[0]
@@ -293,7 +372,9 @@ def build() -> dict[str, Any]:
     """The generated offices, as ``offices.json``'s entries (no explicit holders: their roles name them)."""
     actors = json.loads(ACTORS.read_text(encoding="utf-8"))["actors"]
     curated = {o["office"] for o in json.loads(OFFICES.read_text(encoding="utf-8"))["offices"]}
-    words: dict[str, list[str]] = json.loads(DEMONYMS.read_text(encoding="utf-8"))["words"]
+    demonyms = json.loads(DEMONYMS.read_text(encoding="utf-8"))
+    words: dict[str, list[str]] = demonyms["words"]
+    stems: dict[str, dict[str, list[str]]] = {lang: demonyms[f"{lang}_stems"] for lang in ("pl", "ru", "uk")}
     adjectives = {code: forms[0] for code, forms in words.items()}
     countries = _countries()
     offices = []
@@ -322,6 +403,8 @@ def build() -> dict[str, Any]:
                     t.format(**{key: value}).replace(" de el ", " del ")
                     for t in _templates(lang, cls, office)
                 ]
+            if lang != "es" and stems[lang].get(org):
+                phrases.setdefault(lang, []).extend(_adjective_titles(lang, cls, office, stems[lang][org]))
         offices.append(
             {
                 "office": office,
@@ -335,7 +418,8 @@ def build() -> dict[str, Any]:
         "_doc": "Generated by `python -m processors.kb_build.titles` (processors/kb_build/titles.py): the "
         "titles of each state's head of state and government and foreign, defence, interior and finance "
         "ministers in en, es, de, pl, ru and uk, from the role names of actors_wikidata.json and the "
-        "gazetteer's state names (Polish genitives by Morfeusz 2, Russian and Ukrainian by pymorphy3). "
+        "gazetteer's state names (Polish genitives by Morfeusz 2, Russian and Ukrainian by pymorphy3) and, "
+        "in pl, ru and uk, the state's adjective declined before the title (demonyms.json's stems). "
         "Holders come from the actors' roles of the same name; curated offices (offices.json) win.",
         "offices": offices,
     }

@@ -124,6 +124,12 @@ class TestGeneratedTitles:
             ("Премьер-министр Венгрии прибыл в Москву.", 2019, "Q57641", "Q191337"),
             ("Міністр закордонних справ Угорщини заявив про підтримку.", 2016, "Q685293", "Q58190"),
             ("El primer ministro de Hungría visitó Madrid.", 2015, "Q57641", "Q57595"),
+            # The state's adjective before the title, declined (pl, ru, uk).
+            ("Węgierski premier spotkał się z kanclerzem.", 2012, "Q57641", "Q191337"),
+            ("Zdaniem brytyjskiego premiera to za mało.", 2025, "Q6383803", "Q20055561"),  # Starmer
+            ("Zdaniem brytyjskiego premiera to za mało.", 2023, "Q20055561", "Q6383803"),  # Sunak
+            ("Глава британской дипломатии прибыл в Киев.", 2025, "Q534727", "Q6131460"),  # Lammy
+            ("Британський прем'єр-міністр заявив про підтримку.", 2023, "Q20055561", "Q6383803"),
         ],
     )
     def test_a_title_names_its_holder_on_the_date(
