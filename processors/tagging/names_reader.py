@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from typing import Final
 
 from processors.tagging.name_words import LEGAL_FORMS, PLACE_HEADS
+from processors.tagging.org_words import with_legal
 from processors.tagging.scan import Span
 from processors.tagging.words import (
     JOINERS,
@@ -41,6 +43,10 @@ from processors.tagging.words import (
 )
 from schemas.models import TextField
 
+# The two letters a lower-case legal form starts with, after the space ("e.V.", "gGmbH", "eG",
+# "mbH"): most runs of capitalised words are followed otherwise, and a call per run costs.
+_LEGAL_STARTS: Final = ("e.", "gG", "eG", "mb")
+
 
 class Reader:
     """What one story says: its lower-case words, the claimed spans; the pieces it finds."""
@@ -52,6 +58,7 @@ class Reader:
         "german",
         "given",
         "glued",
+        "language",
         "lower",
         "nouns",
         "pieces",
@@ -83,6 +90,7 @@ class Reader:
         # German capitalises every noun: a sentence's first two capitalised words are
         # as often an adjective and a noun as a name ("Klarer Gewinner").
         self.german = language == "de"
+        self.language = language or ""
         self.claimed_actor = _by_field(claimed_actor)
         self.claimed_other = _by_field(claimed_other)
         self.lower: dict[str, bool] = {}  # whether a word is written in lower case, once asked
@@ -140,6 +148,8 @@ class Reader:
             if len(found) >= 3 and all(t.upper for t in found):
                 continue  # a shouted line, not names
             run = with_head(text, found)
+            if text.startswith(_LEGAL_STARTS, run[-1].end + 1):
+                run = with_legal(text, run)  # "Wirtschaftsweiber e.V."
             segs = self._segments(rank, run)
             if segs and (len(segs) > 1 or len(segs[0]) < len(run)):
                 self._glue(rank, text, run, segs)

@@ -144,7 +144,8 @@ CUE_LENGTHS: Final = [len(cue) for cue in CUES]
 # organisations' names (only organisations keep the latter).
 PARTICLES: Final = _words("de del della di da dos das do du van von der den ter zu bin ibn la le st. mc")
 JOINERS: Final = PARTICLES | _words(
-    "of for the and des für und et i e y dla ds. ds pour los las zur zum & и по для al ao aos au aux"
+    "of for the and des für und et i e y dla ds. ds pour los las zur zum & и по для al ao aos au aux "
+    "d' d’ l' l’"
 )
 ARTICLES_AFTER: Final = _words("the la le les el los las der die das des dem the l' il lo gli a o os as")
 # German articles and determiners: a capitalised word after one is a noun, not a name.
@@ -153,14 +154,7 @@ NOUN_MARKERS: Final = re.compile(
     r" ([^\W\d_][\w-]*)"
 )
 NOUN_ENDINGS: Final = (
-    "ung",
-    "ungen",
-    "heit",
-    "keit",
-    "schaft",
-    "tion",
-    "ismus",
-    "tät",
+    *("ung", "ungen", "heit", "keit", "schaft", "tion", "ismus", "tät"),
     # Abstract nouns of Spanish, Portuguese and Italian ("Dirección de Prevención", "Equidad
     # de Género", "Coordenação de Repressão"): no given name or surname ends so.
     "ción",
@@ -265,59 +259,14 @@ PERSON_NOUN_ENDINGS: Final = (
 )
 # The end of a closed compound that names a role ("Innenminister", "SPD-Chef", "Regierungssprecher").
 ROLE_ENDINGS: Final = (
-    "minister",
-    "ministerin",
-    "kanzler",
-    "kanzlerin",
-    "präsident",
-    "präsidentin",
-    "chef",
-    "chefin",
-    "sprecher",
-    "sprecherin",
-    "vorsitzende",
-    "vorsitzender",
-    "meister",
-    "meisterin",
-    "direktor",
-    "direktorin",
-    "leiter",
-    "leiterin",
-    "trainer",
-    "abgeordnete",
-    "abgeordneter",
-    "politiker",
-    "politikerin",
-    "sekretär",
-    "sekretärin",
-    "-minister",
-    "-president",
-    "hersteller",
-    "künstler",
-    "rektor",
-    "-star",
-    "kommandant",
-    "kommandanten",
-    "kommandantin",
-    "rektorin",
-    "trainerin",
-    "fotografin",
-    "unternehmerin",
-    "beauftragte",
-    "beauftragter",
-    "sänger",
-    "sängerin",
-    "autor",
-    "autorin",
-    "gründer",
-    "gründerin",
-    "unternehmer",
-    "professor",
-    "professorin",
-    "journalistin",
-    "fotograf",
-    "kandidat",
-    "kandidatin",
+    *("minister", "ministerin", "kanzler", "kanzlerin", "präsident", "präsidentin", "chef", "chefin"),
+    *("sprecher", "sprecherin", "vorsitzende", "vorsitzender", "meister", "meisterin", "direktor"),
+    *("direktorin", "leiter", "leiterin", "trainer", "abgeordnete", "abgeordneter", "politiker"),
+    *("politikerin", "sekretär", "sekretärin", "-minister", "-president", "hersteller", "künstler"),
+    *("rektor", "-star", "kommandant", "kommandanten", "kommandantin", "rektorin", "trainerin"),
+    *("fotografin", "unternehmerin", "beauftragte", "beauftragter", "sänger", "sängerin", "autor"),
+    *("autorin", "gründer", "gründerin", "unternehmer", "professor", "professorin", "journalistin"),
+    *("fotograf", "kandidat", "kandidatin"),
 )
 # The shortest "-mann" compound read as a role: "Feuerwehrmann" is one, "Zimmermann" a surname.
 _ROLE_MANN_MIN: Final = 11
@@ -354,10 +303,19 @@ ORG_CUES: Final = _words(
     tribunal polícia exército banco grupo empresa câmara
     ministerstwo urząd agencja komisja rada instytut uniwersytet fundacja stowarzyszenie związek
     partia sejm senat sąd trybunał policja wojsko armia bank grupa spółka
+    ministerstwa ministerstwie urzędu urzędzie agencji komisji rady radzie instytutu instytucie
+    uniwersytetu uniwersytecie fundacji stowarzyszenia stowarzyszeniu związku partii sejmu senatu sądu
+    sądzie trybunału trybunałem trybunale policji wojska armii banku grupy grupie spółki spółce
+    urzędem instytutem uniwersytetem ministerstwem stowarzyszeniem związkiem sądem senatem sejmem bankiem
+    fundacją agencją komisją partią radą grupą spółką policją armią fundację agencję komisję partię radę
+    grupę spółkę policję armię
     министерство мвд мид ведомство агентство комиссия совет институт университет фонд союз партия
     дума парламент суд полиция армия банк группа компания
     міністерство агентство комісія рада інститут університет фонд союз партія парламент суд поліція
     армія банк група компанія
+    jail prison rundfunk movimiento movimento mouvement frente fuerza força órgano dirección direção
+    coordinación coordination coordenação confederación confédération confederação chambre revue revista
+    éditions aduana carabineros gendarmería sindicato syndicat
     """
 )
 # Institutions that Romance languages (and Polish) write in lower case before their name:
@@ -383,8 +341,11 @@ HEAD_BEFORE: Final = re.compile(
 NOUN_JOINERS: Final = _words("der des dem zum zur vom von zu")
 # Cues that end a name: "the New York Times of Malcolm" is no name.
 FINAL_CUES: Final = _words("times post news journal herald tribune gazette press radio television tv")
-# Suffixes that make a single closed compound an organisation ("Bundeskriminalamt").
-ORG_ENDINGS: Final = ("ministerium", "kriminalamt", "gericht", "partei", "verband", "behörde", "bank")
+# Endings of a compound organisation word ("Bundeskriminalamt", "Polizeipräsidium Westpfalz").
+ORG_ENDINGS: Final = (
+    *("ministerium", "kriminalamt", "gericht", "partei", "verband", "behörde", "bank"),
+    *("verein", "vereins", "polizei", "kammer", "präsidium", "zentrum", "zentrale", "amt"),
+)
 # Cues and their plurals ("County Public Schools"), less family names and German genitives.
 CUE_WORDS: Final = ORG_CUES | frozenset(c + "s" for c in ORG_CUES) - _words(
     "banks cortes cos amts bundesamts rats instituts verbands vereins bunds gerichts konzerns ministeriums"
@@ -615,8 +576,8 @@ def _joined(gap: str) -> bool:
     """Whether the text between two capitalised words keeps them in one name."""
     if gap == " ":
         return True
-    if not gap or "\n" in gap or len(gap) > 12 or gap[0] != " " or gap[-1] != " ":
-        return gap == "-"
+    if not gap or "\n" in gap or len(gap) > 12 or gap[0] != " " or gap[-1] not in " '’":  # "et d’Industrie"
+        return gap in {"-", "&"}
     words = gap.split()
     return 0 < len(words) <= 2 and all(w.casefold() in JOINERS or w == "&" for w in words)
 
