@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,15 @@ _EN_HEADS: dict[str, tuple[str, ...]] = {
     "Emir": ("emir",),
     "Sultan": ("sultan",),
     "Supreme Leader": ("supreme leader",),
+}
+# English titles two states give their ministers (curated: elsewhere a "foreign secretary" or
+# "home secretary" is often a civil servant, as in India and Pakistan).
+_EN_OWN: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GB", "foreign"): ("foreign secretary",),
+    ("GB", "interior"): ("home secretary",),
+    ("GB", "defence"): ("defence secretary",),
+    ("US", "defence"): ("defense secretary", "secretary of defense", "defence secretary"),
+    ("US", "finance"): ("treasury secretary", "secretary of the treasury"),
 }
 _OTHER: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
@@ -274,6 +284,9 @@ def _adjective_titles(lang: str, cls: str, office: str, stems: list[str]) -> lis
 
 def _title_of(role: str) -> str:
     """The title part of a role name: ``Prime Minister of Hungary`` -> ``Prime Minister``."""
+    for title in ("Head of State", "Head of Government"):  # titles with an "of" of their own
+        if role.startswith(f"{title} of "):
+            return title
     return role.split(" of ", 1)[0]
 
 
@@ -348,14 +361,56 @@ def _countries() -> dict[str, list[str]]:
     return out
 
 
-def _english(cls: str, office: str, state: str, adjective: str | None) -> list[str]:
+def _english(cls: str, office: str, org: str, states: list[str], adjective: str | None) -> list[str]:
+    """English titles: with each English name of the state (its initials also before the title)."""
     titles = _EN_MINISTERS.get(cls) or _EN_HEADS.get(_title_of(office), (_title_of(office).lower(),))
+    titles = (*titles, *_EN_OWN.get((org, cls), ()))
     out = []
     for title in titles:
-        out += [f"{state}'s {title}", f"{state}’s {title}", f"{title} of {state}"]
+        for state in states:
+            out += [f"{state}'s {title}", f"{state}’s {title}", f"{title} of {state}"]
+            if _INITIALS.match(state):
+                out.append(f"{state} {title}")  # "UK foreign secretary", "U.S. defense secretary"
         if adjective:
             out.append(f"{adjective} {title}")
     return out
+
+
+# A state's initials ("UK", "U.S.", "DRC"), when they spell its English name's capitals.
+_INITIALS = re.compile(r"^(?:[A-Z]\.){2,4}$|^[A-Z]{2,4}$")
+# An alias is an English short name of the state when English writes it far more than our other
+# Latin-script languages do ("Britain", not "Reino Unido"; "the Netherlands" is left out: its
+# possessive takes no "s").
+_EN_ZIPF, _EN_MARGIN = 3.5, 1.0
+_LATIN_LANGS = ("es", "fr", "de", "it", "pt", "pl")
+
+
+def _capitals(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
+
+
+def _english_names(state: str, names: list[str]) -> list[str]:
+    """The state's name, then its shorter English names and initials ("Britain", "UK", "U.K.")."""
+    from wordfreq import zipf_frequency  # noqa: PLC0415 - the build's extra, imported when used
+
+    english = [state]
+    for alias in names:
+        if not alias.isascii() or alias in english or alias[:1].islower() or alias.startswith("The "):
+            continue
+        if _INITIALS.match(alias):
+            continue  # judged below, against the English names
+        folded = alias.lower()
+        en = zipf_frequency(folded, "en")
+        if (
+            len(alias) < len(state)
+            and en >= _EN_ZIPF
+            and en >= _EN_MARGIN + max(zipf_frequency(folded, lang) for lang in _LATIN_LANGS)
+        ):
+            english.append(alias)
+    long_names = [state, *(a for a in names if a.isascii() and not _INITIALS.match(a))]
+    spelled = {_capitals(n) for n in long_names if zipf_frequency(n.lower(), "en") >= _EN_ZIPF or n == state}
+    english += [a for a in names if _INITIALS.match(a) and a.replace(".", "") in spelled and a not in english]
+    return english
 
 
 def _templates(lang: str, cls: str, office: str) -> tuple[str, ...]:
@@ -382,7 +437,11 @@ def build() -> dict[str, Any]:
         if office in curated or org not in countries:
             continue
         names = countries[org]
-        state = _state_of(office) or names[0]
+        # The state the role names, if it is one of the state's names ("United States Secretary of
+        # Defense" names none: "Defense's defense secretary" is no title).
+        state = _state_of(office)
+        if state not in names:
+            state = names[0]
         genitive = {
             "pl": _polish_genitive(names),
             "ru": _cyrillic_genitive(_analyzer("ru"), names),
@@ -392,7 +451,8 @@ def build() -> dict[str, Any]:
         if spanish is not None:
             spanish = _ES_ARTICLE.get(spanish, spanish)
         stem = next((w for w in words.get(org, ()) if w.endswith("isch") and w.islower()), None)
-        phrases: dict[str, list[str]] = {"en": _english(cls, office, state, adjectives.get(org))}
+        english = _english_names(state, names)
+        phrases: dict[str, list[str]] = {"en": _english(cls, office, org, english, adjectives.get(org))}
         if stem:
             phrases["de"] = _german(cls, office, stem)
         for lang in ("es", "pl", "ru", "uk"):

@@ -124,6 +124,15 @@ class TestGeneratedTitles:
             ("Премьер-министр Венгрии прибыл в Москву.", 2019, "Q57641", "Q191337"),
             ("Міністр закордонних справ Угорщини заявив про підтримку.", 2016, "Q685293", "Q58190"),
             ("El primer ministro de Hungría visitó Madrid.", 2015, "Q57641", "Q57595"),
+            # English short names and initials of the state; a state's own titles for its ministers.
+            ("Britain's foreign secretary flew to Kyiv.", 2023, "Q6131460", "Q534727"),  # Cleverly
+            ("The UK prime minister spoke in Brussels.", 2025, "Q6383803", "Q20055561"),  # Starmer
+            (
+                "The U.S. defense secretary arrived in Kyiv.",
+                2023,
+                "Q941013",
+                "Q33190271",
+            ),  # Austin, not Esper
             # The state's adjective before the title, declined (pl, ru, uk).
             ("Węgierski premier spotkał się z kanclerzem.", 2012, "Q57641", "Q191337"),
             ("Zdaniem brytyjskiego premiera to za mało.", 2025, "Q6383803", "Q20055561"),  # Starmer
@@ -139,6 +148,15 @@ class TestGeneratedTitles:
         assert holder in actors
         assert not_holder not in actors
         assert any(e.startswith("title: ") for e in actors[holder].evidence)
+
+    def test_no_title_of_a_word_that_is_no_state(self) -> None:
+        # Role names that name no state ("United States Secretary of Defense", "Head of State of X")
+        # take the state's own name: no "Defense's defense secretary", no "Afghanistan's head".
+        data = json.loads((DATA_DIR / "offices_generated.json").read_text(encoding="utf-8"))["offices"]
+        english = {p for office in data for p in office["phrases"].get("en", [])}
+        assert not {p for p in english if p.startswith(("Defense's", "Treasury's", "State of", "Man's"))}
+        assert "Afghanistan's head" not in english
+        assert "Afghanistan's head of state" in english
 
     def test_generated_offices_cover_the_states_and_never_shadow_a_curated_one(self) -> None:
         data = json.loads((DATA_DIR / "offices_generated.json").read_text(encoding="utf-8"))["offices"]
