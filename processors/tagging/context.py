@@ -16,6 +16,7 @@ from processors.tagging.words import (
     ACTS_AFTER,
     ARTICLES,
     BORDER_NOUNS,
+    COORDINATORS,
     CYRILLIC,
     EXCHANGE_NOUNS,
     EXCHANGE_PREPS,
@@ -177,24 +178,45 @@ def acts(norm: NormalizedText, m: Match) -> bool:
     """True when the name at ``m`` is the subject of a verb or a party to an exchange."""
     text = norm.text
     after, apos = m.after if m.after is not None else word_after(norm, m.n_end)
+    # The rules below state_acts() are for countries only: a capital that acts is no
+    # place any more, and places must not change with them.
+    country = m.reading.metonym is None and m.reading.has_country
     if after.endswith(("'s", "'")) or text[m.n_end : m.n_end + 2] == "'s":
         return False  # "Moscow's Red Square": possessive, ambiguous; leave it a place
-    if after in ACTS_AFTER and text[m.n_end : apos].strip() == "":
-        return True
     prev, ppos = m.before if m.before is not None else word_before(norm, m.n_start)
     if prev in ARTICLES:
         prev, ppos = word_before(norm, ppos)
-    if prev not in EXCHANGE_PREPS and prev not in PARTY_PREPS:
-        return False  # the word before that does not matter then
-    prev2, _ = word_before(norm, ppos)
-    if prev in EXCHANGE_PREPS and prev2 in EXCHANGE_NOUNS:
+    if country and after.startswith("-"):
+        return False  # the first part of a compound ("mit Belarus-Bezug", "Russia-linked")
+    if (
+        after
+        and text[m.n_end : apos].strip() == ""
+        and _verb_after(norm, m, after, apos, prev, country=country)
+    ):
         return True
-    return (
-        prev in PARTY_PREPS
-        and prev2 not in BORDER_NOUNS
-        and m.senses[0].relation is Relation.NAME
-        and _is_country_sense(m)
-    )
+    if prev in EXCHANGE_PREPS or prev in PARTY_PREPS:
+        prev2, _ = word_before(norm, ppos)
+        if prev in EXCHANGE_PREPS and prev2 in EXCHANGE_NOUNS:
+            return True
+        if (
+            prev in PARTY_PREPS
+            and prev2 not in BORDER_NOUNS
+            and m.senses[0].relation is Relation.NAME
+            and _is_country_sense(m)
+        ):
+            return True
+    return country and state_acts(norm, m)
+
+
+def _verb_after(norm: NormalizedText, m: Match, after: str, apos: int, prev: str, *, country: bool) -> bool:
+    """True when the word ``after`` the name at ``m`` is a verb the name is the subject of."""
+    if not country:
+        return after in ACTS_AFTER
+    if prev in PLACE_PREPS:
+        return False  # "a noodle shop in China has killed two": the shop is the subject
+    if after in COPULAS:
+        return copula_acts(word_after(norm, apos + len(after))[0])
+    return verb_after(after, m.norm_surface)
 
 
 def _is_country_sense(m: Match) -> bool:
@@ -243,3 +265,217 @@ def nationality(norm: NormalizedText, m: Match) -> bool:
     if word in PERSON_ROLES:
         return True
     return bool(word) and word_before(norm, start)[0] in PERSON_ROLES
+
+
+# --- whether a country acts, beyond a verb right after it ----------------------------
+# A state is an actor when it decides, demands, attacks or is attacked ("Rosja próbuje", "the
+# invasion of Ukraine", "el gobierno de Israel"); a country only as a place ("a noodle shop in
+# China has…") is not. These rules are for countries only: a capital that acts stops being a
+# place, a country that acts stays one (place tags do not change with them).
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Prepositions of place: a country after one is where things happen, not who does them.
+PLACE_PREPS: Final = _words("in im dans en nel nella em no na w we в во у ў")
+# Any preposition before a state: a relative clause after it is of the place ("to France, which…").
+LIST_PREPS: Final = PLACE_PREPS | _words(
+    "throughout across within inside outside near to into from at by for of über nach aus von zu bei vor "
+    "para por pour vers entre de del da di do dla z ze od przez к с из от до з від"
+)
+# Verbs after a state in the common forms of our nine languages (ACTS_AFTER has the first ones).
+VERBS_AFTER: Final = ACTS_AFTER | _words(
+    """
+    signed signs imposed imposes vetoed voted votes pledged pledges offered offers approved approves
+    supports supported backs backed invades attacks strikes recognized recognised recalled summoned
+    retaliated retaliates joined withdrew confirmed confirms seeks sought tried tries cannot can won't
+    hasn't haven't didn't doesn't
+    haben hatte hatten will wollen wollte soll sollen sollte muss müssen musste kann können konnte
+    forderte forderten erklärt erklärten kündigte kündigt verhängt verhängte verhängen unterzeichnete
+    unterstützt unterstützte unterstützen lehnt lehnte lehnen reagiert reagierte beschuldigt beschuldigte
+    drohte drohen verurteilt investiert investieren entwickelt entwickeln liefert lieferte liefern
+    schickt schickte verlangt verlangte plant plante bestreiten warnen
+    han dice dicen exigió negó anuncia advierte acusó amenaza amenazó firmó firma impuso impone
+    respondió responde pidió pide quiere busca apoya apoyó invadió envió envía decidió aprobó exigen
+    ont veut réclame refuse rejette dénonce demande soutient propose envoie impose signe
+    hanno vuole accusa nega sostiene impone invia firma ha chiesto
+    tem têm quer pede pediu enviou assinou impôs respondeu decidiu apoia
+    musi może chce mają będzie powinna powinny muszą chcą mogą zamierza planuje próbuje wprowadza
+    zapowiada ogłasza wspiera domaga oskarża potępia odrzuca rozważa
+    хочет может должна должны будет намерен намерены продолжают заявили потребовала отказались
+    хоче може має мають повинна буде
+    """
+)
+# "Japan is seeing a shortage", "Argentina is a dominant force": a country, not an actor.
+COPULAS: Final = _words("is was")
+NOT_DEEDS: Final = _words("seeing experiencing suffering becoming getting going having being home")
+READY: Final = _words(
+    "ready willing prepared set likely unlikely determined committed poised able unable not"
+)
+# Polish, Russian and Ukrainian verbs by their endings: present (-uje, -ет), past (-ła, -ла, -ли).
+SLAVIC_VERB_ENDINGS: Final = (
+    *("uje", "ują", "ała", "iła", "yła", "ęła", "ało", "iło", "ały", "iły", "yły", "ali", "ili", "yli"),
+    *("ает", "яет", "ует", "ила", "ала", "ела", "яла", "ыла", "али", "или", "ели", "ают", "уют"),
+    *("ує", "ає", "ила", "ала", "ли"),
+)
+# Nouns with those endings that follow a country's genitive ("у России нет", "w Rosji siła").
+NOT_VERBS: Final = _words("нет siła siły sali мали али")
+# A declined form: the country is no subject ("w Polsce", "России", "Росію", "Rosję").
+OBLIQUE_ENDINGS: Final = tuple("i ę e ą u om ach ech и ю у е ей ой ом і ї є".split())  # noqa: SIM905
+# Of a war or an attack: its parties ("the invasion of Ukraine", "Angriff auf die Ukraine").
+CONFLICT_NOUNS: Final = _words(
+    """
+    attack attacks invasion war aggression offensive strikes airstrikes sanctions assault
+    angriff angriffs angriffe angriffskrieg angriffskriegs krieg krieges kriegs einmarsch aggression
+    sanktionen ataque ataques invasión guerra agresión ofensiva sanciones attaque attaques guerre
+    agression attacco attacchi invasione aggressione offensiva sanzioni invasão agressão sanções
+    atak ataki inwazja inwazji wojna wojny agresja agresji napaść napaści sankcje ofensywa
+    атака нападение вторжение война войны агрессия агрессии санкции наступление напад вторгнення
+    війна війни агресія агресії
+    """
+)
+# Its institutions and deeds: "el gobierno de Israel", "rząd Rosji", "działania Rosji".
+STATE_NOUNS: Final = _words(
+    """
+    government administration army military troops policy decision stance leadership authorities regime
+    regierung armee militär streitkräfte truppen haltung führung behörden
+    gobierno ejército tropas política postura decisión régimen autoridades
+    gouvernement armée troupes politique décision régime autorités
+    governo esercito truppe politica decisione regime autorità
+    exército tropas política decisão autoridades
+    rząd rządu rządem władze władz armia armii wojska wojsk działania działań polityka polityki
+    stanowisko decyzja decyzji reżim
+    правительство правительства власти армия войска политика позиция решение действия режим руководство
+    уряд уряду влада армія війська політика позиція рішення дії керівництво
+    """
+)
+# Of a conflict's party: "on"/"against" and "of" (either party of "the war of Russia").
+TARGET_PREPS: Final = _words("on against auf gegen contra contre contro a à na на против проти przeciwko")
+GENITIVE_PREPS: Final = _words("of de di do da d' del della dello dos das des du")
+# Joiners: "und hat Großbritannien verlassen" has its subject before.
+LIST_JOINERS: Final = COORDINATORS | _words(", oraz czy or oder ou o або или")
+
+
+# A relative clause after a state not named as a place ("Russland, Israel und die USA, die … halten").
+RELATIVES: Final = _words(
+    "which who die welche que qui che który która które którzy которая которые который яка які який"
+)
+
+
+def copula_acts(word: str) -> bool:
+    """After "is"/"was": "Russia is hacking", "Iran was attacked", "Israel is ready" act."""
+    if word.endswith("ing"):
+        return word not in NOT_DEEDS
+    return word.endswith("ed") or word in READY
+
+
+def verb_after(word: str, surface: str) -> bool:
+    """True when ``word``, right after the country ``surface``, is a verb it is the subject of."""
+    if word in VERBS_AFTER:
+        return True
+    return (
+        word.endswith(SLAVIC_VERB_ENDINGS) and word not in NOT_VERBS and not surface.endswith(OBLIQUE_ENDINGS)
+    )
+
+
+def _prev(norm: NormalizedText, pos: int) -> tuple[str, int]:
+    """The word before ``pos``, a comma counting as one ("Russland, Israel")."""
+    text = norm.text
+    i = pos
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    if i > 0 and text[i - 1] == ",":
+        return ",", i - 1
+    lo = max(0, i - 48)
+    start = i
+    while start > lo and (text[start - 1].isalnum() or text[start - 1] in "_'.-"):
+        start -= 1
+    return text[start:i], start
+
+
+def _next(norm: NormalizedText, pos: int) -> tuple[str, int]:
+    """The word after ``pos``, a comma counting as one."""
+    text = norm.text
+    n = len(text)
+    i = pos
+    while i < n and text[i] in " \t":
+        i += 1
+    if i < n and text[i] == ",":
+        return ",", i + 1
+    end = i
+    while end < n and (text[end].isalnum() or text[end] in "_'-"):
+        end += 1
+    return text[i:end], end
+
+
+def _capitalised(norm: NormalizedText, pos: int, word: str) -> bool:
+    start, _ = norm.span(pos, pos + 1)
+    return bool(word) and word not in LIST_JOINERS and norm.original[start : start + 1].isupper()
+
+
+# German puts the finite verb before its subject after an adverb ("So entwickelt Großbritannien…").
+VERBS_BEFORE: Final = _words(
+    """
+    hat haben hatte hatten will wollen wollte wollten soll sollen sollte muss müssen musste kann können
+    konnte wird werden fordert fordern forderte erklärt erklärte droht drohen drohte warnt warnte
+    entwickelt entwickeln investiert investieren liefert liefern unterstützt unterstützen lehnt lehnen
+    verhängt verhängte kündigt kündigte reagiert reagierte schickt schickte plant plante
+    """
+)
+ADVERBS: Final = _words("auch nun bereits jetzt schon erneut ebenfalls selbst inzwischen zuletzt nicht")
+
+
+def _inverted(norm: NormalizedText, pos: int) -> bool:
+    """True when a German finite verb comes right before the subject at ``pos``, after an adverb."""
+    prev, ppos = _prev(norm, pos)
+    for _ in range(3):
+        if prev not in ADVERBS and prev not in ARTICLES:
+            break
+        prev, ppos = _prev(norm, ppos)
+    if prev not in VERBS_BEFORE:
+        return False
+    # "Putin hat Russland…": a noun before the verb is its subject; "So hat Russland…" is fine.
+    word, wpos = _prev(norm, ppos)
+    if not word:
+        return True
+    if not _capitalised(norm, wpos, word):
+        return word not in GENITIVE_PREPS and word not in LIST_JOINERS
+    return norm.text[wpos - 2 : wpos].strip() in {"", ".", "!", "?", ":"} or wpos == 0
+
+
+def cue_before(norm: NormalizedText, pos: int) -> bool:
+    """True when the words before ``pos`` make the state after them a party or an institution's."""
+    prev, ppos = _prev(norm, pos)
+    if prev in ARTICLES:
+        prev, ppos = _prev(norm, ppos)
+    if prev in GENITIVE_PREPS or prev in TARGET_PREPS:
+        noun, npos = _prev(norm, ppos)
+        if noun in ARTICLES:  # "l'invasion de l'Ukraine" is fine, "de la guerre" needs one more
+            noun, _ = _prev(norm, npos)
+        if noun in CONFLICT_NOUNS:
+            return True
+        return prev in GENITIVE_PREPS and noun in STATE_NOUNS
+    return prev in STATE_NOUNS or prev in CONFLICT_NOUNS
+
+
+def state_acts(norm: NormalizedText, m: Match) -> bool:
+    """True when the country at ``m`` acts by the words before it or a relative clause after it."""
+    if cue_before(norm, m.n_start) or _inverted(norm, m.n_start):
+        return True
+    word, wend = _next(norm, m.n_end)
+    if word != ",":
+        return False
+    rel, rend = _next(norm, wend)
+    if rel not in RELATIVES:
+        return False
+    if rel == "die":  # or the article of the next name ("Indien, die Türkei und …")
+        noun, nend = _next(norm, rend)
+        if _capitalised(norm, nend - len(noun), noun):
+            return False
+    # "…, die USA, die das Abkommen ablehnen": a relative clause of a state, not of a place.
+    prev, ppos = _prev(norm, m.n_start)
+    if prev in ARTICLES:
+        prev, _ = _prev(norm, ppos)
+    return prev not in LIST_PREPS

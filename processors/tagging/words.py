@@ -95,7 +95,7 @@ BORDER_NOUNS: Final = _words(
     "border borders frontier frontera frontière grenze граница границе границы границу кордон кордоні кордону"
 )
 PARTY_PREPS: Final = _words(
-    "with against between from by con contra avec contre mit gegen с против з проти przeciwko contro com"
+    "with against between by con contra avec contre mit gegen с против з проти przeciwko contro com"
 )
 # Person roles: a demonym next to one gives a nationality, not a place of events.
 PERSON_ROLES: Final = _words(
