@@ -376,7 +376,8 @@ def _english(cls: str, office: str, org: str, states: list[str], adjective: str 
     return out
 
 
-# A state's initials ("UK", "U.S.", "DRC"), when they spell its English name's capitals.
+# The shape of a state's initials ("UK", "U.S.", "DRC"); ``_english_names`` keeps those that spell
+# the capitals of one of its English names (not Spanish "EEUU").
 _INITIALS = re.compile(r"^(?:[A-Z]\.){2,4}$|^[A-Z]{2,4}$")
 # An alias is an English short name of the state when English writes it far more than our other
 # Latin-script languages do ("Britain", not "Reino Unido"; "the Netherlands" is left out: its

@@ -27,6 +27,7 @@ from processors.tagging.words import (
     REPORTING,
     ROLE_MODIFIERS,
     SELF_WORDS,
+    word_set,
 )
 from processors.text import NormalizedText
 
@@ -274,19 +275,15 @@ def nationality(norm: NormalizedText, m: Match) -> bool:
 # place, a country that acts stays one (place tags do not change with them).
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # Prepositions of place: a country after one is where things happen, not who does them.
-PLACE_PREPS: Final = _words("in im dans en nel nella em no na w we в во у ў")
+PLACE_PREPS: Final = word_set("in im dans en nel nella em no na w we в во у ў")
 # Any preposition before a state: a relative clause after it is of the place ("to France, which…").
-LIST_PREPS: Final = PLACE_PREPS | _words(
+LIST_PREPS: Final = PLACE_PREPS | word_set(
     "throughout across within inside outside near to into from at by for of über nach aus von zu bei vor "
     "para por pour vers entre de del da di do dla z ze od przez к с из от до з від"
 )
 # Verbs after a state in the common forms of our nine languages (ACTS_AFTER has the first ones).
-VERBS_AFTER: Final = ACTS_AFTER | _words(
+VERBS_AFTER: Final = ACTS_AFTER | word_set(
     """
     signed signs imposed imposes vetoed voted votes pledged pledges offered offers approved approves
     supports supported backs backed invades attacks strikes recognized recognised recalled summoned
@@ -309,9 +306,9 @@ VERBS_AFTER: Final = ACTS_AFTER | _words(
     """
 )
 # "Japan is seeing a shortage", "Argentina is a dominant force": a country, not an actor.
-COPULAS: Final = _words("is was")
-NOT_DEEDS: Final = _words("seeing experiencing suffering becoming getting going having being home")
-READY: Final = _words(
+COPULAS: Final = word_set("is was")
+NOT_DEEDS: Final = word_set("seeing experiencing suffering becoming getting going having being home")
+READY: Final = word_set(
     "ready willing prepared set likely unlikely determined committed poised able unable not"
 )
 # Polish, Russian and Ukrainian verbs by their endings: present (-uje, -ет), past (-ła, -ла, -ли).
@@ -321,11 +318,11 @@ SLAVIC_VERB_ENDINGS: Final = (
     *("ує", "ає", "ила", "ала", "ли"),
 )
 # Nouns with those endings that follow a country's genitive ("у России нет", "w Rosji siła").
-NOT_VERBS: Final = _words("нет siła siły sali мали али")
+NOT_VERBS: Final = word_set("нет siła siły sali мали али")
 # A declined form: the country is no subject ("w Polsce", "России", "Росію", "Rosję").
 OBLIQUE_ENDINGS: Final = tuple("i ę e ą u om ach ech и ю у е ей ой ом і ї є".split())  # noqa: SIM905
 # Of a war or an attack: its parties ("the invasion of Ukraine", "Angriff auf die Ukraine").
-CONFLICT_NOUNS: Final = _words(
+CONFLICT_NOUNS: Final = word_set(
     """
     attack attacks invasion war aggression offensive strikes airstrikes sanctions assault
     angriff angriffs angriffe angriffskrieg angriffskriegs krieg krieges kriegs einmarsch aggression
@@ -337,7 +334,7 @@ CONFLICT_NOUNS: Final = _words(
     """
 )
 # Its institutions and deeds: "el gobierno de Israel", "rząd Rosji", "działania Rosji".
-STATE_NOUNS: Final = _words(
+STATE_NOUNS: Final = word_set(
     """
     government administration army military troops policy decision stance leadership authorities regime
     regierung armee militär streitkräfte truppen haltung führung behörden
@@ -352,14 +349,14 @@ STATE_NOUNS: Final = _words(
     """
 )
 # Of a conflict's party: "on"/"against" and "of" (either party of "the war of Russia").
-TARGET_PREPS: Final = _words("on against auf gegen contra contre contro a à na на против проти przeciwko")
-GENITIVE_PREPS: Final = _words("of de di do da d' del della dello dos das des du")
+TARGET_PREPS: Final = word_set("on against auf gegen contra contre contro a à na на против проти przeciwko")
+GENITIVE_PREPS: Final = word_set("of de di do da d' del della dello dos das des du")
 # Joiners: "und hat Großbritannien verlassen" has its subject before.
-LIST_JOINERS: Final = COORDINATORS | _words(", oraz czy or oder ou o або или")
+LIST_JOINERS: Final = COORDINATORS | word_set(", oraz czy or oder ou o або или")
 
 
 # A relative clause after a state not named as a place ("Russland, Israel und die USA, die … halten").
-RELATIVES: Final = _words(
+RELATIVES: Final = word_set(
     "which who die welche que qui che który która które którzy которая которые который яка які який"
 )
 
@@ -416,7 +413,7 @@ def _capitalised(norm: NormalizedText, pos: int, word: str) -> bool:
 
 
 # German puts the finite verb before its subject after an adverb ("So entwickelt Großbritannien…").
-VERBS_BEFORE: Final = _words(
+VERBS_BEFORE: Final = word_set(
     """
     hat haben hatte hatten will wollen wollte wollten soll sollen sollte muss müssen musste kann können
     konnte wird werden fordert fordern forderte erklärt erklärte droht drohen drohte warnt warnte
@@ -424,7 +421,7 @@ VERBS_BEFORE: Final = _words(
     verhängt verhängte kündigt kündigte reagiert reagierte schickt schickte plant plante
     """
 )
-ADVERBS: Final = _words("auch nun bereits jetzt schon erneut ebenfalls selbst inzwischen zuletzt nicht")
+ADVERBS: Final = word_set("auch nun bereits jetzt schon erneut ebenfalls selbst inzwischen zuletzt nicht")
 
 
 def _inverted(norm: NormalizedText, pos: int) -> bool:

@@ -14,14 +14,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as one whitespace-separated string."""
-    return frozenset(text.split())
-
+from processors.tagging.words import word_set
 
 # Adjectives, numbers and ordinals that begin names of things, not of people.
-_NOT_FIRST_WORDS: Final = _words(
+_NOT_FIRST_WORDS: Final = word_set(
     """
     real happy merry great grand small new old holy good best top free open
     global international national electrical electronic digital social public general central
@@ -48,7 +44,7 @@ _NOT_FIRST_WORDS: Final = _words(
 # The generic word that opens the name of a place, a street or a building (Romance and German
 # order: the generic first) or that names one before a person's name ("salle Louise Michel",
 # "rue Victor Hugo"): what follows is the place's name, even when it is a person's.
-PLACE_HEADS: Final = _words(
+PLACE_HEADS: Final = word_set(
     """
     avenue boulevard rue allée chemin impasse quai place salle gare stade aéroport palais château
     tour pont parc jardin église cathédrale bourse hôtel théâtre musée marché mont lac île
@@ -66,7 +62,7 @@ PLACE_HEADS: Final = _words(
 # Words that begin no person's name: the lists above.
 NOT_FIRST: Final = _NOT_FIRST_WORDS | PLACE_HEADS
 # The last word of a place's name ("Caribbean Territory", "Takla Makan Desert").
-NOT_PERSON_LAST: Final = _words(
+NOT_PERSON_LAST: Final = word_set(
     """
     territory territories desert peninsula province provinces region mountains hills isles
     ocean sea gulf strait canal
@@ -75,7 +71,7 @@ NOT_PERSON_LAST: Final = _words(
 # German words that open a clause after a comma, not an apposition ("Grüner Wasserstoff, dass",
 # "Schloss Juval, wo"), nor a relative clause, as common after a noun ("Schreine von
 # Naturgottheiten, die"); "Kumi Naidoo, früherer Generalsekretär" is one.
-GERMAN_CLAUSE: Final = _words(
+GERMAN_CLAUSE: Final = word_set(
     """
     dass daß wo wie weil wenn ob sowie neben und oder aber sondern denn doch als um mit bei für
     auf in an zu nach von seit während obwohl damit was wer es er sie wir ist sind war waren
@@ -83,7 +79,7 @@ GERMAN_CLAUSE: Final = _words(
     """
 )
 # Legal forms that end a company's name ("GmbH", "Inc."): see ``names_reader._one_company``.
-LEGAL_FORMS: Final = _words(
+LEGAL_FORMS: Final = word_set(
     "gmbh ag se sa s.a. inc inc. corp corp. co. ltd ltd. llc plc nv bv spa s.p.a. srl kg ug sas sarl"
 )
 # Plural nouns end so: a name of such words only, without a known given name, is no person's.

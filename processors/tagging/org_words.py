@@ -41,15 +41,10 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
-from processors.tagging.words import ORG_CUES, ORG_ENDINGS, Token, word_before
+from processors.tagging.words import ORG_CUES, ORG_ENDINGS, Token, word_before, word_set
 
 if TYPE_CHECKING:
     from processors.tagging.names import Name
-
-
-def _words(text: str) -> frozenset[str]:
-    """A word list written as one whitespace-separated string."""
-    return frozenset(text.split())
 
 
 # The federal prefix, and the institutions named by it and their kind alone ("Bundespolizei",
@@ -182,7 +177,7 @@ def romance_general(tok: Token, text: str) -> bool:
 
 
 # Polish organisation words in an oblique case (genitive, dative, instrumental, locative).
-_PL_OBLIQUE: Final = _words(
+_PL_OBLIQUE: Final = word_set(
     """
     ministerstwa ministerstwie urzędu urzędzie agencji komisji rady radzie instytutu instytucie
     uniwersytetu uniwersytecie fundacji stowarzyszenia stowarzyszeniu związku partii sejmu senatu

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Final
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     """A word list written as one whitespace-separated string (easier to keep by hand)."""
     return frozenset(text.split())
 
@@ -20,7 +20,7 @@ def _words(text: str) -> frozenset[str]:
 # --- context words -----------------------------------------------------------------
 
 # A capitalised word before a place that does not make it part of a person's name.
-NEUTRAL_BEFORE: Final = _words(
+NEUTRAL_BEFORE: Final = word_set(
     """
     the a an in on at of from to for and or but by with near into across over under after before during
     north south east west northern southern eastern western central greater upper lower new old
@@ -44,17 +44,17 @@ NEUTRAL_BEFORE: Final = _words(
     poniedziałek wtorek środa czwartek piątek sobota niedziela
     """
 )
-PERSON_TITLES: Final = _words(
+PERSON_TITLES: Final = word_set(
     "mr mr. mrs mrs. ms ms. dr dr. sir lady lord sen. sen rep. rep gov. gov president senator governor mayor "
     "ambassador "
     "minister chancellor pope saint st. king queen prince princess judge general gen. coach señor señora "
     "monsieur madame herr frau господин госпожа пан пані pani signor signora senhor senhora"
 )
 CYRILLIC: Final = re.compile("[\u0400-\u04ff]")
-SELF_WORDS: Final = _words("herself himself")
-REPORTING: Final = _words("said says told added argued wrote tweeted insisted explained noted stated")
+SELF_WORDS: Final = word_set("herself himself")
+REPORTING: Final = word_set("said says told added argued wrote tweeted insisted explained noted stated")
 # Words after a capital or country that make it an acting subject.
-ACTS_AFTER: Final = _words(
+ACTS_AFTER: Final = word_set(
     """
     said says say has have had is was will would could should might may must does did do still also now
     claims claimed denied denies responded responds replied demanded demands warned warns accused accuses
@@ -74,7 +74,7 @@ ACTS_AFTER: Final = _words(
     """
 )
 # Nouns of an exchange before "to/with/from": a capital in such a phrase stands for its state.
-EXCHANGE_NOUNS: Final = _words(
+EXCHANGE_NOUNS: Final = word_set(
     """
     letter letters message messages talks dialogue relations ties negotiations pressure sanctions demands
     response reply proposals note appeal ultimatum warning call calls request offer deal agreement
@@ -85,20 +85,20 @@ EXCHANGE_NOUNS: Final = _words(
     """
 )
 # Not "à"/"a"/"an"/"в": they are also plain locatives ("le dialogue à Bruxelles").
-EXCHANGE_PREPS: Final = _words(
+EXCHANGE_PREPS: Final = word_set(
     "to with from against on con contra avec contre mit gegen с против к з проти до "
     "z ze wobec przeciwko contro com"
 )
-ARTICLES: Final = _words("the la le l' el los las les die der den dem des")
+ARTICLES: Final = word_set("the la le l' el los las les die der den dem des")
 # "the border with Ukraine" is a place, not a party to an exchange.
-BORDER_NOUNS: Final = _words(
+BORDER_NOUNS: Final = word_set(
     "border borders frontier frontera frontière grenze граница границе границы границу кордон кордоні кордону"
 )
-PARTY_PREPS: Final = _words(
+PARTY_PREPS: Final = word_set(
     "with against between by con contra avec contre mit gegen с против з проти przeciwko contro com"
 )
 # Person roles: a demonym next to one gives a nationality, not a place of events.
-PERSON_ROLES: Final = _words(
+PERSON_ROLES: Final = word_set(
     """
     president prime premier minister chancellor ambassador diplomat envoy leader spokesman spokeswoman
     spokesperson citizen citizens national nationals journalist journalists reporter writer author actor
@@ -114,15 +114,15 @@ PERSON_ROLES: Final = _words(
     chanceler porta-voz líder cidadão jornalista
     """
 )
-ROLE_MODIFIERS: Final = _words(
+ROLE_MODIFIERS: Final = word_set(
     "former then foreign defence defense deputy top senior acting interior finance economy trade vice "
     "exteriores asuntos affaires étrangères außenminister mr"
 )
-UNRESOLVED_CUES: Final = _words(
+UNRESOLVED_CUES: Final = word_set(
     "in near outside around en cerca à près dans bei nahe nähe в во под около у біля поблизу"
 )
-NAMESAKE_CUES: Final = UNRESOLVED_CUES | _words("from at to of à de aus von из из з")
-NOT_PLACES: Final = _words(
+NAMESAKE_CUES: Final = UNRESOLVED_CUES | word_set("from at to of à de aus von из из з")
+NOT_PLACES: Final = word_set(
     """
     the a an this that these those monday tuesday wednesday thursday friday saturday sunday january february
     march april may june july august september october november december i he she it we they his her
@@ -142,12 +142,12 @@ CUE_LENGTHS: Final = [len(cue) for cue in CUES]
 
 # Words that join the parts of one name: person particles, and the small words inside
 # organisations' names (only organisations keep the latter).
-PARTICLES: Final = _words("de del della di da dos das do du van von der den ter zu bin ibn la le st. mc")
-JOINERS: Final = PARTICLES | _words(
+PARTICLES: Final = word_set("de del della di da dos das do du van von der den ter zu bin ibn la le st. mc")
+JOINERS: Final = PARTICLES | word_set(
     "of for the and des für und et i e y dla ds. ds pour los las zur zum & и по для al ao aos au aux "
     "d' d’ l' l’"
 )
-ARTICLES_AFTER: Final = _words("the la le les el los las der die das des dem the l' il lo gli a o os as")
+ARTICLES_AFTER: Final = word_set("the la le les el los las der die das des dem the l' il lo gli a o os as")
 # German articles and determiners: a capitalised word after one is a noun, not a name.
 NOUN_MARKERS: Final = re.compile(
     r"\b(?:[Dd](?:er|ie|as|en|em|es)|[Ee]in(?:e[mnrs]?)?|[Kk]ein(?:e[mnrs]?)?|[Zz]u[mr]|[Vv]om|[Ii]m|[Aa]m|[Bb]eim)"
@@ -166,7 +166,7 @@ NOUN_ENDINGS: Final = (
     "zione",
 )
 # Words right after a name that make it a person speaking or acting.
-SPEAKS: Final = _words(
+SPEAKS: Final = word_set(
     """
     said says told added asked wrote explained noted stated argued insisted warned tweeted posted
     who whose
@@ -181,7 +181,7 @@ SPEAKS: Final = _words(
     """
 )
 # The last word of a street, a place, a law or an event: such names are no actor.
-NOT_ACTOR_LAST: Final = _words(
+NOT_ACTOR_LAST: Final = word_set(
     """
     street st road rd drive avenue ave boulevard lane way square park bridge crescent highway county
     coast city district valley river lake mountain island islands airport station stadium arena hall
@@ -194,12 +194,12 @@ NOT_ACTOR_LAST: Final = _words(
     улица проспект площадь закон премия
     """
 )
-COORDINATORS: Final = _words("and und et y e i & и та")
-ABBREVIATIONS: Final = _words(
+COORDINATORS: Final = word_set("and und et y e i & и та")
+ABBREVIATIONS: Final = word_set(
     "mr. mrs. ms. dr. prof. st. gen. sen. rep. gov. lt. col. sgt. capt. jr. sr. inc. corp. co. ltd. "
     "bros. plc. m. mme. hr. fr. pan. ks. rev. adm. maj. cmdr. supt. insp."
 )
-NAME_TITLES: Final = _words(
+NAME_TITLES: Final = word_set(
     """
     mr mr. mrs mrs. ms ms. miss dr dr. prof prof. professor sir dame lady lord sen. sen senator rep. rep
     representative gov. gov governor president vice-president mayor ambassador minister secretary
@@ -229,7 +229,7 @@ NAME_TITLES: Final = _words(
     """
 )
 # Titles that are surnames too ("Steffi Graf", "Roman Herzog"): a name may end with one.
-SURNAME_TITLES: Final = _words("graf fürst herzog ritter")
+SURNAME_TITLES: Final = word_set("graf fürst herzog ritter")
 # The ends of German nouns that name people ("Munitionshersteller", "Bestseller-Autorin",
 # "Filmarchitekt"), unlike "Wiederbelebung", "Förderprojekten", "Thermodruckern".
 PERSON_NOUN_ENDINGS: Final = (
@@ -271,13 +271,13 @@ ROLE_ENDINGS: Final = (
 # The shortest "-mann" compound read as a role: "Feuerwehrmann" is one, "Zimmermann" a surname.
 _ROLE_MANN_MIN: Final = 11
 # Role words that may come before a title ("Foreign Minister", "Prime Minister").
-TITLE_MODIFIERS: Final = _words(
+TITLE_MODIFIERS: Final = word_set(
     "prime foreign defence defense interior finance health justice economy trade home deputy vice "
     "former acting chief executive first state attorney district federal labor labour education "
     "senior junior top minority majority opposition party democratic republican labour conservative "
     "liberal tory green former late then"
 )
-ORG_CUES: Final = _words(
+ORG_CUES: Final = word_set(
     """
     ministry department office agency administration authority commission committee council
     board bureau service services institute institution university college school academy hospital
@@ -321,7 +321,7 @@ ORG_CUES: Final = _words(
 # Institutions that Romance languages (and Polish) write in lower case before their name:
 # "le lycée Angela Davis", "l'université de Nantes", "la universidad de Harvard". Not the
 # words English shares ("association", "hospital"): "the civic association Friends of...".
-LOWER_HEADS: Final = _words(
+LOWER_HEADS: Final = word_set(
     """
     lycée collège école université rectorat hôpital ministère préfecture mairie académie institut
     fondation syndicat
@@ -338,20 +338,20 @@ HEAD_BEFORE: Final = re.compile(
     r"(?: (?:de la|de l['’]|de|du|des|del|di|da|do|della|dell['’])(?: |(?<=['’]))| d['’]| )$"
 )
 # German joiners after which a name begins ("der Hamburger Vereinsbank").
-NOUN_JOINERS: Final = _words("der des dem zum zur vom von zu")
+NOUN_JOINERS: Final = word_set("der des dem zum zur vom von zu")
 # Cues that end a name: "the New York Times of Malcolm" is no name.
-FINAL_CUES: Final = _words("times post news journal herald tribune gazette press radio television tv")
+FINAL_CUES: Final = word_set("times post news journal herald tribune gazette press radio television tv")
 # Endings of a compound organisation word ("Bundeskriminalamt", "Polizeipräsidium Westpfalz").
 ORG_ENDINGS: Final = (
     *("ministerium", "kriminalamt", "gericht", "partei", "verband", "behörde", "bank"),
     *("verein", "vereins", "polizei", "kammer", "präsidium", "zentrum", "zentrale", "amt"),
 )
 # Cues and their plurals ("County Public Schools"), less family names and German genitives.
-CUE_WORDS: Final = ORG_CUES | frozenset(c + "s" for c in ORG_CUES) - _words(
+CUE_WORDS: Final = ORG_CUES | frozenset(c + "s" for c in ORG_CUES) - word_set(
     "banks cortes cos amts bundesamts rats instituts verbands vereins bunds gerichts konzerns ministeriums"
 )
 # Upper-case words that are no organisation's acronym.
-NOT_ACRONYMS: Final = _words(
+NOT_ACRONYMS: Final = word_set(
     """
     gmt utc est pst cet wwii wwi php sql api rfid gps usb lte ar vr ok no yy
     ceo cfo coo cto tv pm am gdp covid covid-19 dna rna ai it ok uk us usa eu un vat lgbt lgbtq usd eur
@@ -365,14 +365,14 @@ NOT_ACRONYMS: Final = _words(
 NOT_NAMES: Final = (
     # Less the words that begin names too ("New York Times", "Federal Transit Administration").
     (NEUTRAL_BEFORE | NOT_PLACES)
-    - _words(
+    - word_set(
         """
         jan feb mar apr jun jul aug sep sept oct nov dec north south east west northern southern eastern
         western central greater upper lower new old metro rural urban federal national university
         north-east north-west south-east south-west northeast northwest southeast southwest
         """
     )
-    | _words(
+    | word_set(
         """
         i you he she it we they me him us them my your his her its our their this that these those
         who what when where why how which there here all some many most more no not yes one two
