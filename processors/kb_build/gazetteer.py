@@ -15,6 +15,7 @@ import pycountry
 
 from processors.kb_build import geo, wordlike
 from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names, stopwords
+from processors.kb_build.german import de_genitives, german_city_name, german_form
 from processors.kb_build.polish import pl_forms_all
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -26,6 +27,9 @@ MIN_POPULATION = 5_000
 ALT_NAMES_POPULATION = 150_000
 BLOCKLIST_MAX_POPULATION = 200_000
 INFLECT_POPULATION = 300_000
+# German genitives of cities this big (``_with_german_forms``): the bigger the city, the likelier
+# German news names it, and the fewer of its alternates are another thing's name.
+GENITIVE_POPULATION = 500_000
 # Towns below this need corroboration in a story (processors/tagging/readings.CORROBORATE_BELOW);
 # a place of this size or more in another country keeps its own name from our alternates.
 SMALL_TOWN_POPULATION = 100_000
@@ -191,6 +195,7 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     )
     rows = _with_country_points(rows, cities, _capital_ids(cities, capitals))
     rows = _with_polish_forms(rows, tr, blocklist | _demonym_words())
+    rows = _with_german_forms(rows, blocklist | _demonym_words(), _people_words() | alternates.actors)
     rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
     return rows
 
@@ -317,6 +322,16 @@ def _subdivision_rows(
     return rows
 
 
+def _people_words() -> set[str]:
+    """Given names of real people (``given_names.json``) and the knowledge base's people's surnames."""
+    data = json.loads((DATA_DIR / "given_names.json").read_text(encoding="utf-8"))
+    words = {n.casefold() for n in data["names"]}
+    for file in ("actors.json", "actors_wikidata.json", "actors_petrarch.json"):
+        table: dict[str, Any] = json.loads((DATA_DIR / file).read_text(encoding="utf-8"))
+        words |= {a["name"].split()[-1].casefold() for a in table["actors"] if a.get("type") == "person"}
+    return words
+
+
 def _demonym_words() -> set[str]:
     """The demonyms of the knowledge base: a case form that is one ("Czech") is left out."""
     data = json.loads((DATA_DIR / "demonyms.json").read_text(encoding="utf-8"))
@@ -354,6 +369,41 @@ def _with_polish_forms(
             continue
         merged = "|".join(sorted(set(aliases) | forms))
         out.append((*row[:-1], merged))
+    return out
+
+
+def _with_german_forms(
+    rows: list[tuple[str, ...]], blocked: set[str], people: set[str]
+) -> list[tuple[str, ...]]:
+    """Add the German genitives (``german.de_genitives``) of countries' and big cities' names.
+
+    From every Latin alias, kept when German uses the form (``german.german_form``) and it is not
+    another place's alias or form (countries come first: "Paraguays" is the country's, not
+    Asunción's), a common word or a demonym. A city's aliases include former and foreign names:
+    besides its own name, only a name German uses gives a form (``german.german_city_name``).
+    """
+    taken = {a.casefold() for row in rows for a in row[-1].split("|") if a}
+    out = []
+    for row in rows:
+        kind, aliases = row[1], [a for a in row[-1].split("|") if a]
+        if kind == "subdivision" or (kind == "city" and int(row[5]) < GENITIVE_POPULATION):
+            out.append(row)
+            continue
+        bases = [a for a in aliases if not is_cyrillic(a)]
+        if kind == "city":
+            bases = [a for a in bases if german_city_name(a, people, own=a == row[2])]
+        forms = {f for a in bases for f in de_genitives(a)}
+        forms = {
+            f
+            for f in forms
+            if alias_ok(f)
+            and f.casefold() not in taken
+            and f.casefold() not in blocked
+            and f.casefold() not in people  # "Samaras" is a Greek prime minister
+            and german_form(f, common=kind == "country")
+        }
+        taken |= {f.casefold() for f in forms}
+        out.append((*row[:-1], "|".join(sorted(set(aliases) | forms))) if forms else row)
     return out
 
 

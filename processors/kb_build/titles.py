@@ -71,6 +71,8 @@ _EN_OWN: dict[tuple[str, str], tuple[str, ...]] = {
     ("GB", "foreign"): ("foreign secretary",),
     ("GB", "interior"): ("home secretary",),
     ("GB", "defence"): ("defence secretary",),
+    # Only after the state ("Britain's chancellor"): a bare "the chancellor" is Germany's as often.
+    ("GB", "finance"): ("chancellor of the exchequer", "chancellor"),
     ("US", "defence"): ("defense secretary", "secretary of defense", "defence secretary"),
     ("US", "finance"): ("treasury secretary", "secretary of the treasury"),
 }
