@@ -6,6 +6,7 @@ import importlib.util
 import re
 import unicodedata
 from pathlib import Path
+from typing import Final
 
 
 def _script_ok(name: str) -> bool:
@@ -205,3 +206,106 @@ def stopwords() -> set[str]:
             if line[:1].islower():
                 words.add(line.casefold())
     return words
+
+
+# --- German case forms of organisations' names ------------------------------------------
+
+# German names an organisation in the genitive and dative as often as in the nominative ("der
+# Europäischen Union", "des Norddeutschen Rundfunks", "beim Bundesamt für Justiz"): after an
+# article, the adjectives before the head noun end in -en, and a masculine or neuter head noun
+# takes -s or -es in the genitive. The head's gender is the adjective's ending's (-er: masculine,
+# -es: neuter), else its ending's (a compound is the gender of its last part).
+_DE_ADJECTIVE: Final = re.compile(r"^[A-ZÄÖÜ][a-zäöüß-]*[a-zäöüß](e|er|es)$")
+_DE_NOUN: Final = re.compile(r"^[A-ZÄÖÜ][a-zäöüß-]*[a-zäöüß]$")
+# The ends of German adjectives' stems ("Deutsch-e", "Vereint-e", "Internation-al-e", "Frei-e"):
+# no English word's ("Blue Origin") nor a place's adjective ("Hamburger Hafen").
+_DE_STEMS: Final = ("sch", "ch", "ig", "al", "ell", "iv", "ar", "är", "t", "ei", "eu", "in", "ß", "rz", "ün")
+# The stems only German adjectives end with (one of the name's adjectives must, or the name
+# have a German letter): "Greater Kashmir", "Ulster Unionist Party", "Meine Stimme" are no
+# declined adjectives. A strong -er ending never follows a place's ("Braunschweiger Netz").
+_DE_SURE_STEMS: Final = ("isch", "tsch", "lich", "nal", "ral", "zial", "eint", "iell", "uell", "är")
+_DE_SURE_ER: Final = ("isch", "tsch", "lich", "nal", "ral", "zial", "iell", "uell", "är")
+_DE_LETTERS: Final = frozenset("äöüß")
+# The words after a head noun alone that say a German name ("Bundesamt für Justiz").
+_DE_JOINERS: Final = frozenset({"für", "der", "des", "zur", "zum", "von", "vom", "gegen"})
+# Small words of the other languages: a name with one is no German name ("Forum des Nations unies
+# sur les forêts").
+_NOT_DE: Final = frozenset(
+    {"of", "the", "and", "for", "sur", "les", "pour", "et", "du", "de", "la", "le", "y", "del", "los"}
+)
+# An uninflected adverb before the adjectives ("Christlich Demokratische Union").
+_DE_ADVERB: Final = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]*(lich|isch)$")
+# The endings of masculine and neuter nouns that name organisations ("Bundesamt",
+# "Gerichtshof", "Rundfunk", "Ministerium"); any other head takes no genitive ending.
+_DE_MASC_NEUTER: Final = (
+    *("amt", "ministerium", "gericht", "hof", "rat", "institut", "werk", "verband", "verein"),
+    *("bund", "dienst", "funk", "parlament", "komitee", "zentrum", "tag", "haus", "büro"),
+    *("kommando", "netzwerk", "forum", "konzern", "museum", "theater", "orchester", "programm"),
+    *("kollegium", "gremium", "konsortium", "sekretariat", "direktorium", "präsidium", "kabinett"),
+    *("unternehmen", "fernsehen", "büro", "kontor", "ausschuss", "mechanismus", "system"),
+)
+# Heads whose genitive takes -es as well as -s ("des Bundesamtes", "des Gerichtshofes").
+_DE_ES: Final = ("amt", "hof", "rat", "werk", "bund", "dienst", "tag", "haus", "gericht")
+
+
+def _de_genitives(noun: str) -> list[str]:
+    """The genitive forms of a masculine or neuter German head noun ("Ausschusses", "Amts")."""
+    low = noun.casefold()
+    if low.endswith("ss"):
+        return [noun + "es"]
+    if low.endswith(("us", "s", "ß", "x", "z")):
+        return []  # "des Mechanismus"
+    return [noun + "s", noun + "es"] if low.endswith(_DE_ES) else [noun + "s"]
+
+
+def _german(words: list[str], i: int, endings: set[str]) -> bool:
+    """Whether a name of ``i`` adjectives and a head noun is German (see ``_DE_SURE_STEMS``)."""
+    if any(w in _NOT_DE for w in words):
+        return False
+    if not i:
+        return len(words) > 1 and words[1] in _DE_JOINERS
+    sure = _DE_SURE_ER if endings == {"er"} else _DE_SURE_STEMS
+    stems = [w[: len(w) - (1 if endings == {"e"} else 2)] for w in words[:i]]
+    return any(s.endswith(sure) for s in stems) or (
+        endings != {"er"} and any(c in _DE_LETTERS for c in " ".join(words).casefold())
+    )
+
+
+def de_org_forms(name: str) -> set[str]:
+    """The genitive and dative forms of a German organisation's name (pure).
+
+    "Europäische Union" -> "Europäischen Union"; "Norddeutscher Rundfunk" -> "Norddeutsche
+    Rundfunk" (after "der"), "Norddeutschen Rundfunk", "Norddeutschen Rundfunks"; "Bundesamt für
+    Justiz" -> "Bundesamts für Justiz", "Bundesamtes für Justiz". The words after the head noun
+    stay as they are.
+    """
+    words = name.split(" ")
+    lead = 1 if len(words) > 2 and _DE_ADVERB.match(words[0]) else 0
+    lead_words, words = words[:lead], words[lead:]
+    i = 0
+    while i + 1 < len(words) and (m := _DE_ADJECTIVE.match(words[i])):
+        if not words[i][: m.start(1)].endswith(_DE_STEMS):
+            break
+        i += 1
+    if not _DE_NOUN.match(words[i]) or (i == 0 and len(words) == 1):
+        return set()  # one word is its own key ("Bundestag"), and the scan reads its genitive
+    endings = {w[-2:] if w.endswith(("er", "es")) else "e" for w in words[:i]}
+    if len(endings) > 1 or (lead and not i):
+        return set()  # "Frankfurter Allgemeine Zeitung": no one declension
+    if not _german(words, i, endings):
+        return set()
+    head = words[i]
+    ending = next(iter(endings), "")
+    masc_neuter = ending in {"er", "es"} or (not ending and head.casefold().endswith(_DE_MASC_NEUTER))
+    if ending == "er" and head.casefold().endswith(("ung", "heit", "keit", "schaft", "ion", "bank")):
+        return set()  # "Berliner Zeitung": a place's adjective, which never declines
+    stems = [w[: len(w) - len(ending)] for w in words[:i]]
+    rest = words[i + 1 :]
+    heads = [head] if i else []
+    if masc_neuter:
+        heads += _de_genitives(head)
+    out = {" ".join([*lead_words, *(s + "en" for s in stems), h, *rest]) for h in heads}
+    if ending in {"er", "es"}:
+        # After "der"/"das": "der Norddeutsche Rundfunk".
+        out.add(" ".join([*lead_words, *(s + "e" for s in stems), head, *rest]))
+    return {f for f in out if f != name}

@@ -109,6 +109,7 @@ from processors.tagging.names_reader import Reader
 from processors.tagging.nominative import Nominatives
 from processors.tagging.org_words import (
     INSTITUTION,
+    defined_acronyms,
     federal,
     headed,
     institution,
@@ -774,6 +775,7 @@ class UnknownNames:
             place=self._place,
             claimed_org=claimed_spans([], [[t for t in actors if t.type in ORG_TYPES]], []),
         )
+        actors, found = defined_acronyms(actors, found, texts)  # "Norddeutscher Rundfunk (NDR)"
         if not found:
             return actors
         # A known actor at the head of a longer company's name is that name's ("Airbus

@@ -3,17 +3,21 @@
 A ``Reader`` finds the runs of capitalised words of each field, splits them at the spans the
 tagger claimed (known actors always; places unless inside an organisation's name) and strips
 the words around a name that are none of it (articles, titles, a sentence's common first
-word): what is left is a ``Piece``, a candidate name with the title seen before it.
+word): what is left is a ``Piece``, a candidate name with the title seen before it. Before
+that, an organisation's name is joined to its subject over lower-case German adjectives or a
+list, a German state's head marked before its place, an English ordinal put before a name
+(``org_words.py`` says how and what each rule measured).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 from processors.tagging.name_words import LEGAL_FORMS, PLACE_HEADS
-from processors.tagging.org_words import with_legal
+from processors.tagging.org_words import joins, state_heads, with_legal, with_ordinal
 from processors.tagging.scan import Span
 from processors.tagging.words import (
     JOINERS,
@@ -46,6 +50,10 @@ from schemas.models import TextField
 # The two letters a lower-case legal form starts with, after the space ("e.V.", "gGmbH", "eG",
 # "mbH"): most runs of capitalised words are followed otherwise, and a call per run costs.
 _LEGAL_STARTS: Final = ("e.", "gG", "eG", "mb")
+# The endings of German adjectives formed from a name or a noun ("Schweizerischen", "Bäuerliche").
+_DE_ADJECTIVES: Final = ("ische", "ischen", "ischer", "isches", "liche", "lichen", "licher", "liches")
+# How the German prepositions before an organisation's subject begin ("für", "der", "zur", "gegen").
+_SUBJECT_GAPS: Final = frozenset({" f", " d", " z", " g"})
 
 
 class Reader:
@@ -144,10 +152,20 @@ class Reader:
         if sites:
             self.sites.extend(Piece(rank, [site], "") for site in sites)
             runs = outside(runs, sites)
+        if len(runs) > 1:
+            runs = self._joined(rank, text, runs)  # "Bundeszentrale für politische Bildung"
+        if self.german and ("Land " in text or "Freistaat " in text or "Kanton " in text):
+            place = partial(self._place_word, rank)
+            for run in runs:
+                if len(run) > 1:
+                    state_heads(text, run, place)  # "das Land Niedersachsen"
         for found in possessive_orgs(text, runs):
             if len(found) >= 3 and all(t.upper for t in found):
                 continue  # a shouted line, not names
             run = with_head(text, found)
+            start = run[0].start
+            if self.language == "en" and start > 3 and text[start - 2] in "hdt" and has_org_cue(run):
+                run = with_ordinal(text, run)  # "4th District Court of Appeal"
             if text.startswith(_LEGAL_STARTS, run[-1].end + 1):
                 run = with_legal(text, run)  # "Wirtschaftsweiber e.V."
             segs = self._segments(rank, run)
@@ -155,6 +173,40 @@ class Reader:
                 self._glue(rank, text, run, segs)
             for seg in segs:
                 self._piece(rank, text, seg)
+
+    def _joined(self, rank: int, text: str, runs: list[list[Token]]) -> list[list[Token]]:
+        """The runs, an organisation's name joined to its subject (``org_words.joined``).
+
+        Only where the gap after an organisation's name may be one: a comma, or in German a
+        preposition ("für", "der", "zur", "gegen"); most runs are followed otherwise.
+        """
+        out = [runs[0]]
+        for run in runs[1:]:
+            prev = out[-1]
+            gap = text[prev[-1].end : prev[-1].end + 2]
+            if (
+                (gap == ", " or (self.german and gap in _SUBJECT_GAPS))
+                and has_org_cue(prev)
+                and all(self._free(rank, t) for t in run)
+                and joins(text, prev, run, self.language)
+            ):
+                out[-1] = [*prev, *run]
+            else:
+                out.append(run)
+        return out
+
+    def _free(self, rank: int, tok: Token) -> bool:
+        """No known name's or place's word, no given name: "Forschung", not "Müller"."""
+        actor, other = self.claimed_actor.get(rank), self.claimed_other.get(rank)
+        if (actor is not None and actor.covers(tok)) or (other is not None and other.covers(tok)):
+            return False
+        return not self.is_given(tok.fold)
+
+    def _place_word(self, rank: int, tok: Token) -> bool:
+        """A place's name: claimed as one, or the gazetteer's."""
+        other = self.claimed_other.get(rank)
+        claimed = other is not None and other.covers(tok)
+        return claimed or (self.place is not None and self.place(tok.text))
 
     def _segments(self, rank: int, run: list[Token]) -> list[list[Token]]:
         """The run split at what the tagger claimed: known actors, places unless in an org.
@@ -229,6 +281,8 @@ class Reader:
         """Whether ``seg`` opens with a German noun naming the kind of what follows."""
         if not self.german or len(seg) < 2 or seg[0].upper or text[seg[0].end : seg[1].start] != " ":
             return False
+        if seg[0].fold.endswith(_DE_ADJECTIVES) and has_org_cue(seg[1:]):
+            return False  # a long adjective of the name: "des Schweizerischen Forstvereins"
         # A kind of organisation only after an article ("die Datenschutzbehörde Agencia ...").
         return descriptor_shaped(seg[0], seg[1:]) and (not seg[0].cue or seg[0].text in self._nouns())
 
@@ -262,7 +316,7 @@ class Reader:
         if title and len(tokens) == 1 and i > 0 and text[seg[i - 1].end : tokens[0].start] != " ":
             title = ""  # what a role is of, not who holds it: "Fiscalía General de la República"
         while tokens and (
-            tokens[-1].fold in NOT_NAMES
+            (tokens[-1].fold in NOT_NAMES and not _place_after_of(text, tokens))
             or tokens[-1].fold in JOINERS
             or (tokens[-1].fold in NAME_TITLES and tokens[-1].fold not in SURNAME_TITLES)
         ):
@@ -298,6 +352,20 @@ class Reader:
             # Göttingen" (a noun that names no person: the rest is no person's name either).
             title = tokens.pop(0).text
         return Piece(rank, tokens, title) if tokens else None
+
+
+# The small words before the region an organisation is of ("Federación de Camioneros del Sur").
+_OF_REGION: Final = frozenset({" del ", " de ", " do ", " da ", " du "})
+
+
+def _place_after_of(text: str, tokens: list[Token]) -> bool:
+    """Whether the last word, a small word elsewhere ("sur", "sud"), is the region an organisation is of."""
+    return (
+        len(tokens) > 1
+        and text[tokens[-2].end : tokens[-1].start] in _OF_REGION
+        and tokens[-1].text[:1].isupper()
+        and bool(has_org_cue(tokens[:-1]))
+    )
 
 
 def _has_word(text: str, word: str) -> bool:

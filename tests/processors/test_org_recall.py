@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from processors import Tags
+from processors.kb_build.forms import de_org_forms
 from processors.tagging.org_words import federal, outer_start
 from processors.tagging.words import Token, runs_of, tokens_of
 from tests.processors.test_names_classes import _actors, _tag
@@ -270,3 +271,218 @@ class TestPolishCases:
     def test_the_word_alone_after_a_preposition_is_no_institution(self) -> None:
         # "na" is a Portuguese article ("na Polícia"), a Polish preposition.
         assert not _orgs(_tag("Pracował na Uniwersytecie w Toruniu.", "pl"))
+
+
+class TestSubjectAfterTheName:
+    @pytest.mark.parametrize(
+        ("body", "language", "name"),
+        [
+            (
+                "Das Institut für öffentliche Gesundheit warnte vor dem Virus.",
+                "de",
+                "Institut für öffentliche Gesundheit",
+            ),
+            (
+                "Der Verband der chemischen Industrie fordert niedrigere Preise.",
+                "de",
+                "Verband der chemischen Industrie",
+            ),
+        ],
+    )
+    def test_german_adjectives_in_lower_case(self, body: str, language: str, name: str) -> None:
+        assert name in _orgs(_tag(body, language))
+
+    @pytest.mark.parametrize(
+        ("body", "language"),
+        [
+            ("Der Verband meldete schwere Verluste im Jahr.", "de"),  # a verb, then an adjective
+            ("Die Vertreter des Verbands der anderen Vereine kamen.", "de"),  # no adjective's stem
+            ("Das Zentrum des isländischen Tourismus liegt im Norden.", "de"),  # a noun's genitive
+        ],
+    )
+    def test_not_over_a_verb_or_a_determiner(self, body: str, language: str) -> None:
+        orgs = _orgs(_tag(body, language))
+        assert not any(w in o for o in orgs for w in (" der anderen ", "meldete", "isländischen"))
+
+    @pytest.mark.parametrize(
+        ("body", "language", "name"),
+        [
+            (
+                "Das Ministerium für Umwelt, Klima und Energie teilte mit, man prüfe den Antrag.",
+                "de",
+                "Ministerium für Umwelt, Klima und Energie",
+            ),
+            (
+                "El Ministerio de Ciencia, Tecnología e Innovación anunció un plan.",
+                "es",
+                "Ministerio de Ciencia, Tecnología e Innovación",
+            ),
+            (
+                "The Department of Health, Education and Welfare said so.",
+                "en",
+                "Department of Health, Education and Welfare",
+            ),
+        ],
+    )
+    def test_a_list_of_subjects(self, body: str, language: str, name: str) -> None:
+        assert name in _orgs(_tag(body, language))
+
+    @pytest.mark.parametrize(
+        ("body", "language", "name"),
+        [
+            ("The Ministry of Defence, John and Mary said it was over.", "en", "Ministry of Defence"),
+            ("The Ministry of Defence, Britain and France agreed on Monday.", "en", "Ministry of Defence"),
+            ("Das Bundesamt für Justiz, Peter und Anna kamen zur Sitzung.", "de", "Bundesamt für Justiz"),
+        ],
+    )
+    def test_not_over_people_or_places(self, body: str, language: str, name: str) -> None:
+        orgs = _orgs(_tag(body, language))
+        assert name in orgs
+        assert not any("," in o for o in orgs)
+
+
+class TestStateAsABody:
+    @pytest.mark.parametrize(
+        ("body", "name"),
+        [
+            ("Der Konzern hat sich mit dem Land Niedersachsen geeinigt.", "Land Niedersachsen"),
+            ("Gefördert wird das Projekt vom Land Steiermark.", "Land Steiermark"),
+            ("Der Freistaat Bayern klagt gegen das Gesetz.", "Freistaat Bayern"),
+        ],
+    )
+    def test_after_an_article_a_state_that_acts(self, body: str, name: str) -> None:
+        assert _actors(_tag(body, "de")).get(name) == "organization"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Im Land Brandenburg regnet es seit Tagen.",  # where
+            "Der Steinkauz lebt in den Wäldern des Kantons Genf.",  # a place's genitive
+            "Die Regierung gibt dem Land Geld für Schulen.",  # no place after it
+        ],
+    )
+    def test_where_something_is_no_body(self, body: str) -> None:
+        assert not _orgs(_tag(body, "de"))
+
+    def test_only_in_german(self) -> None:
+        assert "Land Niedersachsen" not in _orgs(_tag("The Land Niedersachsen owns shares.", "en"))
+
+
+class TestGermanCaseForms:
+    @pytest.mark.parametrize(
+        ("body", "qid"),
+        [
+            ("Ein Sprecher der Europäischen Union sagte, man prüfe das.", "Q458"),
+            ("Laut der Europäischen Zentralbank sinkt die Inflation.", "Q8901"),
+            ("Das ist ein Urteil des Europäischen Gerichtshofs für Menschenrechte.", "Q122880"),
+        ],
+    )
+    def test_a_known_organisation_in_the_genitive_or_dative(self, body: str, qid: str) -> None:
+        tags = _tag(body, "de")
+        assert qid in {t.id for t in tags.actors}
+        assert not _orgs(tags)  # no unknown "Europäischen Union" beside it
+
+    def test_the_forms(self) -> None:
+        assert de_org_forms("Europäische Union") == {"Europäischen Union"}
+        assert de_org_forms("Norddeutscher Rundfunk") == {
+            "Norddeutsche Rundfunk",
+            "Norddeutschen Rundfunk",
+            "Norddeutschen Rundfunks",
+        }
+        assert de_org_forms("Bundesamt für Justiz") == {"Bundesamts für Justiz", "Bundesamtes für Justiz"}
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "Berliner Zeitung",  # a place's adjective never declines
+            "Frankfurter Allgemeine Zeitung",
+            "Greater Kashmir",  # English
+            "Blue Origin",
+            "Forum des Nations unies sur les forêts",  # French
+            "Bundestag",  # one word: the scan reads its genitive
+            "Die Linke",
+        ],
+    )
+    def test_no_forms_of_other_names(self, name: str) -> None:
+        assert de_org_forms(name) == set()
+
+
+class TestDefinedAcronym:
+    @pytest.mark.parametrize(
+        ("body", "language", "qid", "acronym"),
+        [
+            (
+                "Die Europäische Zentralbank (EZB) erhöht die Zinsen. Die EZB sagt, das sei nötig.",
+                "de",
+                "Q8901",
+                "EZB",
+            ),
+            (
+                "The European Central Bank (ECB) raised rates. The ECB said more may follow.",
+                "en",
+                "Q8901",
+                "ECB",
+            ),
+        ],
+    )
+    def test_the_acronym_is_the_known_organisations(
+        self, body: str, language: str, qid: str, acronym: str
+    ) -> None:
+        tags = _tag(body, language)
+        tag = next(t for t in tags.actors if t.id == qid)
+        assert [m.text for m in tag.mentions].count(acronym) == 2
+        assert not _orgs(tags)
+
+    @pytest.mark.parametrize(
+        ("body", "language"),
+        [
+            ("Die Europäische Zentralbank und die KfW (Förderbank) helfen. Die KfW zahlt.", "de"),
+            ("The European Central Bank and the XYZ Group met. XYZ said little.", "en"),
+        ],
+    )
+    def test_not_without_brackets_right_after_it(self, body: str, language: str) -> None:
+        tags = _tag(body, language)
+        tag = next(t for t in tags.actors if t.id == "Q8901")
+        assert all(m.text[:1] != "K" and m.text != "XYZ" for m in tag.mentions)
+
+
+class TestOrdinal:
+    @pytest.mark.parametrize(
+        ("body", "name"),
+        [
+            (
+                "The 3rd District Court of Appeal in Springfield ruled on Friday.",
+                "3rd District Court of Appeal",
+            ),
+            ("Troops of the 2nd Mountain Brigade landed.", "2nd Mountain Brigade"),
+        ],
+    )
+    def test_an_ordinal_is_part_of_the_name(self, body: str, name: str) -> None:
+        assert name in _orgs(_tag(body, "en"))
+
+    def test_not_a_holders_rank(self) -> None:
+        assert not _orgs(_tag("He was the 4th Police Chief of the city.", "en"))
+
+
+class TestGermanAdjectiveOfTheName:
+    def test_a_long_adjective_is_part_of_the_name(self) -> None:
+        body = "Der Vorstand des Bayerischen Fischereivereins tagte am Montag."
+        assert "Bayerischen Fischereivereins" in _orgs(_tag(body, "de"))
+
+    def test_without_an_organisations_word_no_organisation(self) -> None:
+        assert not _orgs(_tag("Der Verkauf des Österreichischen Sommerweins lief gut.", "de"))
+
+
+class TestRegionOfAnOrganisation:
+    @pytest.mark.parametrize(
+        ("body", "language", "name"),
+        [
+            ("El Banco del Sur anunció un crédito nuevo.", "es", "Banco del Sur"),
+            ("Le Conseil du Sud a voté la motion.", "fr", "Conseil du Sud"),
+        ],
+    )
+    def test_a_small_word_after_de_is_the_region(self, body: str, language: str, name: str) -> None:
+        assert name in _orgs(_tag(body, language))
+
+    def test_not_without_de(self) -> None:
+        assert not any("About" in o for o in _orgs(_tag("He wrote to the Bank About the loan.", "en")))
