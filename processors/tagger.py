@@ -64,7 +64,7 @@ from processors.tagging.places import Places, geo_matches
 from processors.tagging.readings import Readings, country_populations, metonyms_of
 from processors.tagging.scan import FIELDS, Cue, Match, Scanner, ScanTables
 from processors.tagging.unresolved import unresolved
-from processors.text import NormalizedText, normalize, scan_form
+from processors.text import NormalizedText, normalize_scan
 from schemas.models import EnrichedStory, Mention, Story, Tag, TextField
 
 
@@ -96,10 +96,8 @@ class Tagger:
         self._places = Places(kb, metonyms, country_pop)
         self._offices = Offices(kb)
         regions = [e for e in kb.entities.values() if e.kind is Kind.REGION and e.members]
-        # Per region: its members, and those that are countries (two-letter ids).
-        self._region_members: list[RegionMembers] = [
-            (e, frozenset(e.members), frozenset(m for m in e.members if len(m) == 2)) for e in regions
-        ]
+        # The regions and, per member, the regions it belongs to.
+        self._region_members = RegionMembers(regions)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -122,10 +120,11 @@ class Tagger:
         for fld in FIELDS:
             value = getattr(story, fld) or ""
             if value:
-                norms[fld] = norm = normalize(value)
+                norm, scan = normalize_scan(value)
+                norms[fld] = norm
                 field_cues: list[Cue] = []
                 cues[fld] = field_cues
-                matches.extend(scanner.scan(fld, norm, scan_form(norm.text) + " ", field_cues))
+                matches.extend(scanner.scan(fld, norm, scan + " ", field_cues))
 
         places, actors, regions, topics = Collector(), Collector(), Collector(), Collector()
         place_matches, demonym_matches = geo_matches(matches, norms, self._places.given)
@@ -139,8 +138,8 @@ class Tagger:
         )
         entities = self._kb.entities
         # Titles ("the NATO chief") name the holder on the story's date, or else when we got it.
-        dated = story.published_at or story.ingested_at
-        collect_others(matches, entities, actors, regions, topics, self._offices, dated.date().isoformat())
+        dated = (story.published_at or story.ingested_at).date().isoformat()
+        collect_others(matches, entities, actors, regions, topics, self._offices, dated)
 
         texts = {fld: norm.original for fld, norm in norms.items()}
         place_tags = tag_places(places, texts, entities)
@@ -159,7 +158,7 @@ class Tagger:
                 (place_tags, region_tags),
                 unresolved_mentions,
                 language=story.language,
-                on=dated.date().isoformat(),
+                on=dated,
             )
         return Tags(
             countries=tuple(sorted({t.country for t in place_tags if t.country})),

@@ -169,3 +169,54 @@ def scan_form(text: str) -> str:
     if pos < len(text):
         parts.append(text[pos:].encode("ascii").translate(_ASCII_SCAN).decode("ascii"))
     return "".join(parts)
+
+
+def normalize_scan(text: str) -> tuple[NormalizedText, str]:
+    """``normalize(text)`` and ``scan_form`` of its text, with one look at the text where it can.
+
+    Folding and the scan form both split the text into its ASCII stretches and the runs that
+    hold non-ASCII characters: found once here for both. Where folding changes a length (or
+    the text holds a NUL), the two steps run one after the other.
+    """
+    if text.isascii():
+        low = text.lower()  # _fold; ASCII has nothing for _subst to replace
+        return NormalizedText(text, low, None), " " + low.encode("ascii").translate(_ASCII_SCAN).decode(
+            "ascii"
+        )
+    nfkc = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    if "\x00" in nfkc or len(nfkc) != len(text):
+        norm = normalize(text)
+        return norm, scan_form(norm.text)
+    # As in _fold: "?" marks the non-ASCII characters in the bytes, the runs are found there.
+    lowered = nfkc.replace("?", "\x00").encode("ascii", "replace").lower()
+    base = lowered.decode("ascii").replace("\x00", "?")
+    parts: list[str] = []
+    runs: list[tuple[int, int]] = []
+    pos = 0
+    for run in _MARKED_RUN.finditer(lowered):  # lower() leaves "?" and every other non-letter
+        start, end = run.span()
+        if start > pos:
+            parts.append(base[pos:start])
+        part = nfkc[start:end].casefold()
+        if len(part) != end - start:
+            norm = normalize(text)  # folding changed a length ("ß" -> "ss"): the offsets' way
+            return norm, scan_form(norm.text)
+        parts.append(part)
+        runs.append((start, end))
+        pos = end
+    if pos < len(nfkc):
+        parts.append(base[pos:])
+    folded = _subst("".join(parts))
+    # The scan form character by character: the ASCII stretches by the table, the runs (folded,
+    # as the scan sees them) by the regex; the same as scan_form(folded) over its own runs.
+    scan_base = lowered.translate(_ASCII_SCAN).decode("ascii")
+    scan = [" "]
+    pos = 0
+    for start, end in runs:
+        if start > pos:
+            scan.append(scan_base[pos:start])
+        scan.append(_NON_WORD.sub(" ", folded[start:end]))
+        pos = end
+    if pos < len(folded):
+        scan.append(scan_base[pos:])
+    return NormalizedText(text, folded, None), "".join(scan)

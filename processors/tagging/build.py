@@ -96,10 +96,13 @@ _BEFORE_TITLE: Final = frozenset(
 )
 
 
+_NOBODY: Final[frozenset[str]] = frozenset()
+
+
 class Offices:
     """Who held each office when, from every actor's roles: a title names its holder on a date."""
 
-    __slots__ = ("_holders",)
+    __slots__ = ("_ever", "_holders")
 
     def __init__(self, kb: KnowledgeBase) -> None:
         by_name = {e.name: e.id for e in kb.entities.values() if e.kind is Kind.ACTOR and e.type == OFFICE}
@@ -111,10 +114,12 @@ class Offices:
                     if oid is not None:
                         holders.setdefault(oid, []).append((role.start or "", role.end or "9999", ent.id))
         self._holders = holders
+        # Per office, everyone who held it: asked for each title a story names.
+        self._ever = {office: frozenset(actor for _, _, actor in held) for office, held in holders.items()}
 
     def ever_held(self, office: str) -> frozenset[str]:
         """Every actor known to have held ``office``, at any time."""
-        return frozenset(actor for _, _, actor in self._holders.get(office, ()))
+        return self._ever.get(office, _NOBODY)
 
     def holder(self, office: str, on: str) -> str | None:
         """The actor who held ``office`` on the ISO date ``on`` (the latest to start, if several)."""
@@ -272,7 +277,8 @@ def tag_topics(col: Collector, texts: dict[TextField, str], entities: dict[str, 
     tags = []
     for eid, spans in col.spans.items():
         ms = mentions_of(spans, texts)
-        distinct = len({m.text.casefold() for m in ms})
+        # The mentions' texts, read from the fields (a model's attribute is a slower read).
+        distinct = len({texts[FIELDS[r]][s:e].casefold() for r, s, e in spans})
         confidence = round3(1.0 - 0.5 ** (distinct + 0.5 * (len(ms) - distinct)))
         ent = entities[eid]
         # Every alias: a ``topic:`` clause matches a tag's id, name or aliases (alerts.query).
@@ -280,25 +286,78 @@ def tag_topics(col: Collector, texts: dict[TextField, str], entities: dict[str, 
     return sorted_tags(tags)
 
 
-RegionMembers = tuple[Entity, frozenset[str], frozenset[str]]  # a region, its members, its member countries
+class RegionMembers:
+    """The regions that have members, and which regions each member id belongs to.
+
+    A story names a few places: ``regions_by_members`` looks only at the regions of those, not
+    at every region and its members (the Russia-Ukraine border zone lists 440 places).
+    """
+
+    __slots__ = ("always", "by_country", "by_member", "positions", "regions")
+
+    def __init__(self, regions: list[Entity]) -> None:
+        self.regions = regions
+        # Per member id, the regions (their indices) it is a member of; per two-letter id, those
+        # it is a member country of; per region, where each member first comes in its list.
+        self.by_member: dict[str, list[int]] = {}
+        self.by_country: dict[str, list[int]] = {}
+        self.positions: list[dict[str, int] | None] = []
+        for i, ent in enumerate(regions):
+            for mid in dict.fromkeys(ent.members):
+                self.by_member.setdefault(mid, []).append(i)
+                if len(mid) == 2:
+                    self.by_country.setdefault(mid, []).append(i)
+            pos: dict[str, int] = {}
+            for k, mid in enumerate(ent.members):
+                pos.setdefault(mid, k)
+            # A member listed twice counts twice: such a region keeps the plain walk (None).
+            self.positions.append(pos if len(pos) == len(ent.members) else None)
+        # Regions that need no member at all (none so far): looked at in every story.
+        self.always = [i for i, ent in enumerate(regions) if ent.min_members <= 0]
+
+    def found(self, named: set[str], present: set[str]) -> dict[int, set[str]]:
+        """The regions (indices) with a member ``named`` or a member country ``present``, and those."""
+        found: dict[int, set[str]] = {}
+        for mid in named:
+            for i in self.by_member.get(mid, ()):
+                hits = found.get(i)
+                if hits is None:
+                    found[i] = {mid}
+                else:
+                    hits.add(mid)
+        for code in present:
+            if len(code) == 2:
+                for i in self.by_country.get(code, ()):
+                    hits = found.get(i)
+                    if hits is None:
+                        found[i] = {code}
+                    else:
+                        hits.add(code)
+        return found
 
 
 def regions_by_members(
-    region_members: list[RegionMembers],
+    region_members: RegionMembers,
     entities: dict[str, Entity],
     place_tags: tuple[Tag, ...],
     regions: Collector,
 ) -> None:
     """Regions with enough of their members among the places (or their countries)."""
-    present = {t.id for t in place_tags} | {
-        t.country for t in place_tags if t.country and t.type != "country"
-    }
     named = {t.id for t in place_tags}
-    for ent, members, country_members in region_members:
-        if named.isdisjoint(members) and present.isdisjoint(country_members):
-            hit = []  # the common case: no member named at all
-        else:
+    present = named | {t.country for t in place_tags if t.country and t.type != "country"}
+    found = region_members.found(named, present)
+    all_regions = region_members.regions
+    for i in sorted(found.keys() | region_members.always) if region_members.always else sorted(found):
+        ent = all_regions[i]
+        got = found.get(i)
+        pos = region_members.positions[i]
+        if got is None:
+            hit: list[str] = []
+        elif pos is None:
             hit = [mid for mid in ent.members if mid in named or (len(mid) == 2 and mid in present)]
+        else:
+            # In the order of the region's members, as the walk over them gives.
+            hit = sorted(got, key=pos.__getitem__)
         if len(hit) >= ent.min_members:
             names = [entities[h].name for h in hit if h in entities]
             regions.add(ent.id, None, min(0.9, 0.5 + 0.1 * len(hit)), "members: " + ", ".join(names))
@@ -338,13 +397,20 @@ _tag_confidence: Final = attrgetter("confidence")
 
 def mentions_of(spans: dict[Span, None], texts: dict[TextField, str]) -> tuple[Mention, ...]:
     """Mentions in story order (spans that start together: in the order they were found)."""
-    ordered = sorted(spans, key=_span_order) if len(spans) > 1 else spans
-    # Names bound once per tag (module globals are dict lookups): a story has dozens of mentions.
-    build, cls, fields = construct, Mention, MENTION_FIELDS
+    ordered: Iterable[Span] = spans
+    if len(spans) > 1:
+        # Spans mostly come in story order already: then the stable sort would keep them as
+        # they are, and a look at each costs less than sorting with a key per span.
+        last_r = last_s = -1
+        for r, s, _e in spans:
+            if r < last_r or (r == last_r and s < last_s):
+                ordered = sorted(spans, key=_span_order)
+                break
+            last_r, last_s = r, s
     out = []
     for r, s, e in ordered:
         f = FIELDS[r]
-        out.append(build(cls, {"field": f, "start": s, "end": e, "text": texts[f][s:e]}, fields))
+        out.append(make_mention(f, s, e, texts[f][s:e]))
     return tuple(out)
 
 
@@ -380,7 +446,7 @@ def make_tag(
         "evidence": tuple(evidence),
         "geo": geo_of(ent) if ent.kind is Kind.PLACE else None,
     }
-    return construct(Tag, values, TAG_FIELDS)
+    return slot_construct(Tag, values, TAG_FIELDS) if _SLOTS else construct(Tag, values, TAG_FIELDS)
 
 
 # One Geo per place, built once: a place's point and path never change while the KB is loaded.
@@ -410,7 +476,13 @@ def geo_of(ent: Entity) -> Geo:
 
 def make_mention(fld: TextField, start: int, end: int, text: str) -> Mention:
     """A Mention of a span the tagger found (valid by construction: no validation)."""
-    return construct(Mention, {"field": fld, "start": start, "end": end, "text": text}, MENTION_FIELDS)
+    values = {"field": fld, "start": start, "end": end, "text": text}
+    # The fast builder called natively (``construct`` is an object: a generic call each time).
+    return (
+        slot_construct(Mention, values, MENTION_FIELDS)
+        if _SLOTS
+        else construct(Mention, values, MENTION_FIELDS)
+    )
 
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
@@ -524,3 +596,5 @@ def _choose_construct() -> _Construct:
 
 
 construct: Final = _choose_construct()
+# Whether ``construct`` is ``slot_construct``: the hot paths then call it natively.
+_SLOTS: Final = construct is slot_construct

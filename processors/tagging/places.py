@@ -416,7 +416,8 @@ def _best(
             s += QUALIFIER_BONUS
         if admin1 is not None and c_admin1 is not None and admin1.get(c_admin1):
             s += ADMIN1_BONUS
-        scored.append((s, c))
+        if confidence:  # the runner-up is looked for only then
+            scored.append((s, c))
         if s > best_score or (s == best_score and c.id < best.id):
             best_score, best_support, best = s, support, c
     runner = None

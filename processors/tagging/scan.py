@@ -291,11 +291,12 @@ class Scanner:
         rank = FIELD_ORDER[fld]
         values = self._values
         n_keys = self._n_keys
-        # Typed, so that the compiled loop works on C integers (the automaton is untyped).
-        end_idx: int
-        value: int
+        # Typed, so that the compiled loop works on C integers (the automaton is untyped), and
+        # reads each hit as a tuple (unpacking an untyped one makes an iterator per hit).
+        hit: tuple[int, int]
         index: int
-        for end_idx, value in self._automaton.iter(scan):  # end_idx: the hit's last character
+        for hit in self._automaton.iter(scan):
+            end_idx, value = hit  # end_idx: the hit's last character
             if value >= n_keys:
                 cue = value - n_keys
                 cues.append((cue, end_idx - CUE_LENGTHS[cue] - 1))

@@ -464,6 +464,18 @@ _QUOTES: Final = "\"'“”„«‘’()[]—–- \t*"
 
 def slug(text: str) -> str:
     """The id part of a name: case and diacritics folded, words joined by hyphens."""
+    found = _SLUGS.get(text)
+    if found is None:
+        found = _slug(text)
+        if len(_SLUGS) < _MEMO_MAX:
+            _SLUGS[text] = found
+    return found
+
+
+_SLUGS: Final[dict[str, str]] = {}  # remembered (bounded): the same names come back story after story
+
+
+def _slug(text: str) -> str:
     if text.isascii():  # the common case (hot): ASCII has no diacritics, and NFKD leaves it as is
         plain = text.lower()
     else:
@@ -486,19 +498,34 @@ def fold_diacritics(text: str) -> str:
 class Token:
     """A capitalised word of a field: where it is, its text and what it is."""
 
-    __slots__ = ("cue", "end", "fold", "name_shaped", "start", "text", "upper")
+    __slots__ = ("cue", "end", "fold", "name_shaped", "role", "start", "text", "upper")
 
     def __init__(self, start: int, end: int, text: str) -> None:
         self.start = start
         self.end = end
         self.text = text
-        f = self.fold = text.casefold()
-        # No lower-case letter: an acronym or a shouted word.
-        self.upper = text.upper() == text
-        # Each hyphenated part capitalised ("Ocasio-Cortez", not "Nine-year-old", "Debian-based").
-        self.name_shaped = "-" not in text or all(p[:1].isupper() for p in text.split("-") if p)
-        # An organisation cue ("Ministry", "Bundeskriminalamt").
-        self.cue = f in CUE_WORDS or (len(f) > 6 and f.endswith(ORG_ENDINGS))
+        # What the word is depends on the word alone, and news repeats its words: remembered.
+        info = _WORDS.get(text)
+        if info is None:
+            info = _word_info(text)
+            if len(_WORDS) < _MEMO_MAX:
+                _WORDS[text] = info
+        self.fold, self.upper, self.name_shaped, self.cue, self.role = info
+
+
+WordInfo = tuple[str, bool, bool, bool, bool]  # fold, upper, name-shaped, organisation cue, title
+_WORDS: Final[dict[str, WordInfo]] = {}  # _word_info's memo
+_MEMO_MAX: Final = 100_000  # entries a memo keeps at most: a long-lived process tags without end
+
+
+def _word_info(text: str) -> WordInfo:
+    """What a capitalised word is, as a Token holds it."""
+    f = text.casefold()
+    # Upper: no lower-case letter (an acronym, a shouted word); name-shaped: each hyphenated part
+    # capitalised ("Ocasio-Cortez", not "Nine-year-old"); cue: an organisation's ("Ministry").
+    name_shaped = "-" not in text or all(p[:1].isupper() for p in text.split("-") if p)
+    cue = f in CUE_WORDS or (len(f) > 6 and f.endswith(ORG_ENDINGS))
+    return f, text.upper() == text, name_shaped, cue, _title_word(f)
 
 
 class Piece:
@@ -525,9 +552,15 @@ class Piece:
 def tokens_of(text: str) -> list[Token | None]:
     """The capitalised words of ``text``; None marks a break (a sentence end after a word)."""
     out: list[Token | None] = []
-    for m in _TOKEN.finditer(text):
-        start, end = m.span()
-        word = m.group()
+    pos = 0
+    # No match object per word (findall stays in C): a word starts where it first occurs from the
+    # last one's end on after no word character, dot or hyphen (the regex matches at any such).
+    for found in _TOKEN.findall(text):
+        start = text.find(found, pos)
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+            start = text.find(found, start + 1)
+        end = pos = start + len(found)
+        word = found
         last = word[-1]
         if last.isalnum() and word[-2:-1] not in {"'", "’"}:  # the common case: nothing to trim
             out.append(Token(start, end, word))
@@ -606,7 +639,11 @@ def word_before(text: str, start: int) -> str:
 
 def is_title(tok: Token) -> bool:
     """A person title or role ("President", "Frau", "Innenminister")."""
-    f = tok.fold
+    return tok.role
+
+
+def _title_word(f: str) -> bool:
+    """Whether a casefolded word is a person title or role (``is_title``)."""
     if f in NAME_TITLES:
         return True
     if f.endswith("mann"):
@@ -679,9 +716,11 @@ def with_head(text: str, run: list[Token]) -> list[Token]:
     # before the name, back over the small words that may join it to its head.
     end = start - 1
     for _ in range(3):
-        i = end
-        while i > lo and text[i - 1].isalpha():
-            i -= 1
+        i = text.rfind(" ", lo, end) + 1  # all letters back to a space: no walk over them
+        if i <= lo or not text[i:end].isalpha():
+            i = end
+            while i > lo and text[i - 1].isalpha():
+                i -= 1
         word = text[i:end]
         if word in LOWER_HEADS:
             break
