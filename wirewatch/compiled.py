@@ -1,8 +1,9 @@
 """Which build of a compiled group runs: its mypyc extensions, or their Python source.
 
-``setup.py`` compiles two groups of plain, fully typed modules with mypyc: the tagger
-(``processors``: ``text``, ``kb``, ``tagger``, the steps of ``tagging``) and the query fast path
-(``alerts.query``: ``fields``, ``fastparse``, ``parse``). Each group is one shared library
+``setup.py`` compiles three groups of plain, fully typed modules with mypyc: the tagger
+(``processors``: ``text``, ``kb``, ``tagger``, the steps of ``tagging``), the query fast path
+(``alerts.query``: ``fields``, ``fastparse``, ``parse``) and the clusterer's anchors
+(``processors.cluster.anchors``). Each group is one shared library
 (``<group>__mypyc*.so``, at the top of the tree) and a small shim extension beside each module's
 source. An extension module wins over a ``.py`` beside it, so after an edit a stale build would
 run silently instead of the code just written. :meth:`CompiledGroup.choose_build` loads the

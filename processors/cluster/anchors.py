@@ -17,9 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from typing import TYPE_CHECKING, Any, Final, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Final, Protocol
 
 from processors.cluster.minhash import _DATELINE, _TRAILER
 
@@ -30,14 +28,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INDEXED",
+    "WHERE",
     "Kind",
-    "SharedUnits",
     "TagSource",
     "anchor_key",
     "anchors",
     "dice",
+    "indexed_where",
     "numbers",
-    "packed",
+    "post",
+    "posted",
     "specific",
     "total_units",
     "total_weight",
@@ -77,30 +77,29 @@ class TagSource(Protocol):
 class Kind:
     """The kinds of anchor (the low four bits of a key)."""
 
-    PLACE = 0  # a city, subdivision or any place below a country
-    COUNTRY = 1
-    ACTOR = 2
-    DATELINE = 3
-    NUMBER = 4  # a figure of two or more digits, or with decimals
-    SMALL_NUMBER = 5  # one digit, or a year: common to many stories
-    DATE = 6
-    TOPIC = 7
-    REGION = 8
+    PLACE: Final = 0  # a city, subdivision or any place below a country
+    COUNTRY: Final = 1
+    ACTOR: Final = 2
+    DATELINE: Final = 3
+    NUMBER: Final = 4  # a figure of two or more digits, or with decimals
+    SMALL_NUMBER: Final = 5  # one digit, or a year: common to many stories
+    DATE: Final = 6
+    TOPIC: Final = 7
+    REGION: Final = 8
 
 
 # Tuned on the tune part of benchmarks/data/cluster_events.jsonl (see eval_cluster.py).
-_WEIGHTS: Final = (1.0, 0.3, 1.0, 1.0, 1.0, 0.3, 0.4, 0.05, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+# (Typed as a tuple, not the literal's: mypyc then keeps the name at run time, which _UNITS reads.)
+_WEIGHTS: Final[tuple[float, ...]] = (1.0, 0.3, 1.0, 1.0, 1.0, 0.3, 0.4, 0.05, 0.1, *(0.0,) * 7)
 # The same weights in twentieths: sums of them are exact integers, whatever order a set iterates in,
 # and a sum over the kinds is two C-level ``map`` passes rather than a Python generator per anchor.
 _SCALE: Final = 20
 _UNITS: Final = tuple(round(w * _SCALE) for w in _WEIGHTS)
 _KIND: Final = 0xF
-_UNIT_ARRAY: Final = np.array(_UNITS, dtype=np.int64)
-_KEY: Final = np.dtype("<u4")
 #: Kinds specific enough to find candidates by (a shared topic or country finds too many).
 INDEXED: Final = frozenset({Kind.PLACE, Kind.ACTOR, Kind.DATELINE, Kind.NUMBER, Kind.DATE})
 #: Kinds that say where: two stories with such anchors and none in common happened apart.
-_WHERE: Final = frozenset({Kind.PLACE, Kind.DATELINE})
+WHERE: Final = frozenset({Kind.PLACE, Kind.DATELINE})
 _MAX_FIGURES: Final = 24  # a long story keeps its first figures: enough to decide
 
 _MONTHS: Final = {
@@ -144,9 +143,37 @@ def weight_of(key: int) -> float:
     return _WEIGHTS[key & 0xF]
 
 
+def indexed_where(keys: frozenset[int]) -> tuple[list[int], frozenset[int]]:
+    """The anchors of :data:`INDEXED` kinds (in the set's order), and :func:`specific` of them."""
+    indexed = [k for k in keys if k & 0xF in INDEXED]
+    return indexed, frozenset([k for k in indexed if k & 0xF in WHERE])
+
+
+def posted(postings: dict[int, list[int]], keys: list[int]) -> list[int]:
+    """The slots posted under each of ``keys``, end to end (a slot once per key it shares)."""
+    out: list[int] = []
+    for key in keys:
+        slots = postings.get(key)
+        if slots is not None:
+            out.extend(slots)
+    return out
+
+
+def post(postings: dict[int, list[int]], keys: list[int], slot: int, cap: int) -> None:
+    """Post ``slot`` under each of ``keys``, keeping each key's latest ``cap`` slots."""
+    for key in keys:
+        slots = postings.get(key)
+        if slots is None:
+            postings[key] = [slot]
+        else:
+            slots.append(slot)
+            if len(slots) > cap:
+                del slots[0]
+
+
 def specific(keys: Iterable[int]) -> frozenset[int]:
     """The anchors that say where (places below a country, the dateline)."""
-    return frozenset(k for k in keys if k & 0xF in _WHERE)
+    return frozenset(k for k in keys if k & 0xF in WHERE)
 
 
 def total_weight(keys: Iterable[int]) -> float:
@@ -157,65 +184,6 @@ def total_weight(keys: Iterable[int]) -> float:
 def total_units(keys: Iterable[int]) -> int:
     """The summed weight of a set of anchors in twentieths (exact): what :func:`dice` takes."""
     return sum(map(_UNITS.__getitem__, map(_KIND.__and__, keys)))
-
-
-def packed(keys: Iterable[int]) -> bytes:
-    """A set of anchors as sorted little-endian 32-bit keys: what :class:`SharedUnits` reads."""
-    return np.array(sorted(keys), dtype=_KEY).tobytes()
-
-
-class SharedUnits:
-    """For many candidates at once, the weight each shares with a story: :func:`dice`'s numerator.
-
-    One Python set intersection per candidate cost ~2 µs, and templated or running stories bring
-    hundreds of candidates of ~80 anchors. This looks every candidate key up in a hash table of
-    the story's own keys (bits 4-19 of the key, which ``crc32`` spreads evenly) in a few numpy
-    passes; the table is kept between calls (one per clusterer), and only the story's slots are
-    written and reset. When two of the story's keys share a slot (~5% of stories) it falls back
-    to a binary search. Not thread-safe: one per clusterer.
-    """
-
-    _SLOTS: Final = 1 << 16
-
-    def __init__(self) -> None:
-        # An empty slot holds a value whose slot bits differ from the slot's: it matches no key.
-        self._empty = (np.arange(self._SLOTS, dtype=_KEY) ^ 1) << 4
-        self._table = self._empty.copy()
-
-    def __call__(self, ours: frozenset[int], theirs: list[bytes]) -> np.ndarray[Any, np.dtype[np.int64]]:
-        """The shared weight in twentieths for each of ``theirs`` (:func:`packed` sets)."""
-        sizes = np.fromiter(map(len, theirs), dtype=np.intp, count=len(theirs)) // _KEY.itemsize
-        return self.joined(ours, b"".join(theirs), sizes)
-
-    def joined(
-        self, ours: frozenset[int], theirs: bytes, sizes: np.ndarray[Any, np.dtype[np.intp]]
-    ) -> np.ndarray[Any, np.dtype[np.int64]]:
-        """:meth:`__call__` of sets given end to end.
-
-        ``theirs`` is the :func:`packed` sets joined, ``sizes`` how many keys each has.
-        """
-        if not ours or not len(sizes):
-            return np.zeros(len(sizes), dtype=np.int64)
-        mine = np.fromiter(ours, dtype=_KEY, count=len(ours))
-        keys = np.frombuffer(theirs, dtype=_KEY)
-        slots = (mine >> 4) & (self._SLOTS - 1)
-        if len(np.unique(slots)) == len(mine):
-            table = self._table
-            table[slots] = mine
-            try:
-                # np.take: a third of the time of indexing with the uint32 slots.
-                found = np.flatnonzero(np.take(table, (keys >> 4) & (self._SLOTS - 1)) == keys)
-            finally:
-                table[slots] = self._empty[slots]
-        else:
-            mine.sort()
-            found = np.flatnonzero(mine[np.minimum(np.searchsorted(mine, keys), len(mine) - 1)] == keys)
-        owner = np.repeat(np.arange(len(sizes)), sizes)[found]
-        # Each set holds a key once, so the hits per owner are the intersection; float sums of
-        # small integers are exact.
-        units = np.take(_UNIT_ARRAY, np.take(keys, found) & _KIND)
-        shared = np.bincount(owner, weights=units, minlength=len(sizes))
-        return shared.astype(np.int64)
 
 
 def dice(ours: frozenset[int], theirs: frozenset[int], total: int | None = None) -> float:

@@ -40,13 +40,13 @@ import struct
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from processors.cluster.anchors import INDEXED, SharedUnits, anchors, dice, packed, specific, total_units
+from processors.cluster.anchors import anchors, dice, indexed_where, post, posted, specific, total_units
 from processors.cluster.minhash import Clusterer, ClusterSignature, cluster_id_for, decode_entry
+from processors.cluster.shared import SharedUnits, packed
 from processors.errors import SignatureError
 
 if TYPE_CHECKING:
@@ -136,6 +136,13 @@ class EventDecision:
         return self.entry.to_bytes()
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    indexed: list[int]  # the anchors of INDEXED kinds, in the set's order
+    where: frozenset[int]  # specific(): the anchors that say where
+    units: int  # total_units()
+
+
 @dataclass(slots=True)
 class _Span:
     opened: int
@@ -183,7 +190,7 @@ class EventClusterer:
         )
         self._entries: OrderedDict[str, EventEntry] = OrderedDict()
         # Per entry, by its slot in the text index (a row of its signature matrix): where, anchor
-        # weight (units), packed anchors and their count (see anchors.SharedUnits). Templated
+        # weight (units), packed anchors and their count (see shared.SharedUnits). Templated
         # stories bring hundreds of candidates: arrays by slot feed numpy without a dict lookup
         # or a Python call per candidate.
         self._where: list[frozenset[int]] = []
@@ -199,6 +206,7 @@ class EventClusterer:
         self._shared_units = SharedUnits()
         self._spans: dict[str, _Span] = {}
         self._alias: dict[str, str] = {}
+        self._last: tuple[frozenset[int], _Parts] | None = None  # see _parts
 
     @property
     def text_threshold(self) -> float:
@@ -267,16 +275,24 @@ class EventClusterer:
             entry=entry,
         )
 
+    def _parts(self, keys: frozenset[int]) -> _Parts:
+        """What assign reads of a story's anchors three times (finding, scoring, remembering)."""
+        last = self._last
+        if last is not None and last[0] is keys:
+            return last[1]
+        parts = _Parts(*indexed_where(keys), total_units(keys))
+        self._last = (keys, parts)
+        return parts
+
     def _anchored(self, keys: frozenset[int]) -> _Slots:
         """Slots of the remembered stories sharing the most indexed anchors.
 
         At least two (one if the story has only one); ``max_candidates`` at most, ties to the
         smaller story id.
         """
-        indexed = [k for k in keys if k & 0xF in INDEXED]
-        postings = self._postings
+        indexed = self._parts(keys).indexed
         # A story is in a posting list once, so the repeats of a slot count its shared anchors.
-        hits = np.fromiter(chain.from_iterable(postings.get(key, ()) for key in indexed), dtype=np.intp)
+        hits = np.array(posted(self._postings, indexed), dtype=np.intp)
         if not len(hits):
             return hits
         slots, shared = np.unique(hits, return_counts=True)
@@ -289,26 +305,25 @@ class EventClusterer:
         # and of those sharing exactly as many, the smaller ids (only these are sorted).
         cut = np.partition(shared, len(shared) - room)[len(shared) - room]
         above = slots[shared > cut]
-        tied = sorted(self._text.stories_at(slots[shared == cut].tolist()))[: room - len(above)]
-        return np.concatenate((above, np.fromiter(map(self._text.slot_of, tied), dtype=np.intp)))
+        tied = slots[shared == cut].tolist()
+        tied.sort(key=self._text.ids.__getitem__)
+        return np.concatenate((above, np.array(tied[: room - len(above)], dtype=np.intp)))
 
     def _pool(self, signature: ClusterSignature, keys: frozenset[int]) -> tuple[_Slots, _Floats]:
         """Candidates worth scoring (their slots), with their text similarity.
 
         Close in words, or sharing anchors; in no particular order: _best breaks every tie by id.
         """
-        text, num_perm = self._text, self._text.num_perm
+        text = self._text
         by_text = text.candidate_slots(signature)
-        texts = text.equal_counts_at(signature, by_text) / num_perm
-        # Most LSH candidates share a band by chance: keep those that pass.
-        passed = texts >= text.threshold
-        by_text, texts = by_text[passed], texts[passed]
         anchored = self._anchored(keys)
-        if not len(anchored):
-            return by_text, texts
         # A slot found both ways comes twice, with the same figures: _best keeps one of them.
-        anchored_texts = text.equal_counts_at(signature, anchored) / num_perm
-        return np.concatenate((by_text, anchored)), np.concatenate((texts, anchored_texts))
+        slots = np.concatenate((by_text, anchored)) if len(anchored) else by_text
+        texts = text.equal_counts_at(signature, slots) / text.num_perm
+        # Most LSH candidates share a band by chance: keep those that pass, and the anchored ones.
+        keep = texts >= text.threshold
+        keep[len(by_text) :] = True
+        return slots[keep], texts[keep]
 
     def _best(
         self, signature: ClusterSignature, keys: frozenset[int], at: int
@@ -316,7 +331,8 @@ class EventClusterer:
         slots, texts = self._pool(signature, keys)
         if not len(slots):
             return None, ()
-        where, total = specific(keys), total_units(keys)
+        parts = self._parts(keys)
+        where, total = parts.where, parts.units
         # Templated or running stories bring a hundred candidates or more, mostly of different
         # clusters: the anchor similarities and the join rules run in numpy over all of them, and
         # only those that join are looked at one by one. The same rules and figures as dice().
@@ -392,16 +408,12 @@ class EventClusterer:
         slot = self._text.slot_of(story_id)
         if slot >= len(self._units):
             self._grow()
-        self._where[slot] = specific(entry.anchors)
+        parts = self._parts(entry.anchors)
+        self._where[slot] = parts.where
         self._packed[slot] = packed(entry.anchors)
-        self._units[slot] = total_units(entry.anchors)
+        self._units[slot] = parts.units
         self._sizes[slot] = len(entry.anchors)
-        for key in entry.anchors:
-            if key & 0xF in INDEXED:
-                posting = self._postings.setdefault(key, [])
-                posting.append(slot)
-                if len(posting) > self._postings_cap:
-                    del posting[0]
+        post(self._postings, parts.indexed, slot, self._postings_cap)
         self._widen(entry.cluster_id, entry.at, entry.at, 1)
         for other in entry.merged:
             if other != entry.cluster_id and self.resolve(entry.cluster_id) != other:
