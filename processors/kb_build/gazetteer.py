@@ -15,7 +15,7 @@ import pycountry
 
 from processors.kb_build import geo, wordlike
 from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names, stopwords
-from processors.kb_build.german import de_genitives, german_city_name, german_form
+from processors.kb_build.german import de_genitives, german_city_name, german_form, german_word
 from processors.kb_build.polish import pl_forms_all
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -195,7 +195,12 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     )
     rows = _with_country_points(rows, cities, _capital_ids(cities, capitals))
     rows = _with_polish_forms(rows, tr, blocklist | _demonym_words())
-    rows = _with_german_forms(rows, blocklist | _demonym_words(), _people_words() | alternates.actors)
+    german = {
+        c.alpha_2: _german_names(c.alpha_2, tr)
+        | {a for a in curated["country_aliases"].get(c.alpha_2, []) if german_word(a)}
+        for c in pycountry.countries
+    }
+    rows = _with_german_forms(rows, blocklist | _demonym_words(), _people_words() | alternates.actors, german)
     rows.sort(key=lambda r: ({"country": 0, "subdivision": 1, "city": 2}[r[1]], r[0]))
     return rows
 
@@ -322,6 +327,13 @@ def _subdivision_rows(
     return rows
 
 
+def _german_names(code: str, tr: Translations) -> set[str]:
+    """The German names of a country in ISO 3166 (pycountry's translations)."""
+    country = pycountry.countries.get(alpha_2=code)
+    names = {getattr(country, a, "") for a in ("name", "common_name", "official_name")} - {""}
+    return {tr["de"][0].gettext(n) for n in names}
+
+
 def _people_words() -> set[str]:
     """Given names of real people (``given_names.json``) and the knowledge base's people's surnames."""
     data = json.loads((DATA_DIR / "given_names.json").read_text(encoding="utf-8"))
@@ -373,14 +385,16 @@ def _with_polish_forms(
 
 
 def _with_german_forms(
-    rows: list[tuple[str, ...]], blocked: set[str], people: set[str]
+    rows: list[tuple[str, ...]], blocked: set[str], people: set[str], german: dict[str, set[str]]
 ) -> list[tuple[str, ...]]:
     """Add the German genitives (``german.de_genitives``) of countries' and big cities' names.
 
     From every Latin alias, kept when German uses the form (``german.german_form``) and it is not
     another place's alias or form (countries come first: "Paraguays" is the country's, not
     Asunción's), a common word or a demonym. A city's aliases include former and foreign names:
-    besides its own name, only a name German uses gives a form (``german.german_city_name``).
+    besides its own name, only a name German uses gives a form (``german.german_city_name``). A
+    country's forms come from its German names (ISO 3166's in German and the curated aliases German
+    uses most, ``german``): not from French "Maurice" or "Malte", whose "-s" is a man's genitive.
     """
     taken = {a.casefold() for row in rows for a in row[-1].split("|") if a}
     out = []
@@ -390,7 +404,9 @@ def _with_german_forms(
             out.append(row)
             continue
         bases = [a for a in aliases if not is_cyrillic(a)]
-        if kind == "city":
+        if kind == "country":
+            bases = [a for a in bases if a in german.get(row[0], set())]
+        else:
             bases = [a for a in bases if german_city_name(a, people, own=a == row[2])]
         forms = {f for a in bases for f in de_genitives(a)}
         forms = {
@@ -522,3 +538,7 @@ def main() -> None:
     n_alias = sum(r[-1].count("|") + 1 for r in rows)
     sys.stdout.write(f"wrote {PLACES_TSV} rows={len(rows)} aliases~{n_alias}\n")
     sys.stdout.write(f"wrote {PLACE_WORDS} words={len(words)}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,7 @@ from typing import Final
 
 from wordfreq import zipf_frequency
 
-__all__ = ["de_genitives", "german_city_name", "german_form"]
+__all__ = ["de_genitives", "german_city_name", "german_form", "german_word"]
 
 # The other languages whose words a generated form must not be.
 _OTHER_LANGUAGES: Final = ("en", "fr", "es", "it", "pt", "pl")
@@ -69,6 +69,12 @@ def de_genitives(name: str) -> set[str]:
 def _after_head(done: list[str], index: int) -> bool:
     """Whether an adjective at ``index`` follows the name's head (then it is not the name's)."""
     return index > 0 and not done[index - 1].endswith("en")
+
+
+def german_word(name: str) -> bool:
+    """Whether German writes ``name`` at least as often as any other of our languages (wordfreq)."""
+    german = zipf_frequency(name, "de")
+    return german > 0 and all(zipf_frequency(name, lang) <= german for lang in _OTHER_LANGUAGES)
 
 
 def german_city_name(name: str, people: set[str], *, own: bool) -> bool:

@@ -116,6 +116,19 @@ def _names_no_person(norm: NormalizedText, word: str, pos: int) -> bool:
     return len(original) >= 2 and original.isupper() and original.isalpha()
 
 
+def _genitive(m: Match) -> bool:
+    """A German genitive of the place's name after a noun ("die Angriffe Russlands"): no person's.
+
+    German capitalises every noun, and no name of a person ends in a place's genitive; the
+    knowledge base has the genitive as an alias (``kb_build/german.py``) beside the name itself.
+    """
+    surface = m.norm_surface.casefold()
+    if not surface.endswith("s"):
+        return False
+    stem = surface[:-1]
+    return any(a.casefold() == stem for ent in m.reading.names for a in (ent.name, *ent.aliases))
+
+
 # Nouns of administrative units and institutions, capitalised in German: "Kanton Bern",
 # "Landkreis Harburg", "Universität Hamburg" name the place after them, not a person.
 PLACE_NOUNS_BEFORE: Final = frozenset(
@@ -157,6 +170,7 @@ def person_cue(
         and not CYRILLIC.search(word)
         and word not in PLACE_NOUNS_BEFORE
         and not _names_no_person(norm, word, pos)
+        and not _genitive(m)
     ):
         return STRONG if given is not None and word in given else WEAK
     # '"...," said Georgia.' / 'Georgia herself': people, not places.

@@ -169,6 +169,18 @@ class TestSources:
         assert {"tapestry", "makes", "bags"} <= words
         assert not {"walmart", "rheinmetall"} & words  # "walmart.com" is no word
 
+    def test_a_name_written_in_lower_case_by_a_slip_stays_a_name(self, tmp_path: Path) -> None:
+        folder = tmp_path / "equities"
+        folder.mkdir()
+        rows = [f"X{i},Maker {i},Supplies Airbus with parts.,France,Large Cap,FR{i},False" for i in range(30)]
+        rows.append('Y,Panels,"Panels for the airbus airliners, and a shell.",Japan,Large Cap,JP1,False')
+        (folder / "ABC.csv").write_text(
+            "symbol,name,summary,country,market_cap,isin,delisted\n" + "\n".join(rows) + "\n", encoding="utf-8"
+        )
+        words = lowercase_words(folder)
+        assert "airbus" not in words  # once in lower case against 30 capitalised
+        assert "shell" in words  # never capitalised here
+
     def test_fundus_publishers(self, tmp_path: Path) -> None:
         source = _sources(tmp_path)
         media = {o.id: o for o in read_fundus(source / "fundus" / "src" / "fundus" / "publishers")}
@@ -274,6 +286,7 @@ class TestTagged:
         [
             ("Gazprom cut its deliveries to Europe on Monday.", "Gazprom", "company", "Q102673"),
             ("Volkswagen will close three plants in Germany.", "Volkswagen", "company", "Q246"),
+            ("Airbus delivered fewer jets in March.", "Airbus", "company", "company:airbus"),
             ("Rheinmetall won a contract for shells.", "Rheinmetall", "company", "company:rheinmetall"),
             ("Walmart raised its prices in Texas.", "Walmart", "company", "Q483551"),
             ("The Gleaner reported on Monday from Kingston.", "The Gleaner", "media", "Q26162515"),

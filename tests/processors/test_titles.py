@@ -127,6 +127,8 @@ class TestGeneratedTitles:
             # English short names and initials of the state; a state's own titles for its ministers.
             ("Britain's foreign secretary flew to Kyiv.", 2023, "Q6131460", "Q534727"),  # Cleverly
             ("The UK prime minister spoke in Brussels.", 2025, "Q6383803", "Q20055561"),  # Starmer
+            ("Britain's chancellor of the exchequer cut taxes.", 2023, "Q333533", "Q574896"),  # Hunt
+            ("The British chancellor cut taxes.", 2025, "Q574896", "Q333533"),  # Reeves
             (
                 "The U.S. defense secretary arrived in Kyiv.",
                 2023,
