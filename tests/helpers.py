@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib.machinery
 import importlib.util
 import json
+import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +21,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import aiomqtt
+import pytest
 import uvicorn
 
 from schemas import Alert, Subscription
@@ -174,3 +178,36 @@ def tagger_source_module(name: str = "tagger") -> ModuleType:
     (``tagger_source_module().KnowledgeBase``): the enums differ.
     """
     return source_module("processors", name)
+
+
+# The file name suffix of a mypyc extension on our machines (CPython 3.11, x86-64 Linux).
+SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
+
+
+def stamp(path: Path, later: float) -> None:
+    """Create ``path`` (empty) with a modification time ``later`` seconds from now."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    when = time.time() + later
+    os.utime(path, (when, when))
+
+
+def compiled_tree(tmp: Path, monkeypatch: pytest.MonkeyPatch, compiled: ModuleType, package: str) -> Path:
+    """A tree with ``package``'s compiled modules' sources, written well before any build.
+
+    ``compiled``: the package's ``_compiled`` module (its group, ``COMPILED`` and ``choose_build``).
+    """
+    monkeypatch.setattr(compiled, "_HERE", tmp.joinpath(*package.split(".")))
+    monkeypatch.setattr(importlib.machinery, "EXTENSION_SUFFIXES", [SUFFIX])
+    monkeypatch.delenv("WIREWATCH_PURE", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [])  # choose_build installs its finder there
+    for name in compiled.COMPILED:
+        stamp(compiled.group().source_path(name), -100.0)
+    return tmp
+
+
+def build_tree(tree: Path, compiled: ModuleType, package: str, later: float) -> None:
+    """Stamp the group's library (at the top of the tree) and its modules' extensions ``later``."""
+    stamp(tree / f"{compiled.GROUP}__mypyc{SUFFIX}", later)
+    for name in compiled.COMPILED:
+        stamp(tree.joinpath(*package.split("."), f"{name}{SUFFIX}"), later)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.machinery
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,35 +21,18 @@ from alerts.query import _compiled
 from alerts.query.fastparse import fast_filing
 from tests.alerts.test_index_compile import TRICKY
 from tests.alerts.test_index_property import queries
-from tests.helpers import source_module
+from tests.helpers import SUFFIX, build_tree, compiled_tree, source_module, stamp
 from wirewatch.compiled import StaleBuildWarning
-
-SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
-
-
-def _stamp(path: Path, later: float) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("")
-    stamp = time.time() + later
-    os.utime(path, (stamp, stamp))
 
 
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A tree with alerts/query's compiled modules' sources, written well before any build."""
-    monkeypatch.setattr(_compiled, "_HERE", tmp_path / "alerts" / "query")
-    monkeypatch.setattr(importlib.machinery, "EXTENSION_SUFFIXES", [SUFFIX])
-    monkeypatch.delenv("WIREWATCH_PURE", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [])  # choose_build installs its finder there
-    for name in _compiled.COMPILED:
-        _stamp(_compiled.group().source_path(name), -100.0)
-    return tmp_path
+    return compiled_tree(tmp_path, monkeypatch, _compiled, "alerts.query")
 
 
 def _build(tree: Path, later: float) -> None:
-    _stamp(tree / f"{_compiled.GROUP}__mypyc{SUFFIX}", later)  # the library: at the top of the tree
-    for name in _compiled.COMPILED:
-        _stamp(tree / "alerts" / "query" / f"{name}{SUFFIX}", later)
+    build_tree(tree, _compiled, "alerts.query", later)
 
 
 def test_a_fresh_build_runs(tree: Path) -> None:
@@ -111,7 +93,7 @@ def test_an_installed_package_runs_its_build_whatever_the_times(
     monkeypatch.setattr(sys, "meta_path", [])
     _build(site, -10.0)
     for name in _compiled.COMPILED:
-        _stamp(_compiled.group().source_path(name), 0.0)  # written after the build
+        stamp(_compiled.group().source_path(name), 0.0)  # written after the build
     assert _compiled.group().installed
     assert set(_compiled.group().compiled_state().values()) == {"compiled"}
     assert _compiled.choose_build() is True

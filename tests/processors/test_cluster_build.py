@@ -8,11 +8,9 @@ down, its library at the top of the tree) and the parity of the two builds.
 from __future__ import annotations
 
 import ast
-import importlib.machinery
 import os
 import random
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,36 +23,20 @@ from processors.cluster import _compiled
 from processors.cluster.anchors import anchors, dice, indexed_where, post, posted, specific, total_units
 from processors.cluster.shared import SharedUnits, packed
 from schemas.models import Mention, Story, Tag
-from tests.helpers import source_module
+from tests.helpers import build_tree, compiled_tree, source_module
 from wirewatch.compiled import StaleBuildWarning
 
-SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
 AT = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
-
-
-def _stamp(path: Path, later: float) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("")
-    stamp = time.time() + later
-    os.utime(path, (stamp, stamp))
 
 
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A tree with processors/cluster's compiled modules' sources, written well before any build."""
-    monkeypatch.setattr(_compiled, "_HERE", tmp_path / "processors" / "cluster")
-    monkeypatch.setattr(importlib.machinery, "EXTENSION_SUFFIXES", [SUFFIX])
-    monkeypatch.delenv("WIREWATCH_PURE", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [])  # choose_build installs its finder there
-    for name in _compiled.COMPILED:
-        _stamp(_compiled.group().source_path(name), -100.0)
-    return tmp_path
+    return compiled_tree(tmp_path, monkeypatch, _compiled, "processors.cluster")
 
 
 def _build(tree: Path, later: float) -> None:
-    _stamp(tree / f"{_compiled.GROUP}__mypyc{SUFFIX}", later)  # the library: at the top of the tree
-    for name in _compiled.COMPILED:
-        _stamp(tree / "processors" / "cluster" / f"{name}{SUFFIX}", later)
+    build_tree(tree, _compiled, "processors.cluster", later)
 
 
 def test_a_fresh_build_runs(tree: Path) -> None:
