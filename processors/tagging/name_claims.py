@@ -13,12 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from processors.tagging.scan import FIELDS, Span
+from processors.tagging.scan import FIELD_ORDER, FIELDS, Span
 from schemas.models import Mention, Tag, TextField
 
 # Known actors that are organisations (not offices, states or parties): a one-word alias of
 # one can be a family name ("Cummins", "Kellogg"); what follows one is its name's rest.
 ORG_TYPES = frozenset({"company", "media", "organization"})
+
+
+def actor_spans(actors: Iterable[Tag]) -> tuple[set[Span], set[Span]]:
+    """The spans of the known actors' mentions, and those of the actors of ``ORG_TYPES``.
+
+    One pass over the mentions: reading a tag's fields costs more than the sets.
+    """
+    spans: set[Span] = set()
+    orgs: set[Span] = set()
+    for tag in actors:
+        found = [(FIELD_ORDER[m.field], m.start, m.end) for m in tag.mentions]
+        spans.update(found)
+        if tag.type in ORG_TYPES:
+            orgs.update(found)
+    return spans, orgs
 
 
 # Articles a given name does not follow (a noun does: "eine Art Netflix").

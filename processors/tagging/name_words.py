@@ -16,6 +16,8 @@ from typing import Final
 
 from processors.tagging.words import word_set
 
+# The prefixes of surnames with an inner capital ("McDonald", "DiCaprio", "LeBlanc"): no brand's.
+NAME_PREFIXES: Final = frozenset({"Mc", "Di", "De", "Le", "La", "Da", "Du"})
 # Adjectives, numbers and ordinals that begin names of things, not of people.
 _NOT_FIRST_WORDS: Final = word_set(
     """

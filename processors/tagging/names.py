@@ -96,10 +96,11 @@ from processors.tagging.build import (
     round3,
     sorted_tags,
 )
-from processors.tagging.name_claims import ORG_TYPES, persons_over_companies, without_inner
+from processors.tagging.name_claims import actor_spans, persons_over_companies, without_inner
 from processors.tagging.name_lexicon import given_lexicon, office_holders
 from processors.tagging.name_words import (
     GERMAN_CLAUSE,
+    NAME_PREFIXES,
     NOT_FIRST,
     NOT_PERSON_LAST,
     PLURAL_ENDINGS,
@@ -117,7 +118,7 @@ from processors.tagging.org_words import (
     plain_form,
     romance_general,
 )
-from processors.tagging.scan import FIELDS, Match, Span
+from processors.tagging.scan import FIELD_ORDER, FIELDS, Match, Span
 from processors.tagging.words import (
     ARTICLES_AFTER,
     COORDINATORS,
@@ -385,7 +386,7 @@ def _acronym(reader: Reader, tok: Token) -> bool:
 
 def _camel(word: str) -> bool:
     """A brand's inner capital ("WordPress", "BirdLife"), not a name's ("McDonald", "DiCaprio")."""
-    if len(word) < 5 or not word.isalpha() or word[:2] in {"Mc", "Di", "De", "Le", "La", "Da", "Du"}:
+    if len(word) < 5 or word[1:].islower() or not word.isalpha() or word[:2] in NAME_PREFIXES:
         return False
     if word[:3] == "Mac":
         return False
@@ -687,11 +688,10 @@ def claimed_spans(
 ) -> set[Span]:
     """The spans of the tags' mentions, of the demonyms and of the place-like names."""
     out: set[Span] = {m.span for m in matches if m.layer == 0 and m.reading.demonym is not None}
-    order = {f: i for i, f in enumerate(FIELDS)}
     for tags in groups:
         for tag in tags:
-            out.update((order[m.field], m.start, m.end) for m in tag.mentions)
-    out.update((order[m.field], m.start, m.end) for m in unresolved)
+            out.update((FIELD_ORDER[m.field], m.start, m.end) for m in tag.mentions)
+    out.update((FIELD_ORDER[m.field], m.start, m.end) for m in unresolved)
     return out
 
 
@@ -759,7 +759,7 @@ class UnknownNames:
         ``on``: the story's date (ISO): a lone surname of who held an office then is theirs.
         """
         actors = persons_over_companies(actors, texts, self._given)  # "Adrian Cummins", not Cummins
-        claimed_actor = claimed_spans([], [actors], [])
+        claimed_actor, claimed_org = actor_spans(actors)
         claimed_other = claimed_spans(matches, others, unresolved)
         known = frozenset(n.casefold() for t in actors for n in (t.name, *t.aliases))
         persons = [(t.id, t.name) for t in actors if t.type == "person"]
@@ -773,7 +773,7 @@ class UnknownNames:
             persons=persons,
             holders=self._holders(on) if on else None,
             place=self._place,
-            claimed_org=claimed_spans([], [[t for t in actors if t.type in ORG_TYPES]], []),
+            claimed_org=claimed_org,
         )
         actors, found = defined_acronyms(actors, found, texts)  # "Norddeutscher Rundfunk (NDR)"
         if not found:
@@ -793,7 +793,6 @@ def _with_surname(tag: Tag, surname: Name | None, texts: dict[TextField, str]) -
     """A known person's tag with the mentions of its lone surname added (story order)."""
     if surname is None:
         return tag
-    order = {f: i for i, f in enumerate(FIELDS)}
-    spans = dict.fromkeys((order[m.field], m.start, m.end) for m in tag.mentions)
+    spans = dict.fromkeys((FIELD_ORDER[m.field], m.start, m.end) for m in tag.mentions)
     spans.update(surname.spans)
     return tag.model_copy(update={"mentions": mentions_of(spans, texts)})

@@ -69,6 +69,7 @@ class Reader:
         "language",
         "lower",
         "nouns",
+        "org_spans",
         "pieces",
         "place",
         "sites",
@@ -89,7 +90,9 @@ class Reader:
         self.texts = texts
         # The known actors that are no person (companies, media...): what follows one in a
         # name is that name's rest ("Airbus Helicopters Technik"), no person.
-        self.claimed_org = _by_field(claimed_org or set())
+        # Built when first asked (``_glue``, where a run is split: a few stories in ten).
+        self.claimed_org: dict[int, Coverage] | None = None
+        self.org_spans = claimed_org or set()
         # Where a candidate is glued to a claimed name, (rank, start of its word): after a
         # known organisation or before a place ("Fox Sports Cono" of "Fox Sports Cono Sur").
         self.glued: set[tuple[int, int]] = set()
@@ -213,9 +216,15 @@ class Reader:
 
         Not at a known actor that begins a company's name ("Airbus Helicopters Technik GmbH").
         """
+        # Most runs meet no claimed span: one bisection per table says so, no call per word.
+        lo, hi = run[0].start, run[-1].end
         actor = self.claimed_actor.get(rank)
+        if actor is not None and not actor.meets(lo, hi):
+            actor = None
         other = self.claimed_other.get(rank)
-        segs = _split(run, actor) if actor is not None and not _one_company(run, actor) else [run]
+        if other is not None and not other.meets(lo, hi):
+            other = None
+        segs = actor.split(run) if actor is not None and not _one_company(run, actor) else [run]
         if other is None:
             return segs
         out: list[list[Token]] = []
@@ -238,6 +247,8 @@ class Reader:
 
     def _glue(self, rank: int, text: str, run: list[Token], segs: list[list[Token]]) -> None:
         """Note the segments glued (by a space) to a known organisation before or a place after."""
+        if self.claimed_org is None:
+            self.claimed_org = _by_field(self.org_spans)
         org = self.claimed_org.get(rank)
         other = self.claimed_other.get(rank)
         at = {id(t): i for i, t in enumerate(run)}
@@ -401,6 +412,31 @@ class Coverage:
         i = bisect_left(self.starts, tok.end)
         return i > 0 and self.reach[i - 1] > tok.start
 
+    def meets(self, start: int, end: int) -> bool:
+        """Whether a claimed span overlaps the text from ``start`` to ``end`` (a run of words)."""
+        i = bisect_left(self.starts, end)
+        return i > 0 and self.reach[i - 1] > start
+
+    def split(self, run: list[Token]) -> list[list[Token]]:
+        """The parts of ``run`` between the words a claimed span covers (``split_where`` by ``covers``).
+
+        Its own loop: a bound method passed to ``split_where`` is a generic call per word.
+        """
+        starts, reach = self.starts, self.reach
+        out: list[list[Token]] = []
+        cur: list[Token] = []
+        for tok in run:
+            i = bisect_left(starts, tok.end)
+            if i > 0 and reach[i - 1] > tok.start:
+                if cur:
+                    out.append(cur)
+                cur = []
+            else:
+                cur.append(tok)
+        if cur:
+            out.append(cur)
+        return out
+
     def claims(self, tok: Token) -> bool:
         """Whether a claimed span overlaps the word, not only inside it if it is hyphenated.
 
@@ -420,10 +456,6 @@ def _by_field(spans: set[Span]) -> dict[int, Coverage]:
     for rank, start, end in spans:
         by_rank.setdefault(rank, []).append((start, end))
     return {rank: Coverage(found) for rank, found in by_rank.items()}
-
-
-def _split(run: list[Token], spans: Coverage) -> list[list[Token]]:
-    return split_where(run, spans.covers)
 
 
 def _spaced(text: str, a: Token, b: Token) -> bool:
