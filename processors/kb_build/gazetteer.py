@@ -196,7 +196,7 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
     rows = _with_country_points(rows, cities, _capital_ids(cities, capitals))
     rows = _with_polish_forms(rows, tr, blocklist | _demonym_words())
     german = {
-        c.alpha_2: _german_names(c.alpha_2, tr)
+        c.alpha_2: _translated_names(c.alpha_2, tr["de"][0])
         | {a for a in curated["country_aliases"].get(c.alpha_2, []) if german_word(a)}
         for c in pycountry.countries
     }
@@ -327,11 +327,11 @@ def _subdivision_rows(
     return rows
 
 
-def _german_names(code: str, tr: Translations) -> set[str]:
-    """The German names of a country in ISO 3166 (pycountry's translations)."""
+def _translated_names(code: str, translation: gettext.NullTranslations) -> set[str]:
+    """A country's ISO 3166 names (name, common and official) in one language of pycountry's."""
     country = pycountry.countries.get(alpha_2=code)
     names = {getattr(country, a, "") for a in ("name", "common_name", "official_name")} - {""}
-    return {tr["de"][0].gettext(n) for n in names}
+    return {translation.gettext(n) for n in names}
 
 
 def _people_words() -> set[str]:
@@ -366,11 +366,7 @@ def _with_polish_forms(
         if kind == "subdivision" or (kind == "city" and int(row[5]) < INFLECT_POPULATION):
             out.append(row)
             continue
-        polish: set[str] = set()
-        if kind == "country":
-            country = pycountry.countries.get(alpha_2=pid)
-            names = {getattr(country, a, "") for a in ("name", "common_name", "official_name")} - {""}
-            polish = {t1.gettext(n) for n in names}
+        polish = _translated_names(pid, t1) if kind == "country" else set()
         polish = {p for p in polish if p in aliases}
         forms = pl_forms_all(polish, known_polish=True) | pl_forms_all(set(aliases) - polish)
         forms = {

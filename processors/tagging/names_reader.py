@@ -409,8 +409,7 @@ class Coverage:
 
     def covers(self, tok: Token) -> bool:
         """Whether a claimed span overlaps the word."""
-        i = bisect_left(self.starts, tok.end)
-        return i > 0 and self.reach[i - 1] > tok.start
+        return self.meets(tok.start, tok.end)
 
     def meets(self, start: int, end: int) -> bool:
         """Whether a claimed span overlaps the text from ``start`` to ``end`` (a run of words)."""
