@@ -79,4 +79,6 @@ extract flairNLP+fundus 18da6e5 fundus src/fundus/publishers
 # Newspapers with their QIDs: a Wikidata query's result (CC0 data; the repository states no licence).
 extract patrickswickard+international_newspapers 0d8b4a3 newspapers full_list_of_newspapers.json
 one_by_one JerBouma+FinanceDatabase 268be5d financedatabase database/equities .
+# Football clubs by country with the names they go by (processors/kb_build/clubs.py; public domain).
+extract openfootball+clubs ae38002 clubs .
 echo "kb-sources: done; now \`make kb\`"

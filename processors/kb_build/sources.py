@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -64,3 +65,11 @@ def wrote(actors: list[dict[str, Any]], out: Path) -> str:
     kinds = Counter(a["type"] for a in actors)
     aliases = sum(len(a["aliases"]) for a in actors)
     return f"wrote {len(actors)} actors ({dict(sorted(kinds.items()))}) to {out}; {aliases} aliases"
+
+
+def slug(name: str) -> str:
+    """An ASCII id part: "Bolloré SE" -> "bollore-se"."""
+    from processors.text import normalize_key  # noqa: PLC0415 - sources.py stays free of the runtime's imports
+
+    folded = unicodedata.normalize("NFKD", normalize_key(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")

@@ -18,7 +18,7 @@ from schemas.models import Mention, Tag, TextField
 
 # Known actors that are organisations (not offices, states or parties): a one-word alias of
 # one can be a family name ("Cummins", "Kellogg"); what follows one is its name's rest.
-ORG_TYPES = frozenset({"company", "media", "organization"})
+ORG_TYPES = frozenset({"club", "company", "media", "organization"})
 
 
 def actor_spans(actors: Iterable[Tag]) -> tuple[set[Span], set[Span]]:

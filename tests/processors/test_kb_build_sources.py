@@ -51,6 +51,7 @@ class TestCommit:
             ("actors_orgs.json", ("confirmordeny/supraverden", "hdigital/partyfactsdata")),
             ("actors_groups.json", ("moov-io/watchman",)),
             ("actors_companies.json", ("osmlab/name-suggestion-index", "flairNLP/fundus")),
+            ("actors_clubs.json", ("openfootball/clubs",)),
         ],
     )
     def test_the_shipped_tables_name_their_commits(self, table: str, repositories: tuple[str, ...]) -> None:
