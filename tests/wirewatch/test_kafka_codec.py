@@ -13,7 +13,7 @@ from aiokafka.record import default_records, legacy_records
 from aiokafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
 from aiokafka.record.memory_records import MemoryRecords
 
-from wirewatch.bus.kafka_codec import LZ4_LEVEL, KeyPartitioner, Lz4Encoder, use_lz4_level
+from wirewatch.bus.kafka_codec import LZ4_LEVEL, KeyPartitioner, Lz4Encoder, builder_modules, use_lz4_level
 
 # A story-like payload: text that repeats across records, as enriched stories do (aliases, tags).
 _PAYLOADS = [
@@ -68,6 +68,7 @@ def restore_lz4() -> object:
 
 def test_batches_are_built_at_our_level_and_read_back(restore_lz4: list[object]) -> None:
     aiokafka_default = _batch()  # level 9, aiokafka's: what other producers may still write
+    assert {id(m) for m in builder_modules()} == {id(m) for m in restore_lz4}  # the C builds too
     use_lz4_level()
     ours = _batch()
     for module in restore_lz4:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import ModuleType
 
-__all__ = ["LZ4_LEVEL", "KeyPartitioner", "Lz4Encoder", "use_lz4_level"]
+__all__ = ["LZ4_LEVEL", "KeyPartitioner", "Lz4Encoder", "builder_modules", "use_lz4_level"]
 
 #: The lz4 level of the batches Wirewatch produces: the fast compressor (see the module docstring).
 LZ4_LEVEL: Final = 1
@@ -50,7 +50,7 @@ class Lz4Encoder:
         return encoded
 
 
-def _builder_modules() -> list[ModuleType]:
+def builder_modules() -> list[ModuleType]:
     """The modules whose batch builders call ``lz4_encode``: aiokafka's pure ones and their C builds."""
     modules = [default_records, legacy_records]
     for name in ("default_records", "legacy_records"):
@@ -66,7 +66,7 @@ def use_lz4_level(level: int = LZ4_LEVEL) -> None:
     They look ``lz4_encode`` up among their module's globals at each batch (the C builds too), and
     call it with the payload alone: replacing it there is the one way aiokafka 0.14 leaves.
     """
-    for module in _builder_modules():
+    for module in builder_modules():
         current = getattr(module, "lz4_encode", None)
         if current is None or (isinstance(current, Lz4Encoder) and current.level == level):
             continue
