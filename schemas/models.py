@@ -33,8 +33,13 @@ class Message(BaseModel):
     schema_version: int = SCHEMA_VERSION
 
     def to_bytes(self) -> bytes:
-        """Serialise to compact UTF-8 JSON (the wire format of every topic)."""
-        return self.model_dump_json(exclude_none=False).encode()
+        """Serialise to compact UTF-8 JSON (the wire format of every topic).
+
+        The bytes pydantic's serializer makes, as they are: ``model_dump_json()`` would decode them
+        to a str that we would encode again (two copies of a 26 KB enriched story; ~25 % of it).
+        """
+        data: bytes = self.__pydantic_serializer__.to_json(self)
+        return data
 
     @classmethod
     def from_bytes(cls, data: bytes | str) -> Self:

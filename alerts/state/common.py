@@ -132,6 +132,7 @@ def drain_changes(
     for key in dirty:
         kind, _, rest = key.partition("|")
         record = record_of(kind, rest)
-        out.append((key, None if record is None else record.model_dump_json().encode()))
+        # The serializer's bytes as they are (model_dump_json() would decode them, to be encoded again).
+        out.append((key, None if record is None else record.__pydantic_serializer__.to_json(record)))
     dirty.clear()
     return out

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from schemas import SCHEMA_VERSION, DeadLetter, Story, Topics
 from schemas.generate import drift, render
-from tests.factories import make_story
+from tests.factories import make_alert, make_enriched, make_mention, make_story, make_tag
 
 
 def story(**kw: object) -> Story:
@@ -36,6 +36,22 @@ class TestContracts:
             s.title = "x"  # type: ignore[misc]
         assert Story.from_bytes(s.to_bytes()) == s
         assert s.paragraphs == ["one", "two"]
+
+    def test_wire_bytes_are_pydantics_json_unchanged(self) -> None:
+        # to_bytes takes the serializer's bytes without the str round trip: the same bytes, non-ASCII
+        # text, None fields and nested models included, in English and in Ukrainian.
+        title = "Київ: НАТО каже, що Росія не відвела війська"
+        tag = make_tag("NATO", aliases=("НАТО", "OTAN"), mentions=(make_mention("НАТО", within=title),))
+        messages = [
+            story(title="NATO says Russia has not withdrawn troops", byline=None),
+            make_enriched(title=title, language="uk", actors=(tag,), countries=("UA",)),
+            make_alert(title=title, url=None),
+        ]
+        for message in messages:
+            wire = message.to_bytes()
+            assert type(wire) is bytes
+            assert wire == message.model_dump_json(exclude_none=False).encode()
+            assert type(message).from_bytes(wire) == message
 
     def test_unknown_fields_and_naive_datetimes_are_refused(self) -> None:
         with pytest.raises(ValidationError):

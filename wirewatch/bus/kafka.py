@@ -15,6 +15,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.helpers import create_ssl_context
 
 from wirewatch.bus.base import Headers, Record, TopicSpec, pending_acks
+from wirewatch.bus.kafka_codec import KeyPartitioner, use_lz4_level
 from wirewatch.errors import BusClosedError, BusError, ConfigError
 
 log = structlog.get_logger("wirewatch.bus.kafka")
@@ -104,6 +105,8 @@ class KafkaBus:
         if self._state != "unopened":
             raise BusClosedError("a KafkaBus cannot be reopened", bootstrap=self._settings.bootstrap)
         s = self._settings
+        if s.compression == "lz4":
+            use_lz4_level()  # fast lz4, not aiokafka's LZ4-HC: 7x less CPU per batch (kafka_codec)
         producer = AIOKafkaProducer(
             **self._common(),
             # Idempotence forces acks=all: a publish that returned is on every in-sync replica, once.
@@ -111,6 +114,7 @@ class KafkaBus:
             linger_ms=s.linger_ms,
             max_batch_size=s.max_batch_bytes,
             compression_type=None if s.compression == "none" else s.compression,
+            partitioner=KeyPartitioner(),  # murmur2 as aiokafka's, once per key
         )
         try:
             await producer.start()
