@@ -27,8 +27,9 @@ Exactly one subscription (``source:wwbench``) matches every story, so every stor
 one alert; latencies and the throughput count that subscription's alerts. A few "hot" ones match
 often; the rest name a spokesperson drawn from a pool of 40,000 surnames, so each matches rarely.
 
-The reference, in the same run and on the same broker: raw aiokafka (idempotent producer, gzip,
-linger 5 ms, as the Wirewatch bus) sending the same payloads to a fresh topic and a group-less
+The reference, in the same run and on the same broker: raw aiokafka (idempotent producer, lz4,
+linger 5 ms, as the Wirewatch bus; lz4 at the bus's fast level, as ``wirewatch/bus/kafka_codec.py``
+sets it for the whole process) sending the same payloads to a fresh topic and a group-less
 consumer reading them back: messages/s, and latency at the same paces.
 
 After each Kafka run the topics are read back (group-less) and joined by ``wirewatch-trace-id`` to
@@ -970,7 +971,7 @@ async def raw_phase(
     got: dict[int, float] = {}
     sent: dict[int, float] = {}
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5, compression_type="gzip"
+        bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5, compression_type="lz4"
     )
     await producer.start()
     consumer = asyncio.create_task(
