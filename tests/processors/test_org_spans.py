@@ -26,6 +26,8 @@ class TestWeakAcronyms:
             ("Team line-ups below.\n\n| RHEL | SLES |\n\nThe match starts at noon.", "en", "RHEL"),
             ("Mehr dazu (http://example.org/KAFOR.de.html) im Netz, sagte die Stiftung.", "de", "KAFOR"),
             ("The British Virgin Islands (BVI) governor called for calm. The BVI is small.", "en", "BVI"),
+            ("La oposición pidió tratar #BoletaLimpia en la sesión del jueves.", "es", "BoletaLimpia"),
+            ("Follow us on Twitter @HarbourGazette for more news on the port.", "en", "HarbourGazette"),
         ],
     )
     def test_a_heading_an_address_or_a_place_abbreviation_is_no_organisation(
@@ -39,6 +41,7 @@ class TestWeakAcronyms:
             ("El equipo llega con dudas, dijo la FECOL en un comunicado.", "es", "FECOL"),
             ("EDMONTON, Ky (WBKO) - A fire broke out on Sunday at a farm.", "en", "WBKO"),
             ("Die Stiftung Warentest und die KAFOR prüfen den Fall.", "de", "KAFOR"),
+            ("La oposición y BoletaLimpia pidieron la sesión del jueves.", "es", "BoletaLimpia"),
         ],
     )
     def test_an_acronym_in_running_text_stays(self, body: str, language: str, acronym: str) -> None:
@@ -147,3 +150,31 @@ class TestTeamsAndDesignations:
         texts: dict[TextField, str] = {"title": "", "body": text}
         (out,) = revise((org,), texts, [], "en")
         assert out.name == "Harbour Radio 2"
+
+
+class TestRemits:
+    @pytest.mark.parametrize(
+        ("body", "language", "name"),
+        [
+            (
+                "Ele foi preso pela Coordenação de Repressão a Crimes Contra Instituições Financeiras, do Draco.",
+                "pt",
+                "Coordenação de Repressão a Crimes Contra Instituições Financeiras",
+            ),
+            (
+                "La Fiscalía Especializada contra Delitos Electorales abrió una investigación.",
+                "es",
+                "Fiscalía Especializada contra Delitos Electorales",
+            ),
+        ],
+    )
+    def test_a_name_goes_on_to_its_remit(self, body: str, language: str, name: str) -> None:
+        assert name in _orgs(_tag(body, language))
+
+    def test_not_over_a_person(self) -> None:
+        tags = _tag("Lo acusó ante el Tribunal Supremo a Juan Pérez Gómez, dijo Juan Pérez Gómez.", "es")
+        assert _actors(tags).get("Juan Pérez Gómez") == "person"
+        assert "Tribunal Supremo" in _orgs(tags)
+
+    def test_not_after_a_one_word_institution(self) -> None:
+        assert not any(" a " in n for n in _orgs(_tag("Lo entregó la Policía a Interpol ayer.", "es")))
