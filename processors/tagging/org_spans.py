@@ -49,7 +49,6 @@ from processors.tagging.words import (
     runs_of,
     slug,
     tokens_of,
-    word_set,
 )
 from schemas.models import Mention, Tag, TextField
 
@@ -145,30 +144,31 @@ def _branch(tag: Tag, texts: dict[TextField, str], cities: dict[_At, Mention]) -
 # Lower-case nouns of a kind of organisation, before its name in apposition ("la red Erbol").
 # Not the kinds that open an institution's own name (``words.LOWER_HEADS``: "université de
 # Nantes"), nor the ones as often before a person ("seller", "developer", "medio").
-_KINDS: Final = word_set(
-    """
-    newspaper magazine tabloid broadcaster website outlet publisher company firm startup carrier
-    airline retailer charity nonprofit association organisation organization movement cartel
-    periódico diario revista semanario cadena emisora red portal empresa firma compañía aerolínea
-    agrupación organización marca supermercados
-    journal quotidien hebdomadaire revue magazine chaîne éditions entreprise firme groupe
-    mouvement collectif
-    jornal revista emissora rede portal empresa grupo movimento editora
-    giornale quotidiano rivista emittente società azienda
-    gazeta dziennik tygodnik portal serwis spółka firma sieci sieć
-    """
-)
-_KIND_BEFORE: Final = re.compile(
-    r"(?<![\w'’-])(" + "|".join(sorted(_KINDS, key=len, reverse=True)) + r") (?=[A-ZÀ-ÞĀ-Ž])"
-)
-_KIND_LANGUAGES: Final = frozenset({"en", "es", "fr", "pt", "it", "pl"})
+_KINDS: Final = {
+    "en": "newspaper magazine tabloid broadcaster website outlet publisher company firm startup carrier "
+    "airline retailer charity nonprofit association organisation organization movement cartel",
+    "es": "periódico diario revista semanario cadena emisora red portal empresa firma compañía aerolínea "
+    "agrupación organización marca supermercados",
+    "fr": "journal quotidien hebdomadaire revue magazine chaîne éditions entreprise firme groupe mouvement "
+    "collectif",
+    "pt": "jornal revista emissora rede portal empresa grupo movimento editora",
+    "it": "giornale quotidiano rivista emittente società azienda",
+    "pl": "gazeta dziennik tygodnik portal serwis spółka firma sieci sieć",
+}
+# The kind's word, then a capital: the word before is checked apart (a regex that opens with a
+# literal word scans faster than one that opens with a look-behind).
+_KIND_BEFORE: Final = {
+    lang: re.compile("(?:" + "|".join(sorted(words.split(), key=len, reverse=True)) + ") (?=[A-ZÀ-ÞĀ-Ž])")
+    for lang, words in _KINDS.items()
+}
+_WORD_BEFORE: Final = re.compile(r"[\w'’-]")
 _POSSESSIVES: Final = ("’s", "'s")
 # How far after a kind's word its name may run.
 _KIND_WINDOW: Final = 60
 
 
 def _kind_names(
-    texts: dict[TextField, str], taken: list[tuple[int, int, int]]
+    texts: dict[TextField, str], taken: list[tuple[int, int, int]], kinds: re.Pattern[str]
 ) -> dict[str, dict[Span, None]]:
     """The names after a kind's word (surface -> spans) that no tag holds."""
     found: dict[str, dict[Span, None]] = {}
@@ -176,7 +176,9 @@ def _kind_names(
         text = texts.get(fld)
         if not text or rank == 0:  # a headline's words are capitalised anyway
             continue
-        for m in _KIND_BEFORE.finditer(text):
+        for m in kinds.finditer(text):
+            if m.start() and _WORD_BEFORE.match(text, m.start() - 1):
+                continue  # the end of a longer word ("Bundesred ")
             start = m.end()
             window = text[start : start + _KIND_WINDOW]
             runs = runs_of(window, tokens_of(window))
@@ -363,14 +365,17 @@ def revise(
         out.append(tag)
     if language in _REMIT_LANGUAGES:
         out = _with_remits(out, texts, place_mentions)
-    if language in _KIND_LANGUAGES:
-        out.extend(_kind_tags(out, texts, place_mentions))
+    kinds = _KIND_BEFORE.get(language or "")
+    if kinds is not None:
+        out.extend(_kind_tags(out, texts, place_mentions, kinds))
     if len(out) == len(actors) and all(a is b for a, b in zip(out, actors, strict=True)):
         return actors
     return sorted_tags(out)
 
 
-def _kind_tags(tags: list[Tag], texts: dict[TextField, str], places: list[Mention]) -> list[Tag]:
+def _kind_tags(
+    tags: list[Tag], texts: dict[TextField, str], places: list[Mention], kinds: re.Pattern[str]
+) -> list[Tag]:
     """New organisations' tags for the names after a kind's word that no tag holds.
 
     An unknown person's tag with such a mention is retyped (``tags`` is changed in place).
@@ -383,7 +388,7 @@ def _kind_tags(tags: list[Tag], texts: dict[TextField, str], places: list[Mentio
     }
     taken = [(FIELD_ORDER[m.field], m.start, m.end) for t in tags for m in t.mentions]
     taken += [(FIELD_ORDER[m.field], m.start, m.end) for m in places]
-    found = _kind_names(texts, [s for s in taken if s not in persons])
+    found = _kind_names(texts, [s for s in taken if s not in persons], kinds)
     for spans in found.values():
         for span in [s for s in spans if s in persons]:
             i = persons[span]
