@@ -178,3 +178,25 @@ class TestRemits:
 
     def test_not_after_a_one_word_institution(self) -> None:
         assert not any(" a " in n for n in _orgs(_tag("Lo entregó la Policía a Interpol ayer.", "es")))
+
+
+class TestGermanKindBeforeAnEnglishName:
+    @pytest.mark.parametrize(
+        ("body", "name"),
+        [
+            ("Die Meeresbodenbehörde The Crown Estate vergab die Flächen.", "The Crown Estate"),
+            (
+                "Den Zuschlag bekam der staatliche Fonds Nordlicht Harbour Partners.",
+                "Nordlicht Harbour Partners",
+            ),
+        ],
+    )
+    def test_the_german_kind_goes(self, body: str, name: str) -> None:
+        assert name in _orgs(_tag(body, "de"))
+
+    def test_a_german_name_keeps_its_kind(self) -> None:
+        assert "Firma Müller Logistik GmbH" in _orgs(_tag("Die Firma Müller Logistik GmbH berichtet.", "de"))
+
+    def test_only_in_german(self) -> None:
+        orgs = _orgs(_tag("The Gruppe The Harbour Partners said so on Monday.", "en"))
+        assert "Harbour Partners" not in orgs
