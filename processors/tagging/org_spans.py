@@ -48,9 +48,11 @@ from typing import Final
 from processors.tagging.build import mentions_of, sorted_tags
 from processors.tagging.scan import FIELD_ORDER, FIELDS, Span
 from processors.tagging.words import (
+    ARTICLES_AFTER,
     NOT_NAMES,
     Token,
     fold_diacritics,
+    is_title,
     runs_of,
     slug,
     tokens_of,
@@ -174,9 +176,12 @@ _KIND_WINDOW: Final = 60
 
 
 def _kind_names(
-    texts: dict[TextField, str], taken: list[tuple[int, int, int]], kinds: re.Pattern[str]
+    texts: dict[TextField, str], taken: list[Span], kinds: re.Pattern[str], persons: dict[Span, int]
 ) -> dict[str, dict[Span, None]]:
-    """The names after a kind's word (surface -> spans) that no tag holds."""
+    """The names after a kind's word (surface -> spans) that no tag holds but an unknown person's.
+
+    A person's span counts when it is the name, or the name less a leading article ("The").
+    """
     found: dict[str, dict[Span, None]] = {}
     for rank, fld in enumerate(FIELDS):
         text = texts.get(fld)
@@ -191,10 +196,20 @@ def _kind_names(
             if not runs or runs[0][0].start != 0:
                 continue
             run = _name_run(runs[0])
-            if not run:
+            if not run or any(is_title(t) for t in run):  # "the company President John Smith"
                 continue
             end = start + run[-1].end
-            if any(r == rank and s < end and start < e for r, s, e in taken):
+            if (
+                len(run) > 1
+                and run[0].fold in ARTICLES_AFTER
+                and (rank, start + run[1].start, end) in persons
+            ):
+                start += run[1].start  # "the newspaper The Daily Harbour", read as "Daily Harbour"
+            if any(
+                r == rank and s < end and start < e and (r, s, e) != (rank, start, end) for r, s, e in taken
+            ):
+                continue
+            if (rank, start, end) not in persons and (rank, start, end) in taken:
                 continue
             found.setdefault(text[start:end], {})[rank, start, end] = None
     return found
@@ -432,7 +447,7 @@ def _kind_tags(
     }
     taken = [(FIELD_ORDER[m.field], m.start, m.end) for t in tags for m in t.mentions]
     taken += [(FIELD_ORDER[m.field], m.start, m.end) for m in places]
-    found = _kind_names(texts, [s for s in taken if s not in persons], kinds)
+    found = _kind_names(texts, taken, kinds, persons)
     for spans in found.values():
         for span in [s for s in spans if s in persons]:
             i = persons[span]

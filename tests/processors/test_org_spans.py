@@ -100,6 +100,15 @@ class TestKindWords:
         orgs = _orgs(_tag(body, language))
         assert not {"Brasil", "Le", "Monday", "Lima"} & set(orgs)
 
+    def test_a_role_after_a_kind_word_is_a_person(self) -> None:
+        tags = _tag("The company President John Smith said it would appeal.", "en")
+        assert _actors(tags).get("John Smith") == "person"
+        assert not _orgs(tags)
+
+    def test_an_article_before_a_person_read_there(self) -> None:
+        tags = _tag("The newspaper The Daily Harbour said so on Monday.", "en")
+        assert _actors(tags).get("Daily Harbour") == "organization"
+
     def test_german_is_left_to_the_reader(self) -> None:
         # German capitalises the kind's word too ("die Firma Acme"): the name reader's descriptor rule.
         assert "Acme" not in _orgs(_tag("Das sagte die firma Acme am Montag.", "de"))
