@@ -60,6 +60,7 @@ from processors.tagging.build import (
     tag_topics,
 )
 from processors.tagging.names import UnknownNames
+from processors.tagging.org_spans import revise as revise_orgs
 from processors.tagging.places import Places, geo_matches
 from processors.tagging.readings import Readings, country_populations, metonyms_of
 from processors.tagging.scan import FIELDS, Cue, Match, Scanner, ScanTables
@@ -160,6 +161,8 @@ class Tagger:
                 language=story.language,
                 on=dated,
             )
+            # Unknown organisations revised by the words around them (``tagging/org_spans.py``).
+            actor_tags = revise_orgs(actor_tags, texts, place_tags, story.language)
         return Tags(
             countries=tuple(sorted({t.country for t in place_tags if t.country})),
             places=place_tags,

@@ -25,6 +25,11 @@ a preposition and lower-case adjectives, or a comma and a list, to its subject 0
 0.858 / 0.707 / 0.626; a long German adjective before an organisation's word 0.858 / 0.709 /
 0.628; the region after "del" 0.860 / 0.710 / 0.629.
 
+Round three (2026-12-08, tune split, P / R / organisations' R; the rest of the round is in
+``org_spans.py``): before 0.875 / 0.724 / 0.654; an institution's word before a national
+adjective ("la Société suisse") or a lower-case name after "de"/"des" ("au Conseil des
+ministres") is not the institution named alone 0.877 / 0.724 / 0.654.
+
 - A German closed compound alone is a noun ("die Datenschutzbehörde"), but one that opens with
   "Bundes" names the one federal institution of its kind ("die Bundespolizei", "das
   Bundesverteidigungsministerium", "die Bundespsychotherapeutenkammer").
@@ -37,7 +42,8 @@ a preposition and lower-case adjectives, or a comma and a list, to its subject 0
   have none (but a board's, a chamber's or a division's).
 - Outside German (which capitalises every noun), an organisation's word alone, capitalised
   after an article, names the institution of the country ("el Congreso", "la Fiscalía", "la
-  Policía", "the Senate"), not any of its kind.
+  Policía", "the Senate"), not any of its kind; not before an adjective ("la Société suisse")
+  nor a name going on in lower case ("le Conseil des ministres").
 - In Polish, a capitalised noun before an organisation's word in an oblique case is no part of
   its name ("Prezes Grupy Eurocash", "Zadania Instytutu Pamięci Narodowej"); an adjective in
   the same case is ("Polskiego Stowarzyszenia Public Relations").
@@ -183,6 +189,14 @@ _ADJECTIVE_ENDINGS: Final = (
 )
 
 
+# A national adjective after the word ("la Société suisse", "la Policía española").
+_NATIONAL_ENDINGS: Final = ("isse", "ande", "ois", "oise", "ol", "ola", "és", "esa", "ês", "ese")
+# A name that goes on in lower case after "de" or "des" ("le Conseil des ministres", "la Cour de
+# cassation", "la Cámara de comercio"): the word alone is not its name. Not over an article ("al
+# Congreso de la mano del gobierno"), nor "del"/"du" (as often "of the country" after it).
+_LOWER_OF: Final = re.compile(r" (?:de|des) ([a-zà-ÿ]\w*)")
+
+
 def institution(text: str, tok: Token, language: str) -> bool:
     """Whether one capitalised organisation word after an article names an institution ("la Fiscalía")."""
     if language not in _ARTICLE_LANGUAGES or tok.upper or tok.fold not in ORG_CUES:
@@ -191,7 +205,10 @@ def institution(text: str, tok: Token, language: str) -> bool:
         return False
     after = text[tok.end : tok.end + 16].split(None, 1)
     nxt = after[0].rstrip(".,;:!?»”\"'’)") if after and text[tok.end : tok.end + 1] == " " else ""
-    return not (nxt.isalpha() and nxt.islower() and nxt.endswith(_ADJECTIVE_ENDINGS))
+    if nxt.isalpha() and nxt.islower() and nxt.endswith(_ADJECTIVE_ENDINGS + _NATIONAL_ENDINGS):
+        return False
+    m = _LOWER_OF.match(text, tok.end)
+    return m is None or m.group(1) in _ARTICLES
 
 
 def plain_form(forms: dict[str, None], tokens: list[Token], text: str) -> None:

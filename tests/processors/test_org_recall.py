@@ -231,6 +231,7 @@ class TestInstitution:
             ("Para la Fiscalía, el caso está cerrado, dijo el abogado.", "es", "Fiscalía"),
             ("Segundo a Polícia, dois suspeitos foram presos.", "pt", "Polícia"),
             ("Selon la Commission, la grève continue.", "fr", "Commission"),
+            ("El proyecto llegó al Congreso de la mano del gobierno.", "es", "Congreso"),  # "de la" + article
         ],
     )
     def test_an_institution_by_its_word(self, body: str, language: str, name: str) -> None:
@@ -242,6 +243,10 @@ class TestInstitution:
             ("Selon la Coordination nationale, la grève continue.", "fr"),  # its name goes on
             ("Nach Angaben der Polizei ist die Straße gesperrt.", "de"),  # German nouns are capitalised
             ("Fiscalía y jueces se reunieron ayer.", "es"),  # no article: a sentence's first word
+            ("Il sera présent au Conseil des ministres lundi.", "fr"),  # its name goes on in lower case
+            ("Según la Cámara de comercio local, las ventas cayeron.", "es"),
+            ("Selon la Société suisse, la grève continue.", "fr"),  # a national adjective
+            ("Ayer llegó la Policía española al puerto.", "es"),
         ],
     )
     def test_no_institution(self, body: str, language: str) -> None:
