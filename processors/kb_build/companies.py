@@ -61,7 +61,7 @@ INTERNATIONAL_ZIPF = 4.6
 SPREAD = 0.8  # Zipf: the highest minus the median of the languages that use the name at all
 ALIKE_LANGUAGES = 5  # ... and that many of them do: "Лента" (ribbon, ru and uk only) is a word
 # Acronyms of listed companies that news uses for something else: DLF is Deutschlandfunk.
-_AMBIGUOUS_SHORT = frozenset({"DLF", "DNS", "SAS", "PBS", "CSD", "TKO"})  # TKO: a knockout
+_AMBIGUOUS_SHORT = frozenset({"DLF", "DNS", "SAS", "PBS", "CSD", "TKO", "AES"})  # a knockout, a cipher
 # Notable names that are words of every language, nouns in German ("Visa", "Titan") or surnames, or
 # say something else in news ("Dow": the Dow Jones; "Carnival": Rio's; "Everest", the mountain): a
 # small curated correction of the word test.

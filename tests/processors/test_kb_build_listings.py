@@ -216,6 +216,7 @@ class TestShipped:
             ("en", "The Carnival in Rio drew a million people.", "company:carnival"),
             ("en", "Climbers died on Everest this spring.", "Q62273299"),
             ("en", "He won by TKO in the third round.", "company:tko"),
+            ("de", "Die Daten sind mit AES verschlüsselt.", "Q291508"),
             ("en", "Trinity College students marched.", "university:trinity-college-ct-us"),
         ],
     )
