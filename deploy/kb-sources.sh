@@ -81,4 +81,8 @@ extract patrickswickard+international_newspapers 0d8b4a3 newspapers full_list_of
 one_by_one JerBouma+FinanceDatabase 268be5d financedatabase database/equities .
 # Football clubs by country with the names they go by (processors/kb_build/clubs.py; public domain).
 extract openfootball+clubs ae38002 clubs .
+# The S&P 500's companies as of August 2025 (the large US companies the snapshot above lacks;
+# ODC-PDDL) and the world's universities (MIT), read by processors/kb_build/listings.py.
+extract datasets+s-and-p-500-companies b61fb6f sp500 data/constituents.csv
+extract Hipo+university-domains-list bb07faf universities world_universities_and_domains.json
 echo "kb-sources: done; now \`make kb\`"

@@ -10,6 +10,8 @@
   ``CAPS`` market capitalisation, their names with and without the legal form ("Rheinmetall AG",
   "Rheinmetall"); one that a brand already names joins the brand's QID, the others get a slug id;
 - ``fundus/src/fundus/publishers/*/__init__.py`` (flairNLP/fundus, MIT): news publishers;
+- ``sp500/data/constituents.csv`` (ODC-PDDL) and ``universities/world_universities_and_domains.json``
+  (MIT): the S&P 500's companies and the world's universities, read by ``listings.py``;
 - ``newspapers/full_list_of_newspapers.json`` (patrickswickard/international_newspapers): a
   Wikidata query's newspapers with an official website, their QIDs, English labels and countries
   (Wikidata's data, CC0); a publisher of the same name joins its newspaper.
@@ -59,14 +61,15 @@ INTERNATIONAL_ZIPF = 4.6
 SPREAD = 0.8  # Zipf: the highest minus the median of the languages that use the name at all
 ALIKE_LANGUAGES = 5  # ... and that many of them do: "Лента" (ribbon, ru and uk only) is a word
 # Acronyms of listed companies that news uses for something else: DLF is Deutschlandfunk.
-_AMBIGUOUS_SHORT = frozenset({"DLF", "DNS", "SAS", "PBS", "CSD"})
+_AMBIGUOUS_SHORT = frozenset({"DLF", "DNS", "SAS", "PBS", "CSD", "TKO", "AES"})  # a knockout, a cipher
 # Notable names that are words of every language, nouns in German ("Visa", "Titan") or surnames, or
-# say something else in news ("Dow": the Dow Jones): a small curated correction of the word test.
+# say something else in news ("Dow": the Dow Jones; "Carnival": Rio's; "Everest", the mountain): a
+# small curated correction of the word test.
 _AMBIGUOUS = frozenset(
     {"Visa", "Titan", "Magma", "Magnum", "Dow", "Pandora", "Oracle", "Lumen", "Lear", "Goodman", "Coles"}
     | {"Rollins", "Caterpillar", "Vogue", "Kapitol", "Mesopotamia", "Salamander", "Hexagon", "Ozon"}
     | {"Kakao", "Cheetah", "Countdown", "Kerry", "Mowi", "Alphabet", "Affirm", "Plenitude", "Workday"}
-    | {"Kingfisher", "Cintas", "Red Baron"}
+    | {"Kingfisher", "Cintas", "Red Baron", "Carnival", "Everest"}
 )
 # A word the company summaries write in lower case this often against capitalised is a word:
 # "tapestry" 0.056, "compass" 0.053, "apple" 0.10, "shell" 0.72; "siemens" 0.027, "airbus" 0.008.
@@ -272,19 +275,43 @@ def read_fundus(folder: Path) -> list[Org]:
 def read_newspapers(path: Path) -> list[Org]:
     """Newspapers of a Wikidata query's result (``item``, ``itemLabel``, ``countryLabel``), by QID.
 
-    An item without an English label (the label is its QID) is left out.
+    An item without an English label (the label is its QID) is left out, and so is one whose label
+    an item of a far lower QID has (``_known``): two papers of one name would leave it to neither.
     """
     rows = json.loads(path.read_text(encoding="utf-8"))["results"]["bindings"]
+    holders: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        holders[_key(row.get("itemLabel", {}).get("value", ""))].add(row["item"]["value"].rsplit("/", 1)[-1])
     orgs: dict[str, Org] = {}
     for row in rows:
         qid = row["item"]["value"].rsplit("/", 1)[-1]
         name = " ".join(row.get("itemLabel", {}).get("value", "").split())
         if not _QID.match(qid) or not name or _QID.match(name) or qid in orgs:
             continue
+        if (known := _known(holders[_key(name)])) is not None and known != qid:
+            continue
         orgs[qid] = Org(qid, name, "media", _country_named(row.get("countryLabel", {}).get("value", "")))
         orgs[qid].names.append((name, "en"))
         orgs[qid].languages = 1
     return [orgs[k] for k in sorted(orgs, key=_qid_order)]
+
+
+# A newspaper's QID this low is one of Wikidata's first items (2012, made from the Wikipedia
+# articles of many languages), and ten times lower than a namesake's: the paper known abroad.
+KNOWN_QID = 1_000_000
+KNOWN_RATIO = 10
+
+
+def _known(qids: set[str]) -> str | None:
+    """Of the items of one label, the known paper: "Novaya Gazeta" Q170135 (Moscow), not Q15043094.
+
+    None when no item is that far the first ("The Herald", "The Gazette": many papers, none known).
+    """
+    valid = sorted((q for q in qids if _QID.match(q)), key=_qid_order)
+    if len(valid) < 2 or _qid_order(valid[0]) >= KNOWN_QID:
+        return None
+    first = _qid_order(valid[0])
+    return valid[0] if all(_qid_order(q) >= KNOWN_RATIO * first for q in valid[1:]) else None
 
 
 def _country_named(name: str) -> str | None:
@@ -297,12 +324,14 @@ def _country_named(name: str) -> str | None:
 def merge(brands: list[Org], listed: list[Org]) -> list[Org]:
     """Entries of ``listed`` that an entry of ``brands`` names join it (its QID); the rest stand alone.
 
-    Listed companies join brands, fundus' publishers the newspapers of Wikidata.
+    Listed companies join brands, fundus' publishers the newspapers of Wikidata; an entry of the same
+    slug id (one company's name spelled otherwise by two lists) joins it too.
     """
     by_key = {_key(n): org for org in brands for n, _ in org.names}
+    by_id = {org.id: org for org in brands}  # "Archer Daniels Midland", "Archer-Daniels-Midland"
     out = list(brands)
     for org in listed:
-        brand = next((by_key[_key(n)] for n, _ in org.names if _key(n) in by_key), None)
+        brand = by_id.get(org.id) or next((by_key[_key(n)] for n, _ in org.names if _key(n) in by_key), None)
         if brand is None:
             out.append(org)
             continue
@@ -423,12 +452,13 @@ def write(built: Built, source: Path, out: Path = OUT) -> None:
         "data/operators/telecom (brands and operators with Wikidata QIDs; BSD 3-Clause, copyright "
         "name-suggestion-index contributors), JerBouma/FinanceDatabase @ "
         f"{commit(source, 'financedatabase')} database/equities (listed companies of "
-        f"{' or '.join(sorted(CAPS))}; MIT, copyright Jeroen Bouma), flairNLP/fundus @ "
+        f"{' or '.join(sorted(CAPS))}; MIT, copyright Jeroen Bouma), {_listings().sources_doc(source)}"
+        "flairNLP/fundus @ "
         f"{commit(source, 'fundus')} src/fundus/publishers (news publishers; MIT, copyright Max "
         "Dallabetta, Conrad Dobberstein, Aaron Wey) and patrickswickard/international_newspapers @ "
         f"{commit(source, 'newspapers')} full_list_of_newspapers.json (newspapers of a Wikidata query; "
         "Wikidata's data, CC0). Aliases: unique in the knowledge base, no place, "
-        "demonym, common word, given name or other actor's name; ids: QIDs, else company:/media: "
+        "demonym, common word, given name or other actor's name; ids: QIDs, else company:/media:/university: "
         "slugs; 'replaces': PETRARCH actors of the same name, which these take the place of.",
         "replaces": built.replaces,
         "actors": sorted((a for a in built.actors if _names_any(a)), key=lambda a: a["id"]),
@@ -441,13 +471,24 @@ def _names_any(actor: dict[str, Any]) -> bool:
     return bool(actor["aliases"]) or "(" not in actor["name"]
 
 
+def _listings() -> Any:  # the module (typed as such, mypy would follow the import cycle)
+    # listings reads this module's name helpers: imported when used, once this module is loaded.
+    from processors.kb_build import listings  # noqa: PLC0415
+
+    return listings
+
+
 def read_all(source: Path) -> list[Org]:
-    """Every source's entries: brands with listed companies merged in, newspapers with publishers."""
+    """Every source's entries: brands with listed companies and universities, newspapers with publishers.
+
+    Listed companies: FinanceDatabase's, the S&P 500's (``listings.py``).
+    """
     brands = read_nsi(source / "nsi" / "data")
     listed = read_financedatabase(source / "financedatabase" / "database" / "equities")
+    more = _listings().read_all(source)
     newspapers = read_newspapers(source / "newspapers" / "full_list_of_newspapers.json")
     publishers = read_fundus(source / "fundus" / "src" / "fundus" / "publishers")
-    return merge(brands, listed) + merge(newspapers, publishers)
+    return merge(merge(brands, listed), more) + merge(newspapers, publishers)
 
 
 def main(argv: list[str] | None = None) -> None:

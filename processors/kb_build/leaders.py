@@ -8,8 +8,9 @@ Sources (read in place, never copied; ``--source``, default ``../shared/kb-sourc
   selection and arrangement, for these CSVs as for the pages below). A person is kept for a
   role open or ended in 2008 or later whose position ``positions.classify`` keeps: heads of
   state and government and their deputies, ministers, military and intelligence chiefs, central
-  bank governors, speakers, leaders of international organisations (not ambassadors, judges,
-  spouses, junior or regional posts).
+  bank governors, speakers, leaders of international organisations, heads of a state's parts
+  (governors, premiers, minister-presidents; not ambassadors, judges, spouses, junior or other
+  regional posts).
 - ``peppercat-recent/<date>/docs/leaders/<country>/index.html``: Peppercat's pages of the holders
   in post, one snapshot a month from January 2023 to January 2025 (``leaders_recent.py``): they
   end the CSVs' open roles and add the later holders (Starmer, Milei, Tusk's 2023 government…).
@@ -86,6 +87,7 @@ _RANK = (
     "speaker",
     "security_advisor",
     "minister",
+    "regional_head",
 )
 # Words that follow a given name in running text ("Chris said", "Joseph made"): a two-word name
 # ending in one would match them (a name's case rule only asks for its first capital).

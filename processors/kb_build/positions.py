@@ -2,7 +2,9 @@
 
 ``classify`` reads a position label ("Minister for Foreign Affairs", "Chief of General Staff",
 "Federal Chancellor") by keyword rules and gives its class, or None for what the knowledge base
-leaves out: ambassadors, judges, spouses, deputy and junior ministers, regional offices.
+leaves out: ambassadors, judges, spouses, deputy and junior ministers, regional offices other
+than the heads of a state's parts (``regional_head``: governors of US states, Canadian and
+Australian premiers, German minister-presidents, Indian chief ministers, who make national news).
 ``role_name`` gives the role's display name. The six classes that office titles resolve to
 ("Russia's foreign minister", "the German chancellor") get one canonical name per class and
 country, equal to the curated offices' names (``offices.json``): "Minister of Foreign Affairs of
@@ -37,6 +39,15 @@ _SKIP = re.compile(
 _CENTRAL_BANK = re.compile(
     r"(?:governor|president|chair(?:man|person)?|head)\b.*\b(?:central bank|national bank|reserve bank|"
     r"federal reserve|bank of|monetary authority|people's bank)",
+    re.IGNORECASE,
+)
+# The head of one of a state's parts: "Governor of California", "Premier of Ontario",
+# "Minister-President of Bavaria", "Chief Minister of Punjab" (not their deputies or lieutenants, whose
+# titles start otherwise, nor a central bank's governor, nor China's national "Premier of the State
+# Council").
+_REGIONAL_HEAD = re.compile(
+    r"^(?:(?:regional |executive |provincial )?governor|premier|minister-president|chief minister) of "
+    r"(?!.*\b(?:ban[kcq]\w*|monetary|reserve|state council|treasury)\b)",
     re.IGNORECASE,
 )
 _MILITARY = re.compile(
@@ -170,7 +181,7 @@ def classify(position: str, *, international: bool = False, country: str = "") -
         return "io_leader" if _IO_LEADER.search(text) and not _IO_SKIP.search(text) else None
     if _CENTRAL_BANK.search(text):
         return "central_bank"
-    special = _SPECIAL.get(text.casefold())
+    special = _SPECIAL.get(text.casefold()) or ("regional_head" if _REGIONAL_HEAD.search(text) else None)
     if special is not None:
         return "justice" if special == "prosecutor" and country == "US" else special
     if _SKIP.search(text) or (text.casefold() == "secretary of state" and country != "US"):
@@ -269,7 +280,8 @@ def role_name(position: str, country: str, *, code: str = "", cls: str | None = 
     text = _clean(position)
     if cls is None:
         cls = classify(text, country=code)
-    named = _NAMED.get((code, cls or ""))
+    # "Governor of California": the part it names is the role's place.
+    named = f"{text[:1].upper()}{text[1:]}" if cls == "regional_head" else _NAMED.get((code, cls or ""))
     if named is not None:
         return named
     if cls in {"head_of_state", "head_of_government"}:

@@ -204,7 +204,7 @@ class TestClassify:
             ("Chairman of the Verkhovna Rada", "speaker"),
             ("President of the Parliament of Catalonia", None),  # regional
             ("Prime Minister of Crimea", None),
-            ("Governor of Kirov Oblast", None),
+            ("Governor of Kirov Oblast", "regional_head"),  # a head of a state's part
             ("Parliamentary Under-Secretary of State for Transport", None),
             ("Minister of State for Foreign Affairs", None),  # junior
             ("Secretary of State of Alabama", None),
