@@ -36,6 +36,7 @@ from processors.text import normalize_key
 OUT = DATA_DIR / "actors_clubs.json"
 FOLDER = "clubs"  # under the kb-sources
 KIND = "club"
+ASCII = "ascii"  # the language of a name's spelling without accents (added here, not the source's)
 
 # openfootball's file prefixes that are not ISO 3166 alpha-2 codes.
 _COUNTRY = {"eng": "GB", "sco": "GB", "wal": "GB", "nir": "GB", "kos": "XK"}
@@ -124,7 +125,7 @@ def read_clubs(folder: Path) -> list[Org]:
             short = _short(name, city)
             names = listed + ([(short, "native")] if short else [])
             # English pages drop the accents: "Atletico Madrid", "Malmo FF", "Besiktas".
-            names += [(folded, "en") for n, _ in names if (folded := _ascii(n)) != n]
+            names += [(folded, ASCII) for n, _ in names if (folded := _ascii(n)) != n]
             names = list(dict.fromkeys(names))
             orgs.append(Org(oid, name, KIND, country, names=names, languages=1))
     return orgs
@@ -150,8 +151,9 @@ def short_names(folder: Path) -> dict[str, set[str]]:
     """Each club's one-word names, casefolded, to the countries of the clubs that go by them."""
     out: dict[str, set[str]] = defaultdict(set)
     for org in read_clubs(folder):
-        for name, _ in org.names:
-            if " " not in name and org.country:
+        for name, lang in org.names:
+            # Not the spellings without accents: "Vitoria" is Vitória's (Brazil), and Vitoria's.
+            if " " not in name and org.country and lang != ASCII:
                 out[name.casefold()].add(org.country)
     return dict(out)
 
