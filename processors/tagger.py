@@ -61,6 +61,7 @@ from processors.tagging.build import (
 )
 from processors.tagging.names import UnknownNames
 from processors.tagging.org_spans import revise as revise_orgs
+from processors.tagging.parties import with_party_words
 from processors.tagging.places import Places, geo_matches
 from processors.tagging.readings import Readings, country_populations, metonyms_of
 from processors.tagging.scan import FIELDS, Cue, Match, Scanner, ScanTables
@@ -144,6 +145,7 @@ class Tagger:
 
         texts = {fld: norm.original for fld, norm in norms.items()}
         place_tags = tag_places(places, texts, entities)
+        countries = tuple(sorted({t.country for t in place_tags if t.country}))
         regions_by_members(self._region_members, entities, place_tags, regions)
         on = story.published_at.date().isoformat() if story.published_at else None
         region_tags = tag_entities(regions, texts, entities)
@@ -163,8 +165,10 @@ class Tagger:
             )
             # Unknown organisations revised by the words around them (``tagging/org_spans.py``).
             actor_tags = revise_orgs(actor_tags, texts, place_tags, story.language)
+        # Parties named by their members' word in their country's news (``tagging/parties.py``).
+        actor_tags = with_party_words(actor_tags, texts, countries, entities, story.language)
         return Tags(
-            countries=tuple(sorted({t.country for t in place_tags if t.country})),
+            countries=countries,
             places=place_tags,
             regions=region_tags,
             actors=actor_tags,
