@@ -32,6 +32,18 @@ def test_islamic_jihad_is_palestinian_islamic_jihad_not_hezbollah() -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "language"),
+    [
+        ("Real Madrid lead La Liga by six points.", "en"),  # PETRARCH: a 1970s Mexican guerrilla's name
+        ("Retailers expect record sales on Black Friday.", "en"),  # PETRARCH: an armed group's name
+        ("Las tiendas esperan ventas récord en el Black Friday.", "es"),
+    ],
+)
+def test_a_wrong_name_of_a_source_is_dropped(body: str, language: str) -> None:
+    assert not any(t.type == "armed group" for t in _tag(body, language).actors)
+
+
+@pytest.mark.parametrize(
     ("body", "language", "actor", "mention"),
     [
         ("Die Hisbollah feuerte Raketen auf Nordisrael.", "de", "Q41053", "Hisbollah"),
