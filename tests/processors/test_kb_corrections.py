@@ -51,6 +51,11 @@ def test_a_wrong_name_of_a_source_is_dropped(body: str, language: str) -> None:
         ("Houthis attacked a ship in the Red Sea.", "en", "org:ansar-allah", "Houthis"),
         ("Los hutíes atacaron un buque.", "es", "org:ansar-allah", "hutíes"),
         ("Talibowie przejęli władzę w Kabulu.", "pl", "org:taliban", "Talibowie"),
+        ("Der Europäische Gerichtshof (EuGH) entschied.", "de", "Q4951", "Europäische Gerichtshof"),
+        ("La CJUE a tranché.", "fr", "Q4951", "CJUE"),
+        ("Söldner der Wagner-Truppe posierten.", "de", "org:wagner-group", "Wagner-Truppe"),
+        ("Der Bundestag stimmte zu.", "de", "Q154797", "Bundestag"),
+        ("Le Bundestag a voté la loi.", "fr", "Q154797", "Bundestag"),
         (
             "Das Internationale Komitee vom Roten Kreuz half.",
             "de",
