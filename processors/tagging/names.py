@@ -73,6 +73,7 @@ How a story is read (data in, data out):
   0.825 / 0.653; German comma 0.828 / 0.653; gazetteer 0.829 / 0.653 (the company rules change
   no tune story); "im." 0.830 / 0.653; hyphens 0.831 / 0.654; plurals 0.833 / 0.654. Report
   split P / R, before / after: 0.753 / 0.763, 0.622 / 0.617.
+- Words around a name (``name_cues.py``): lists of people, nicknames, credits, "former".
 - Organisations by their words (``org_words.py``): German compound endings ("Forstverein",
   "Polizeipräsidium") and federal compounds ("Bundespolizei"), lower-case legal forms ("e.V."),
   Romance organisation words ("Movimiento", "Revue"), a unit "of" an organisation (the
@@ -97,10 +98,18 @@ from processors.tagging.build import (
     sorted_tags,
 )
 from processors.tagging.name_claims import actor_spans, persons_over_companies, without_inner
+from processors.tagging.name_cues import (
+    camel,
+    cited,
+    compound_given,
+    german_given_shaped,
+    listed_people,
+    nicknamed,
+    title_case,
+)
 from processors.tagging.name_lexicon import given_lexicon, office_holders
 from processors.tagging.name_words import (
     GERMAN_CLAUSE,
-    NAME_PREFIXES,
     NOT_FIRST,
     NOT_PERSON_LAST,
     PLURAL_ENDINGS,
@@ -126,7 +135,6 @@ from processors.tagging.words import (
     ENDINGS,
     FINAL_CUES,
     GERMAN_INFLECTED,
-    GIVEN_MAX,
     NAME_TITLES,
     NOT_ACRONYMS,
     NOT_ACTOR_LAST,
@@ -142,7 +150,6 @@ from processors.tagging.words import (
     fold_diacritics,
     has_org_cue,
     is_title,
-    plain_name,
     slug,
     word_before,
 )
@@ -384,15 +391,6 @@ def _acronym(reader: Reader, tok: Token) -> bool:
     )
 
 
-def _camel(word: str) -> bool:
-    """A brand's inner capital ("WordPress", "BirdLife"), not a name's ("McDonald", "DiCaprio")."""
-    if len(word) < 5 or word[1:].islower() or not word.isalpha() or word[:2] in NAME_PREFIXES:
-        return False
-    if word[:3] == "Mac":
-        return False
-    return any(a.islower() and b.isupper() for a, b in pairwise(word[1:]))
-
-
 def _classify_word(reader: Reader, piece: Piece, text: str) -> tuple[str, float, str]:
     """(kind, score, evidence) of a one-word candidate: an acronym, a brand, "Mr Smith", "la Fiscalía"."""
     tok = piece.tokens[0]
@@ -400,7 +398,7 @@ def _classify_word(reader: Reader, piece: Piece, text: str) -> tuple[str, float,
         return "organization", 0.5, INSTITUTION
     if _acronym(reader, tok):
         return "organization", 0.5, "unknown name: acronym"
-    if _camel(tok.text):
+    if camel(tok.text):
         return "organization", 0.5, "unknown name: brand"
     if piece.title and not tok.upper and tok.name_shaped and not reader.common(tok):
         return "person", 0.6, f"unknown name: title {piece.title}"
@@ -447,17 +445,17 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     """(kind, score, evidence) of a person-shaped name: with a title, named, or unsure."""
     if piece.title:
         return "person", 0.7, f"unknown name: title {piece.title}"
-    if supported(text, piece, german=reader.german):
+    if supported(text, piece, german=reader.german) or cited(text, piece.start):
         return "person", 0.65, "unknown name: person named"
     # A place's name ("Santiago de Compostela", "Benito Juárez" the town) without "said": no person.
     place = reader.place is not None and reader.place(text[piece.start : piece.end])
     first = piece.tokens[0]
-    if not place and reader.is_given(first.fold):
+    if not place and (reader.is_given(first.fold) or compound_given(piece.tokens)):
         return "person", 0.65, f"unknown name: given name {first.text}"
     if (
         not place
         and not any(t.fold in PARTICLES for t in piece.tokens)
-        and (not reader.german or (len(piece.tokens) == 2 and _german_given_shaped(reader, piece.tokens)))
+        and (not reader.german or (len(piece.tokens) == 2 and german_given_shaped(reader, piece.tokens)))
     ):
         # No title, no speech, no known given name: as often a product, a place or a heading
         # ("Help Desk", "Movie Theaters", "Sierra Nevada") as a person; counted when named again.
@@ -471,31 +469,6 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     if place or (reader.german and first.fold.endswith(GERMAN_INFLECTED)):
         return "", 0.0, ""
     return "unsure", 0.55, "unknown name: capitalised name"
-
-
-def _german_given_shaped(reader: Reader, tokens: list[Token]) -> bool:
-    """Whether two German capitalised words read as a given name and a surname.
-
-    A German adjective or plural noun before a noun ends in -e, -er, -es, -en or -em
-    ("Weltweite Strahlkraft", "Grüner Wasserstoff", "Welche Tipps", "Geschöpfe Gottes");
-    most given names do not ("Leonhard Dobusch", "Cornelia Möhring"). A noun after a
-    German article in the story is no given name.
-    """
-    first = tokens[0].fold
-    if not (3 <= len(first) <= GIVEN_MAX) or first.endswith(GERMAN_INFLECTED):
-        return False
-    if not all(plain_name(t.text) for t in tokens):
-        return False  # "IDENTjet M4-Serie", "Fahrstuhl-Firma Schindler", "PSi Laser"
-    if first.endswith("s") and reader.written(tokens[0].text[:-1]):
-        return False  # a genitive: "Johnsons Vorgängerin" after "Johnson"
-    nouns = reader.noun_words()
-    return tokens[0].text not in nouns and tokens[1].text not in nouns
-
-
-def _title_case(text: str) -> bool:
-    """A Title Case or upper-case headline: most of its longer words start upper-case."""
-    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)
 
 
 def find_names(
@@ -539,10 +512,12 @@ def find_names(
     names = Names()
     for tag_id, person in persons:
         names.know(tag_id, person)
+    _nicknamed(names, reader, texts)
     singles: list[tuple[Piece, str, float, str]] = []
+    placed: list[tuple[Piece, Name]] = []  # the persons' pieces, in story order (``listed_people``)
     for whole in reader.pieces:
         text = texts[FIELDS[whole.rank]]
-        if whole.rank == 0 and _title_case(text):
+        if whole.rank == 0 and title_case(text):
             singles.append((whole, "", 0.0, ""))  # a headline: mentions of names found below only
             continue
         for part in subpieces(whole, text, org=bool(has_org_cue(whole.tokens))):
@@ -569,10 +544,30 @@ def find_names(
                 plain_form(name.forms, piece.tokens, text)  # "BAfF" of "BAfF e.V."
             if kind != "unsure":
                 name.sure = True
+            placed.append((piece, name))
+    _listed(placed, texts)
     _singles(names, reader, singles, texts, holders)
     _add_sites(names, reader)
     found = [n for n in names.by_id.values() if n.sure or len(n.spans) > 1]
     return found + [p for p in names.known.values() if p.spans]
+
+
+def _nicknamed(names: Names, reader: Reader, texts: dict[TextField, str]) -> None:
+    """The persons named with a nickname inside ('Eduardo "Wado" de Pedro': Eduardo de Pedro)."""
+    for rank, fld in enumerate(FIELDS):
+        for tokens, base, nick in nicknamed(texts.get(fld, ""), reader.is_given):
+            name = names.new("person", base, tokens)
+            name.add(Piece(rank, tokens, ""), base, 0.65, "unknown name: nickname")
+            name.forms[nick] = None
+            name.sure = True
+
+
+def _listed(placed: list[tuple[Piece, Name]], texts: dict[TextField, str]) -> None:
+    """Persons named once without support, but in a list with people (``listed_people``)."""
+    people = [(p, n) for p, n in placed if n.kind == "person"]
+    for i in listed_people(lambda r: texts[FIELDS[r]], [(p, n.sure) for p, n in people]):
+        people[i][1].sure = True
+        people[i][1].evidence.append("unknown name: listed with people")
 
 
 def _singles(
