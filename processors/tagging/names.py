@@ -99,10 +99,14 @@ from processors.tagging.build import (
 )
 from processors.tagging.name_claims import actor_spans, persons_over_companies, without_inner
 from processors.tagging.name_cues import (
+    GIVEN_ALONE,
+    acronym,
+    by_first,
     camel,
     cited,
     compound_given,
     german_given_shaped,
+    given_alone,
     listed_people,
     nicknamed,
     title_case,
@@ -136,7 +140,6 @@ from processors.tagging.words import (
     FINAL_CUES,
     GERMAN_INFLECTED,
     NAME_TITLES,
-    NOT_ACRONYMS,
     NOT_ACTOR_LAST,
     NOT_NAMES,
     NOUN_JOINERS,
@@ -375,33 +378,24 @@ def _person_shaped(reader: Reader, tokens: list[Token], *, titled: bool) -> bool
     return True
 
 
-def _acronym(reader: Reader, tok: Token) -> bool:
-    """An upper-case word of 3-6 letters that the story never writes in lower case.
-
-    Two letters are as often a state, a unit or a compass point ("GA", "NC", "CC", "SW") as an
-    organisation: they count only as the initials of an organisation named in full (``_link``).
-    """
-    word = tok.text
-    return (
-        tok.upper
-        and 3 <= len(word) <= 6
-        and word.isalpha()
-        and tok.fold not in NOT_ACRONYMS
-        and not reader.common(tok)
-    )
-
-
 def _classify_word(reader: Reader, piece: Piece, text: str) -> tuple[str, float, str]:
     """(kind, score, evidence) of a one-word candidate: an acronym, a brand, "Mr Smith", "la Fiscalía"."""
     tok = piece.tokens[0]
     if tok.cue and institution(text, tok, reader.language):
         return "organization", 0.5, INSTITUTION
-    if _acronym(reader, tok):
+    if acronym(reader, tok):
         return "organization", 0.5, "unknown name: acronym"
     if camel(tok.text):
         return "organization", 0.5, "unknown name: brand"
     if piece.title and not tok.upper and tok.name_shaped and not reader.common(tok):
         return "person", 0.6, f"unknown name: title {piece.title}"
+    if (
+        not tok.upper
+        and tok.name_shaped
+        and not reader.common(tok)
+        and given_alone(text, tok, reader.is_given)
+    ):
+        return "person", 0.55, GIVEN_ALONE  # "her daughter, Delicie"
     return "single", 0.0, ""
 
 
@@ -591,6 +585,11 @@ def _singles(
             surface = text[piece.start : piece.end]
             if evidence == INSTITUTION and (head := headed(names.by_id.values(), surface)) is not None:
                 head.add(piece, surface, 0.0, "")  # "el Tribunal" after "Tribunal de Apelación"
+                continue
+            if evidence == GIVEN_ALONE and (
+                full := by_first([*names.by_id.values(), *names.known.values()], surface.casefold())
+            ):
+                full.add(piece, surface, 0.0, "")  # "Valarie" after "Valarie Taylor"
                 continue
             name = names.new(kind, surface, piece.tokens)
             name.add(piece, surface, score, evidence)

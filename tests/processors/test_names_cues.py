@@ -239,3 +239,38 @@ class TestAroundAName:
 
     def test_a_place_named_after_a_compound_given_name_is_no_person(self) -> None:
         assert not _names(_tag("La Plaza María Auxiliadora está cerca del río.", "es"))
+
+
+class TestGivenNameAlone:
+    @pytest.mark.parametrize(
+        ("body", "language", "names"),
+        [
+            ("They farm with his wife, Patty, and their son, Alec, near town.", "en", {"Patty", "Alec"}),
+            ("« C'est difficile », glisse Zineb, étudiante en lettres.", "fr", {"Zineb"}),
+            ("Llegó con su hija, Lucía, y con Bobby, su hermano mayor, al juicio.", "es", {"Lucía", "Bobby"}),
+        ],
+    )
+    def test_a_relative_or_a_speaker_named_by_a_given_name(
+        self, body: str, language: str, names: set[str]
+    ) -> None:
+        found = _names(_tag(body, language))
+        assert {n for n in names if found.get(n) == "person"} == names
+
+    @pytest.mark.parametrize(
+        ("body", "language"),
+        [
+            ("Patty arrived late and Alec left early.", "en"),  # no kin, no speech verb
+            ("Il est venu avec Zineb hier soir.", "fr"),
+            ("His wife, Velvetine, came too.", "en"),  # no known given name
+        ],
+    )
+    def test_a_given_name_alone_without_a_cue_is_nobody(self, body: str, language: str) -> None:
+        assert not _names(_tag(body, language))
+
+    def test_a_given_name_of_a_person_named_in_full_is_theirs(self) -> None:
+        tags = _tag("Patty Lindqvist spoke first. Later her husband, Tom, and her sister, Patty, came.", "en")
+        names = _names(tags)
+        assert "Patty" not in names
+        patty = next(t for t in tags.actors if t.name == "Patty Lindqvist")
+        assert [m.text for m in patty.mentions] == ["Patty Lindqvist", "Patty"]
+        assert names.get("Tom") == "person"
