@@ -6,11 +6,15 @@ around say the known actor is not what the text names:
 - a known given name right before a company's one-word alias that is shaped like a surname:
   "Adrian Cummins" is a person, not the company Cummins; "Nancy Kellogg" not Kellogg;
 - a known actor at the head of a longer organisation's name: "Airbus Helicopters Technik
-  GmbH" is one company (``names_reader._one_company``), not also Airbus.
+  GmbH" is one company (``names_reader._one_company``), not also Airbus;
+- a known person's name inside an airport's, a street's, a building's or a prize's name
+  ("Montreal-Pierre Elliott Trudeau International Airport"): no mention of the person (tune
+  split 2026-12-08: P 0.863 -> 0.864, one wrong person less, nothing else changed).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from processors.tagging.scan import FIELD_ORDER, FIELDS, Span
@@ -136,3 +140,52 @@ def without_inner(actors: tuple[Tag, ...], spans: Iterable[Span]) -> tuple[Tag, 
         elif kept:
             out.append(tag.model_copy(update={"mentions": kept}))
     return tuple(out)
+
+
+# The last words of a place, a building or a prize named after a person ("Pierre Elliott Trudeau
+# International Airport", "Martin Luther King Jr. Boulevard", "Ronald Reagan Building"): the
+# person's name inside is no mention of the person (guidelines: names inside a street, building
+# or prize name).
+_NAMED_AFTER = frozenset(
+    {
+        *("airport", "airfield", "boulevard", "blvd", "avenue", "street", "road", "drive", "highway"),
+        *("expressway", "parkway", "bridge", "tunnel", "stadium", "arena", "center", "centre"),
+        *("building", "tower", "memorial", "monument", "square", "plaza", "library", "museum"),
+        *("prize", "award", "trophy", "cup", "medal", "fellowship", "scholarship"),
+    }
+)
+# Words between the name and that last word ("International Airport", "Jr. Boulevard"); not any
+# capitalised word, or a Title Case headline ("Trump Visits Stadium") would lose its names.
+_LEAD = re.compile(
+    r"(?: (?:International|Intercontinental|Regional|National|Municipal|Memorial|Presidential|Jr\.|Sr\.))"
+    r"{0,3}"
+    r" ([A-Z][a-z]+)\b"
+)
+
+
+def _named_after(text: str, end: int) -> bool:
+    """Whether capitalised words after ``end`` finish a place's or a prize's name ("... Airport")."""
+    m = _LEAD.match(text, end)
+    return m is not None and m.group(1).casefold() in _NAMED_AFTER
+
+
+def persons_in_names(actors: tuple[Tag, ...], texts: dict[TextField, str]) -> tuple[Tag, ...]:
+    """The known persons' tags without their mentions inside a place's or a prize's name.
+
+    "Montreal-Pierre Elliott Trudeau International Airport" names an airport, not Pierre Elliott
+    Trudeau; a tag left without mentions goes.
+    """
+    out: list[Tag] = []
+    changed = False
+    for tag in actors:
+        if tag.type != "person":
+            out.append(tag)
+            continue
+        kept = tuple(m for m in tag.mentions if not _named_after(texts[m.field], m.end))
+        if len(kept) < len(tag.mentions):
+            changed = True
+            if not kept:
+                continue
+            tag = tag.model_copy(update={"mentions": kept})  # noqa: PLW2901
+        out.append(tag)
+    return tuple(out) if changed else actors

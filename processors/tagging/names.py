@@ -97,7 +97,12 @@ from processors.tagging.build import (
     round3,
     sorted_tags,
 )
-from processors.tagging.name_claims import actor_spans, persons_over_companies, without_inner
+from processors.tagging.name_claims import (
+    actor_spans,
+    persons_in_names,
+    persons_over_companies,
+    without_inner,
+)
 from processors.tagging.name_cues import (
     GIVEN_ALONE,
     acronym,
@@ -753,6 +758,7 @@ class UnknownNames:
         ``on``: the story's date (ISO): a lone surname of who held an office then is theirs.
         """
         actors = persons_over_companies(actors, texts, self._given)  # "Adrian Cummins", not Cummins
+        actors = persons_in_names(actors, texts)  # "Pierre Elliott Trudeau International Airport"
         claimed_actor, claimed_org = actor_spans(actors)
         claimed_other = claimed_spans(matches, others, unresolved)
         known = frozenset(n.casefold() for t in actors for n in (t.name, *t.aliases))

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from processors import KnowledgeBase, Tagger, Tags
+from processors.tagging.name_claims import _named_after
 from processors.tagging.name_cues import after_former, cited, listed_gap, nicknamed
 from processors.tagging.words import Token, tokens_of
 from schemas.models import Story
@@ -274,3 +275,33 @@ class TestGivenNameAlone:
         patty = next(t for t in tags.actors if t.name == "Patty Lindqvist")
         assert [m.text for m in patty.mentions] == ["Patty Lindqvist", "Patty"]
         assert names.get("Tom") == "person"
+
+
+class TestPersonsInsideNames:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Montreal-Pierre Elliott Trudeau International Airport had 88 delays.",
+            "Flights left Barack Obama International Airport late.",
+        ],
+    )
+    def test_a_known_person_inside_an_airport_name_is_no_mention(self, body: str) -> None:
+        tags = _tag(body, "en")
+        assert not [t for t in tags.actors if t.type == "person"]
+
+    def test_named_after_words(self) -> None:
+        text = "Pierre Elliott Trudeau International Airport; Trump Visits Stadium; Obama Prize"
+        assert _named_after(text, text.index(" International"))
+        assert not _named_after(text, text.index(" Visits"))  # a Title Case headline's verb
+        assert _named_after(text, text.index(" Prize"))
+
+    @pytest.mark.parametrize(
+        ("body", "language"),
+        [
+            ("Donald Trump Visits Stadium In Ohio", "en"),
+            ("Donald Trump said the airport would reopen.", "en"),
+            ("Donald Trump visitó el aeropuerto de Miami.", "es"),
+        ],
+    )
+    def test_a_person_before_other_words_stays(self, body: str, language: str) -> None:
+        assert "Donald Trump" in {t.name for t in _tag(body, language).actors}
