@@ -99,6 +99,7 @@ from processors.tagging.build import (
 )
 from processors.tagging.name_claims import (
     actor_spans,
+    namesakes_named,
     persons_in_names,
     persons_over_companies,
     without_inner,
@@ -781,6 +782,7 @@ class UnknownNames:
         # A known actor at the head of a longer company's name is that name's ("Airbus
         # Helicopters Technik GmbH"), not also a mention of its own.
         actors = without_inner(actors, [s for n in found if n.kind == "organization" for s in n.spans])
+        actors = namesakes_named(actors, found, self._entities)  # "Governor Bush" after "Jeb Bush"
         surnames = {n.known: n for n in found if n.known}
         if surnames:
             actors = tuple(_with_surname(t, surnames.pop(t.id, None), texts) for t in actors)

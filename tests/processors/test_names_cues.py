@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from processors import KnowledgeBase, Tagger, Tags
-from processors.tagging.name_claims import _named_after
+from processors.tagging.name_claims import _named_after, _title_of
 from processors.tagging.name_cues import after_former, cited, listed_gap, nicknamed
 from processors.tagging.words import Token, tokens_of
 from schemas.models import Story
@@ -305,3 +305,23 @@ class TestPersonsInsideNames:
     )
     def test_a_person_before_other_words_stays(self, body: str, language: str) -> None:
         assert "Donald Trump" in {t.name for t in _tag(body, language).actors}
+
+
+class TestNamesakes:
+    def test_a_title_the_known_person_never_held_names_the_namesake(self) -> None:
+        body = 'Trump\'s opponent Jeb Bush was named. "It is not true that Governor Bush knew," she said.'
+        tags = _tag(body, "en")
+        jeb = next(t for t in tags.actors if t.name == "Jeb Bush")
+        assert {m.text for m in jeb.mentions} == {"Jeb Bush", "Governor Bush"}
+        assert "George W. Bush" not in {t.name for t in tags.actors}
+
+    def test_without_a_namesake_the_title_stays_the_known_persons(self) -> None:
+        tags = _tag('"It is not true that Governor Bush knew," she said.', "en")
+        assert "George W. Bush" in {t.name for t in tags.actors}
+
+    def test_titles(self) -> None:
+        assert _title_of("Governor Bush") == "governor"
+        assert _title_of("Gov. Bush") == "governor"
+        assert _title_of("President Obama") == "president"
+        assert not _title_of("Bush")
+        assert not _title_of("George W. Bush")
