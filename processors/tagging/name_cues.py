@@ -140,10 +140,12 @@ def listed_people(texts: Callable[[int], str], placed: list[tuple[Piece, bool]])
 
 # --- nicknames --------------------------------------------------------------------------
 
+# From the opening quote (the search stops only at quotes): the nickname, then the surname.
 _QUOTED: Final = re.compile(
-    r"\b([^\W\d_][^\W\d_'’-]+)\s+[\"“„«]\s?([^\"“”„«»\n]{2,24}?)\s?[\"”“»]\s+"
+    r"[\"“„«]\s?([^\"“”„«»\n]{2,24}?)\s?[\"”“»]\s+"
     r"((?:(?:de|del|da|do|dos|van|von|di|la|le)\s+)?[^\W\d_][\w'’-]+(?:\s+[^\W\d_][\w'’-]+)?)"
 )
+_GIVEN_BEFORE: Final = re.compile(r"([^\W\d_][^\W\d_'’-]+)\s+$")
 
 
 def nicknamed(text: str, is_given: Callable[[str], bool]) -> Iterator[tuple[list[Token], str, str]]:
@@ -155,22 +157,28 @@ def nicknamed(text: str, is_given: Callable[[str], bool]) -> Iterator[tuple[list
     if '"' not in text and "“" not in text and "«" not in text and "„" not in text:
         return  # most fields: no quote, no search
     for m in _QUOTED.finditer(text):
-        given, nick = m.group(1), m.group(2).strip()
-        if not given[0].isupper() or not nick[:1].isupper() or not is_given(given.casefold()):
+        nick = m.group(1).strip()
+        if not nick[:1].isupper():
             continue
-        words = m.group(3).split()
+        before = _GIVEN_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if before is None:
+            continue
+        given = before.group(1)
+        if not given[0].isupper() or not is_given(given.casefold()):
+            continue
+        words = m.group(2).split()
         if not words[0][0].isupper():
             words = [words[0], *_capitalised(words[1:])]  # "de Pedro"
             if len(words) < 2:
                 continue
         else:
             words = _capitalised(words)
-        end = m.start(3) + len(" ".join(words))
-        shift = m.start(1)
+        end = m.start(2) + len(" ".join(words))
+        shift = before.start(1)
         kept = [
             Token(t.start + shift, t.end + shift, t.text)
             for t in tokens_of(text[shift:end])
-            if t is not None and (t.start + shift < m.end(1) or t.start + shift >= m.start(3))
+            if t is not None and (t.start + shift < before.end(1) or t.start + shift >= m.start(2))
         ]
         if len(kept) >= 2 and not kept[-1].upper:
             yield kept, f"{given} {' '.join(words)}", nick
@@ -318,10 +326,11 @@ _KIN_AFTER: Final = re.compile(
 )
 
 
-def given_alone(text: str, tok: Token, is_given: Callable[[str], bool]) -> bool:
-    """Whether a lone known given name is someone named so ("her daughter, Delicie", "glisse Zineb")."""
-    if not is_given(tok.fold):
-        return False
+def given_alone(text: str, tok: Token) -> bool:
+    """Whether a lone given name is someone named so ("her daughter, Delicie", "glisse Zineb").
+
+    The caller checks that it is a known given name first (a set lookup; this is a search).
+    """
     before = text[max(0, tok.start - 30) : tok.start]
     kin = _KIN_BEFORE.search(before)
     if kin is not None and kin.group(1).casefold() in _KIN:

@@ -395,12 +395,7 @@ def _classify_word(reader: Reader, piece: Piece, text: str) -> tuple[str, float,
         return "organization", 0.5, "unknown name: brand"
     if piece.title and not tok.upper and tok.name_shaped and not reader.common(tok):
         return "person", 0.6, f"unknown name: title {piece.title}"
-    if (
-        not tok.upper
-        and tok.name_shaped
-        and not reader.common(tok)
-        and given_alone(text, tok, reader.is_given)
-    ):
+    if tok.fold in reader.given and not tok.upper and given_alone(text, tok) and not reader.common(tok):
         return "person", 0.55, GIVEN_ALONE  # "her daughter, Delicie"
     return "single", 0.0, ""
 

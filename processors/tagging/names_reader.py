@@ -144,7 +144,7 @@ class Reader:
         """A word the story writes in lower case too, or one that is never a name."""
         f = tok.fold
         if f in NOT_NAMES:
-            return not given_al(tok, self.language)
+            return f != "al" or not given_al(tok, self.language)
         return self._in_lower_case(tok.text) or (
             not tok.upper and ((len(f) > 6 and f.endswith(NOUN_ENDINGS)) or tok.text in self._nouns())
         )
@@ -323,7 +323,7 @@ class Reader:
                 tok.name_shaped
                 and not (
                     (tok.fold in TITLE_MODIFIERS and i + 1 < len(seg) and is_title(seg[i + 1]))
-                    or (tok.fold in NOT_NAMES and not given_al(tok, self.language))
+                    or (tok.fold in NOT_NAMES and not (tok.fold == "al" and given_al(tok, self.language)))
                     # A lower-case head ("lycée", ``with_head``) is no sentence's capitalised first word.
                     or (i == 0 and initial and tok.text[:1].isupper() and self.common(tok))
                 )
@@ -338,7 +338,7 @@ class Reader:
             (tokens[-1].fold in NOT_NAMES and not _place_after_of(text, tokens))
             or tokens[-1].fold in JOINERS
             or (tokens[-1].fold in NAME_TITLES and tokens[-1].fold not in SURNAME_TITLES)
-            or genitive_end(self, tokens)
+            or (self.german and len(tokens) == 3 and genitive_end(self, tokens))
         ):
             # "appointing Hitler Chancellor": a title after a name is no part of it; nor is what a
             # German genitive owns ("Frank Wisbars Antikriegsfilme").
@@ -362,7 +362,7 @@ class Reader:
             and tokens[1].fold not in SECOND_GIVEN
             and not has_org_cue(tokens)
             and (not tokens[0].upper or rank_before(tokens, self.is_given))
-        ) or (not title and i == 0 and after_former(text, tokens, self.is_given)):
+        ) or (not title and i == 0 and len(tokens) >= 3 and after_former(text, tokens, self.is_given)):
             # A role before a given name: "Linguist Peter Eisenberg", "OBR Klaus Tschabuschnig";
             # what someone was: "former Sixer Jrue Holiday".
             title = tokens.pop(0).text
