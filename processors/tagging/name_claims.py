@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from processors.kb import Entity
+from processors.tagging.build import mentions_of
 from processors.tagging.scan import FIELD_ORDER, FIELDS, Span
 from processors.tagging.words import NAME_TITLES
 from schemas.models import Mention, Tag, TextField
@@ -263,3 +264,12 @@ def namesakes_named(
             own[0].spans[FIELD_ORDER[m.field], m.start, m.end] = None
             own[0].forms[m.text] = None
     return tuple(out)
+
+
+def with_surname(tag: Tag, surname: _Person | None, texts: dict[TextField, str]) -> Tag:
+    """A known person's tag with the mentions of its lone surname added (story order)."""
+    if surname is None:
+        return tag
+    spans = dict.fromkeys((FIELD_ORDER[m.field], m.start, m.end) for m in tag.mentions)
+    spans.update(surname.spans)
+    return tag.model_copy(update={"mentions": mentions_of(spans, texts)})

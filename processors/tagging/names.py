@@ -87,7 +87,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from itertools import pairwise
 
-from processors.kb import DATA_DIR, Kind, KnowledgeBase, Relation
+from processors.kb import DATA_DIR, KnowledgeBase, Relation
 from processors.tagging.build import (
     TAG_FIELDS,
     construct,
@@ -102,6 +102,7 @@ from processors.tagging.name_claims import (
     namesakes_named,
     persons_in_names,
     persons_over_companies,
+    with_surname,
     without_inner,
 )
 from processors.tagging.name_cues import (
@@ -115,9 +116,10 @@ from processors.tagging.name_cues import (
     given_alone,
     listed_people,
     nicknamed,
+    surname_lists,
     title_case,
 )
-from processors.tagging.name_lexicon import given_lexicon, office_holders
+from processors.tagging.name_lexicon import given_lexicon, kb_given_names, office_holders
 from processors.tagging.name_words import (
     GERMAN_CLAUSE,
     NOT_FIRST,
@@ -145,15 +147,12 @@ from processors.tagging.words import (
     ENDINGS,
     FINAL_CUES,
     GERMAN_INFLECTED,
-    NAME_TITLES,
     NOT_ACTOR_LAST,
-    NOT_NAMES,
     NOUN_JOINERS,
     ORG_CUES,
     PARTICLES,
     REPORTING,
     SPEAKS,
-    TITLE_MODIFIERS,
     Piece,
     Token,
     fold_diacritics,
@@ -541,6 +540,7 @@ def find_names(
                 name.sure = True
             placed.append((piece, name))
     _listed(placed, texts)
+    _surname_lists(names, reader, texts)
     _singles(names, reader, singles, texts, holders)
     _add_sites(names, reader)
     found = [n for n in names.by_id.values() if n.sure or len(n.spans) > 1]
@@ -563,6 +563,27 @@ def _listed(placed: list[tuple[Piece, Name]], texts: dict[TextField, str]) -> No
     for i in listed_people(lambda r: texts[FIELDS[r]], [(p, n.sure) for p, n in people]):
         people[i][1].sure = True
         people[i][1].evidence.append("unknown name: listed with people")
+
+
+def _surname_lists(names: Names, reader: Reader, texts: dict[TextField, str]) -> None:
+    """A list of surnames with a person of the story in it and no other actor or place: people."""
+    for rank, fld in enumerate(FIELDS):
+        claims = [c for c in (reader.claimed_actor.get(rank), reader.claimed_other.get(rank)) if c]
+        for items in surname_lists(texts.get(fld, "")):
+            people = [names.person_of(i[-1]) for i in items]  # "Caicedo" after "Moisés Caicedo"
+            if not any(people) or any(
+                p is None and c.meets(i[0].start, i[-1].end)
+                for p, i in zip(people, items, strict=True)
+                for c in claims
+            ):
+                continue  # "Getafe, Leganés, Alcorcón y Móstoles": places, no people
+            for person, item in zip(people, items, strict=True):
+                surface = texts[fld][item[0].start : item[-1].end]
+                name = person or names.new("person", surface, item)
+                name.add(
+                    Piece(rank, item, ""), surface, 0.6, "" if person else "unknown name: listed with people"
+                )
+                name.sure = name.sure or person is None
 
 
 def _singles(
@@ -691,18 +712,8 @@ def claimed_spans(
 
 
 def given_names(kb: KnowledgeBase) -> frozenset[str]:
-    """The given names of the knowledge base's people (the first words of their names)."""
-    counts: dict[str, int] = {}
-    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES | NOT_FIRST
-    for ent in kb.entities.values():
-        if ent.kind is not Kind.ACTOR or ent.type != "person":
-            continue
-        for name in {ent.name, *ent.aliases}:
-            words = name.split()
-            first = words[0].casefold() if len(words) >= 2 else ""
-            if len(first) >= 2 and first.isalpha() and first not in skip:
-                counts[first] = counts.get(first, 0) + 1
-    return frozenset(w for f, n in counts.items() if n >= 1 for w in (f, fold_diacritics(f)))
+    """The given names of the knowledge base's people (``name_lexicon``; ``places.py`` asks here)."""
+    return kb_given_names(kb)
 
 
 class UnknownNames:
@@ -780,16 +791,7 @@ class UnknownNames:
         actors = namesakes_named(actors, found, self._entities)  # "Governor Bush" after "Jeb Bush"
         surnames = {n.known: n for n in found if n.known}
         if surnames:
-            actors = tuple(_with_surname(t, surnames.pop(t.id, None), texts) for t in actors)
+            actors = tuple(with_surname(t, surnames.pop(t.id, None), texts) for t in actors)
         # Office holders named by their surname alone (none of them was named in full).
         held = [self._holder_tag(n, texts, on) for n in surnames.values()]
         return sorted_tags([*actors, *held, *tag_names(found, texts, self._nominative, language or "")])
-
-
-def _with_surname(tag: Tag, surname: Name | None, texts: dict[TextField, str]) -> Tag:
-    """A known person's tag with the mentions of its lone surname added (story order)."""
-    if surname is None:
-        return tag
-    spans = dict.fromkeys((FIELD_ORDER[m.field], m.start, m.end) for m in tag.mentions)
-    spans.update(surname.spans)
-    return tag.model_copy(update={"mentions": mentions_of(spans, texts)})

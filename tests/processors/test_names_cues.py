@@ -16,7 +16,7 @@ import pytest
 
 from processors import KnowledgeBase, Tagger, Tags
 from processors.tagging.name_claims import _named_after, _title_of
-from processors.tagging.name_cues import after_former, cited, listed_gap, nicknamed
+from processors.tagging.name_cues import after_former, cited, listed_gap, nicknamed, surname_lists
 from processors.tagging.words import Token, tokens_of
 from schemas.models import Story
 
@@ -325,3 +325,49 @@ class TestNamesakes:
         assert _title_of("President Obama") == "president"
         assert not _title_of("Bush")
         assert not _title_of("George W. Bush")
+
+
+class TestSurnameLists:
+    @pytest.mark.parametrize(
+        ("body", "language", "names"),
+        [
+            (
+                "Moisés Caicedo marcó.\n\n- Brighton: Sánchez, Veltman, Dunk, Caicedo, Bissouma y Welbeck.",
+                "es",
+                {"Sánchez", "Veltman", "Dunk", "Bissouma", "Welbeck"},
+            ),
+            (
+                "Tom Okafor scored twice.\n\nStarters: Okafor, Brandvik, Lutterell, Dansby and Mercado.",
+                "en",
+                {"Brandvik", "Lutterell", "Dansby", "Mercado"},
+            ),
+        ],
+    )
+    def test_a_list_of_surnames_with_a_person_of_the_story(
+        self, body: str, language: str, names: set[str]
+    ) -> None:
+        found = _names(_tag(body, language))
+        assert {n for n in names if found.get(n) == "person"} == names
+
+    @pytest.mark.parametrize(
+        ("body", "language"),
+        [
+            # no person of the story among them
+            ("Starters: Brandvik, Lutterell, Dansby, Okafor and Mercado.", "en"),
+            # places among them
+            ("Tom Okafor visited Okafor, Getafe, Leganés, Alcorcón y Móstoles.", "es"),
+        ],
+    )
+    def test_a_list_without_people_or_with_places_is_no_list_of_people(
+        self, body: str, language: str
+    ) -> None:
+        found = _names(_tag(body, language))
+        assert "Brandvik" not in found
+        assert "Getafe" not in found
+
+    def test_the_lists(self) -> None:
+        text = (
+            "gracias a Caicedo, Cucurella, GroB y Trossard. Canales: TUDN App, Paramount+, CBS y Univision."
+        )
+        lists = [[[t.text for t in item] for item in items] for items in surname_lists(text)]
+        assert lists == [[["Caicedo"], ["Cucurella"], ["GroB"], ["Trossard"]]]
