@@ -383,9 +383,35 @@ def surname_lists(text: str) -> Iterator[list[list[Token]]]:
     "llegaron gracias a Caicedo, Cucurella, GroB y Trossard." gives [[Caicedo], [Cucurella],
     [GroB], [Trossard]]. Every word of every item must be capitalised (a name's shape).
     """
+    for lo, hi in _list_windows(text):
+        yield from _lists_in(text, lo, hi)
+
+
+# A comma before a capital: a list's items are found only where two of them come close together
+# (a search for the literal ", " is fast; the list's pattern over a whole story is not).
+_COMMA_CAP: Final = re.compile(r", [A-ZÀ-ÖØ-Þ]")
+_LIST_ENDS: Final = (".", ";", "\n")
+
+
+def _list_windows(text: str) -> Iterator[tuple[int, int]]:
+    """Where a list of capitalised items may be: from before a comma-capital to the sentence's end."""
     if ", " not in text:
         return
-    for m in _SURNAME_LIST.finditer(text):
+    hits = [m.start() for m in _COMMA_CAP.finditer(text)]
+    i = 0
+    while i + 1 < len(hits):
+        j = i
+        while j + 1 < len(hits) and hits[j + 1] - hits[j] <= 40:
+            j += 1
+        if j > i:
+            ends = [k for k in (text.find(e, hits[j]) for e in _LIST_ENDS) if k >= 0]
+            yield max(0, hits[i] - 40), min(ends, default=len(text)) + 1
+        i = j + 1
+
+
+def _lists_in(text: str, lo: int, hi: int) -> Iterator[list[list[Token]]]:
+    """The lists of ``surname_lists`` between ``lo`` and ``hi`` (``hi`` past the list's end)."""
+    for m in _SURNAME_LIST.finditer(text, lo, hi):
         start = m.start(1)
         items: list[list[Token]] = []
         for part in _ITEM_GAP.split(m.group(1)):
