@@ -47,3 +47,18 @@ def office_holders(kb: KnowledgeBase, given: frozenset[str]) -> dict[str, list[E
         if len(last) >= 3 and last.replace("-", "").isalpha() and last not in given:
             out.setdefault(last, []).append(ent)
     return out
+
+
+def kb_given_names(kb: KnowledgeBase) -> frozenset[str]:
+    """The given names of the knowledge base's people (the first words of their names)."""
+    counts: dict[str, int] = {}
+    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES | NOT_FIRST
+    for ent in kb.entities.values():
+        if ent.kind is not Kind.ACTOR or ent.type != "person":
+            continue
+        for name in {ent.name, *ent.aliases}:
+            words = name.split()
+            first = words[0].casefold() if len(words) >= 2 else ""
+            if len(first) >= 2 and first.isalpha() and first not in skip:
+                counts[first] = counts.get(first, 0) + 1
+    return frozenset(w for f, n in counts.items() if n >= 1 for w in (f, fold_diacritics(f)))

@@ -73,6 +73,7 @@ How a story is read (data in, data out):
   0.825 / 0.653; German comma 0.828 / 0.653; gazetteer 0.829 / 0.653 (the company rules change
   no tune story); "im." 0.830 / 0.653; hyphens 0.831 / 0.654; plurals 0.833 / 0.654. Report
   split P / R, before / after: 0.753 / 0.763, 0.622 / 0.617.
+- Words around a name (``name_cues.py``): lists of people, nicknames, credits, "former".
 - Organisations by their words (``org_words.py``): German compound endings ("Forstverein",
   "Polizeipräsidium") and federal compounds ("Bundespolizei"), lower-case legal forms ("e.V."),
   Romance organisation words ("Movimiento", "Revue"), a unit "of" an organisation (the
@@ -86,7 +87,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from itertools import pairwise
 
-from processors.kb import DATA_DIR, Kind, KnowledgeBase, Relation
+from processors.kb import DATA_DIR, KnowledgeBase, Relation
 from processors.tagging.build import (
     TAG_FIELDS,
     construct,
@@ -96,11 +97,31 @@ from processors.tagging.build import (
     round3,
     sorted_tags,
 )
-from processors.tagging.name_claims import actor_spans, persons_over_companies, without_inner
-from processors.tagging.name_lexicon import given_lexicon, office_holders
+from processors.tagging.name_claims import (
+    actor_spans,
+    namesakes_named,
+    persons_in_names,
+    persons_over_companies,
+    with_surname,
+    without_inner,
+)
+from processors.tagging.name_cues import (
+    GIVEN_ALONE,
+    acronym,
+    by_first,
+    camel,
+    cited,
+    compound_given,
+    german_given_shaped,
+    given_alone,
+    listed_people,
+    nicknamed,
+    surname_lists,
+    title_case,
+)
+from processors.tagging.name_lexicon import given_lexicon, kb_given_names, office_holders
 from processors.tagging.name_words import (
     GERMAN_CLAUSE,
-    NAME_PREFIXES,
     NOT_FIRST,
     NOT_PERSON_LAST,
     PLURAL_ENDINGS,
@@ -126,23 +147,17 @@ from processors.tagging.words import (
     ENDINGS,
     FINAL_CUES,
     GERMAN_INFLECTED,
-    GIVEN_MAX,
-    NAME_TITLES,
-    NOT_ACRONYMS,
     NOT_ACTOR_LAST,
-    NOT_NAMES,
     NOUN_JOINERS,
     ORG_CUES,
     PARTICLES,
     REPORTING,
     SPEAKS,
-    TITLE_MODIFIERS,
     Piece,
     Token,
     fold_diacritics,
     has_org_cue,
     is_title,
-    plain_name,
     slug,
     word_before,
 )
@@ -368,42 +383,19 @@ def _person_shaped(reader: Reader, tokens: list[Token], *, titled: bool) -> bool
     return True
 
 
-def _acronym(reader: Reader, tok: Token) -> bool:
-    """An upper-case word of 3-6 letters that the story never writes in lower case.
-
-    Two letters are as often a state, a unit or a compass point ("GA", "NC", "CC", "SW") as an
-    organisation: they count only as the initials of an organisation named in full (``_link``).
-    """
-    word = tok.text
-    return (
-        tok.upper
-        and 3 <= len(word) <= 6
-        and word.isalpha()
-        and tok.fold not in NOT_ACRONYMS
-        and not reader.common(tok)
-    )
-
-
-def _camel(word: str) -> bool:
-    """A brand's inner capital ("WordPress", "BirdLife"), not a name's ("McDonald", "DiCaprio")."""
-    if len(word) < 5 or word[1:].islower() or not word.isalpha() or word[:2] in NAME_PREFIXES:
-        return False
-    if word[:3] == "Mac":
-        return False
-    return any(a.islower() and b.isupper() for a, b in pairwise(word[1:]))
-
-
 def _classify_word(reader: Reader, piece: Piece, text: str) -> tuple[str, float, str]:
     """(kind, score, evidence) of a one-word candidate: an acronym, a brand, "Mr Smith", "la Fiscalía"."""
     tok = piece.tokens[0]
     if tok.cue and institution(text, tok, reader.language):
         return "organization", 0.5, INSTITUTION
-    if _acronym(reader, tok):
+    if acronym(reader, tok):
         return "organization", 0.5, "unknown name: acronym"
-    if _camel(tok.text):
+    if camel(tok.text):
         return "organization", 0.5, "unknown name: brand"
     if piece.title and not tok.upper and tok.name_shaped and not reader.common(tok):
         return "person", 0.6, f"unknown name: title {piece.title}"
+    if tok.fold in reader.given and not tok.upper and given_alone(text, tok) and not reader.common(tok):
+        return "person", 0.55, GIVEN_ALONE  # "her daughter, Delicie"
     return "single", 0.0, ""
 
 
@@ -447,17 +439,17 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     """(kind, score, evidence) of a person-shaped name: with a title, named, or unsure."""
     if piece.title:
         return "person", 0.7, f"unknown name: title {piece.title}"
-    if supported(text, piece, german=reader.german):
+    if supported(text, piece, german=reader.german) or cited(text, piece.start):
         return "person", 0.65, "unknown name: person named"
     # A place's name ("Santiago de Compostela", "Benito Juárez" the town) without "said": no person.
     place = reader.place is not None and reader.place(text[piece.start : piece.end])
     first = piece.tokens[0]
-    if not place and reader.is_given(first.fold):
+    if not place and (reader.is_given(first.fold) or compound_given(piece.tokens)):
         return "person", 0.65, f"unknown name: given name {first.text}"
     if (
         not place
         and not any(t.fold in PARTICLES for t in piece.tokens)
-        and (not reader.german or (len(piece.tokens) == 2 and _german_given_shaped(reader, piece.tokens)))
+        and (not reader.german or (len(piece.tokens) == 2 and german_given_shaped(reader, piece.tokens)))
     ):
         # No title, no speech, no known given name: as often a product, a place or a heading
         # ("Help Desk", "Movie Theaters", "Sierra Nevada") as a person; counted when named again.
@@ -471,31 +463,6 @@ def _person_kind(reader: Reader, piece: Piece, text: str) -> tuple[str, float, s
     if place or (reader.german and first.fold.endswith(GERMAN_INFLECTED)):
         return "", 0.0, ""
     return "unsure", 0.55, "unknown name: capitalised name"
-
-
-def _german_given_shaped(reader: Reader, tokens: list[Token]) -> bool:
-    """Whether two German capitalised words read as a given name and a surname.
-
-    A German adjective or plural noun before a noun ends in -e, -er, -es, -en or -em
-    ("Weltweite Strahlkraft", "Grüner Wasserstoff", "Welche Tipps", "Geschöpfe Gottes");
-    most given names do not ("Leonhard Dobusch", "Cornelia Möhring"). A noun after a
-    German article in the story is no given name.
-    """
-    first = tokens[0].fold
-    if not (3 <= len(first) <= GIVEN_MAX) or first.endswith(GERMAN_INFLECTED):
-        return False
-    if not all(plain_name(t.text) for t in tokens):
-        return False  # "IDENTjet M4-Serie", "Fahrstuhl-Firma Schindler", "PSi Laser"
-    if first.endswith("s") and reader.written(tokens[0].text[:-1]):
-        return False  # a genitive: "Johnsons Vorgängerin" after "Johnson"
-    nouns = reader.noun_words()
-    return tokens[0].text not in nouns and tokens[1].text not in nouns
-
-
-def _title_case(text: str) -> bool:
-    """A Title Case or upper-case headline: most of its longer words start upper-case."""
-    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(1 for w in words if w[0].isupper()) >= 0.7 * len(words)
 
 
 def find_names(
@@ -539,10 +506,12 @@ def find_names(
     names = Names()
     for tag_id, person in persons:
         names.know(tag_id, person)
+    _nicknamed(names, reader, texts)
     singles: list[tuple[Piece, str, float, str]] = []
+    placed: list[tuple[Piece, Name]] = []  # the persons' pieces, in story order (``listed_people``)
     for whole in reader.pieces:
         text = texts[FIELDS[whole.rank]]
-        if whole.rank == 0 and _title_case(text):
+        if whole.rank == 0 and title_case(text):
             singles.append((whole, "", 0.0, ""))  # a headline: mentions of names found below only
             continue
         for part in subpieces(whole, text, org=bool(has_org_cue(whole.tokens))):
@@ -569,10 +538,52 @@ def find_names(
                 plain_form(name.forms, piece.tokens, text)  # "BAfF" of "BAfF e.V."
             if kind != "unsure":
                 name.sure = True
+            placed.append((piece, name))
+    _listed(placed, texts)
+    _surname_lists(names, reader, texts)
     _singles(names, reader, singles, texts, holders)
     _add_sites(names, reader)
     found = [n for n in names.by_id.values() if n.sure or len(n.spans) > 1]
     return found + [p for p in names.known.values() if p.spans]
+
+
+def _nicknamed(names: Names, reader: Reader, texts: dict[TextField, str]) -> None:
+    """The persons named with a nickname inside ('Eduardo "Wado" de Pedro': Eduardo de Pedro)."""
+    for rank, fld in enumerate(FIELDS):
+        for tokens, base, nick in nicknamed(texts.get(fld, ""), reader.is_given):
+            name = names.new("person", base, tokens)
+            name.add(Piece(rank, tokens, ""), base, 0.65, "unknown name: nickname")
+            name.forms[nick] = None
+            name.sure = True
+
+
+def _listed(placed: list[tuple[Piece, Name]], texts: dict[TextField, str]) -> None:
+    """Persons named once without support, but in a list with people (``listed_people``)."""
+    people = [(p, n) for p, n in placed if n.kind == "person"]
+    for i in listed_people(lambda r: texts[FIELDS[r]], [(p, n.sure) for p, n in people]):
+        people[i][1].sure = True
+        people[i][1].evidence.append("unknown name: listed with people")
+
+
+def _surname_lists(names: Names, reader: Reader, texts: dict[TextField, str]) -> None:
+    """A list of surnames with a person of the story in it and no other actor or place: people."""
+    for rank, fld in enumerate(FIELDS):
+        claims = [c for c in (reader.claimed_actor.get(rank), reader.claimed_other.get(rank)) if c]
+        for items in surname_lists(texts.get(fld, "")):
+            people = [names.person_of(i[-1]) for i in items]  # "Caicedo" after "Moisés Caicedo"
+            if not any(people) or any(
+                p is None and c.meets(i[0].start, i[-1].end)
+                for p, i in zip(people, items, strict=True)
+                for c in claims
+            ):
+                continue  # "Getafe, Leganés, Alcorcón y Móstoles": places, no people
+            for person, item in zip(people, items, strict=True):
+                surface = texts[fld][item[0].start : item[-1].end]
+                name = person or names.new("person", surface, item)
+                name.add(
+                    Piece(rank, item, ""), surface, 0.6, "" if person else "unknown name: listed with people"
+                )
+                name.sure = name.sure or person is None
 
 
 def _singles(
@@ -596,6 +607,11 @@ def _singles(
             surface = text[piece.start : piece.end]
             if evidence == INSTITUTION and (head := headed(names.by_id.values(), surface)) is not None:
                 head.add(piece, surface, 0.0, "")  # "el Tribunal" after "Tribunal de Apelación"
+                continue
+            if evidence == GIVEN_ALONE and (
+                full := by_first([*names.by_id.values(), *names.known.values()], surface.casefold())
+            ):
+                full.add(piece, surface, 0.0, "")  # "Valarie" after "Valarie Taylor"
                 continue
             name = names.new(kind, surface, piece.tokens)
             name.add(piece, surface, score, evidence)
@@ -696,18 +712,8 @@ def claimed_spans(
 
 
 def given_names(kb: KnowledgeBase) -> frozenset[str]:
-    """The given names of the knowledge base's people (the first words of their names)."""
-    counts: dict[str, int] = {}
-    skip = NAME_TITLES | NOT_NAMES | ORG_CUES | TITLE_MODIFIERS | PARTICLES | NOT_FIRST
-    for ent in kb.entities.values():
-        if ent.kind is not Kind.ACTOR or ent.type != "person":
-            continue
-        for name in {ent.name, *ent.aliases}:
-            words = name.split()
-            first = words[0].casefold() if len(words) >= 2 else ""
-            if len(first) >= 2 and first.isalpha() and first not in skip:
-                counts[first] = counts.get(first, 0) + 1
-    return frozenset(w for f, n in counts.items() if n >= 1 for w in (f, fold_diacritics(f)))
+    """The given names of the knowledge base's people (``name_lexicon``; ``places.py`` asks here)."""
+    return kb_given_names(kb)
 
 
 class UnknownNames:
@@ -759,6 +765,7 @@ class UnknownNames:
         ``on``: the story's date (ISO): a lone surname of who held an office then is theirs.
         """
         actors = persons_over_companies(actors, texts, self._given)  # "Adrian Cummins", not Cummins
+        actors = persons_in_names(actors, texts)  # "Pierre Elliott Trudeau International Airport"
         claimed_actor, claimed_org = actor_spans(actors)
         claimed_other = claimed_spans(matches, others, unresolved)
         known = frozenset(n.casefold() for t in actors for n in (t.name, *t.aliases))
@@ -781,18 +788,10 @@ class UnknownNames:
         # A known actor at the head of a longer company's name is that name's ("Airbus
         # Helicopters Technik GmbH"), not also a mention of its own.
         actors = without_inner(actors, [s for n in found if n.kind == "organization" for s in n.spans])
+        actors = namesakes_named(actors, found, self._entities)  # "Governor Bush" after "Jeb Bush"
         surnames = {n.known: n for n in found if n.known}
         if surnames:
-            actors = tuple(_with_surname(t, surnames.pop(t.id, None), texts) for t in actors)
+            actors = tuple(with_surname(t, surnames.pop(t.id, None), texts) for t in actors)
         # Office holders named by their surname alone (none of them was named in full).
         held = [self._holder_tag(n, texts, on) for n in surnames.values()]
         return sorted_tags([*actors, *held, *tag_names(found, texts, self._nominative, language or "")])
-
-
-def _with_surname(tag: Tag, surname: Name | None, texts: dict[TextField, str]) -> Tag:
-    """A known person's tag with the mentions of its lone surname added (story order)."""
-    if surname is None:
-        return tag
-    spans = dict.fromkeys((FIELD_ORDER[m.field], m.start, m.end) for m in tag.mentions)
-    spans.update(surname.spans)
-    return tag.model_copy(update={"mentions": mentions_of(spans, texts)})

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Final
 
+from processors.tagging.name_cues import SECOND_GIVEN, after_former, genitive_end, given_al, rank_before
 from processors.tagging.name_words import LEGAL_FORMS, PLACE_HEADS
 from processors.tagging.org_words import joins, state_heads, with_legal, with_ordinal
 from processors.tagging.scan import Span
@@ -143,7 +144,7 @@ class Reader:
         """A word the story writes in lower case too, or one that is never a name."""
         f = tok.fold
         if f in NOT_NAMES:
-            return True
+            return f != "al" or not given_al(tok, self.language)
         return self._in_lower_case(tok.text) or (
             not tok.upper and ((len(f) > 6 and f.endswith(NOUN_ENDINGS)) or tok.text in self._nouns())
         )
@@ -232,7 +233,14 @@ class Reader:
             if has_org_cue(seg) and not all(other.claims(t) for t in seg):
                 out.append(seg)
             elif (
-                (len(seg) == 2 or (len(seg) == 3 and not seg[0].upper and seg[1].fold not in self.given))
+                (
+                    len(seg) == 2
+                    or (
+                        len(seg) == 3
+                        and not seg[0].upper
+                        and (seg[1].fold not in self.given or seg[1].fold in SECOND_GIVEN)
+                    )
+                )
                 and not any(other.claims(t) for t in seg[1:])
                 and seg[1].name_shaped
                 and not seg[1].upper
@@ -315,7 +323,7 @@ class Reader:
                 tok.name_shaped
                 and not (
                     (tok.fold in TITLE_MODIFIERS and i + 1 < len(seg) and is_title(seg[i + 1]))
-                    or tok.fold in NOT_NAMES
+                    or (tok.fold in NOT_NAMES and not (tok.fold == "al" and given_al(tok, self.language)))
                     # A lower-case head ("lycée", ``with_head``) is no sentence's capitalised first word.
                     or (i == 0 and initial and tok.text[:1].isupper() and self.common(tok))
                 )
@@ -330,8 +338,11 @@ class Reader:
             (tokens[-1].fold in NOT_NAMES and not _place_after_of(text, tokens))
             or tokens[-1].fold in JOINERS
             or (tokens[-1].fold in NAME_TITLES and tokens[-1].fold not in SURNAME_TITLES)
+            or (self.german and len(tokens) == 3 and genitive_end(self, tokens))
         ):
-            tokens.pop()  # "appointing Hitler Chancellor": a title after a name is no part of it
+            # "appointing Hitler Chancellor": a title after a name is no part of it; nor is what a
+            # German genitive owns ("Frank Wisbars Antikriegsfilme").
+            tokens.pop()
         for j in range(len(tokens) - 2, 0, -1):
             if coordinated(text, tokens, j):
                 # "Raphael Koller und Sachgebietsleiter Klaus Tschabuschnig": two names, split
@@ -348,10 +359,13 @@ class Reader:
             and not title
             and tokens[1].fold in self.given
             and tokens[0].fold not in self.given
-            and not tokens[0].upper
+            and tokens[1].fold not in SECOND_GIVEN
             and not has_org_cue(tokens)
-        ):
-            title = tokens.pop(0).text  # a role before a given name: "Linguist Peter Eisenberg"
+            and (not tokens[0].upper or rank_before(tokens, self.is_given))
+        ) or (not title and i == 0 and len(tokens) >= 3 and after_former(text, tokens, self.is_given)):
+            # A role before a given name: "Linguist Peter Eisenberg", "OBR Klaus Tschabuschnig";
+            # what someone was: "former Sixer Jrue Holiday".
+            title = tokens.pop(0).text
         if (
             len(tokens) >= 3
             and not title

@@ -6,7 +6,8 @@ import random
 from itertools import pairwise
 
 from processors.tagging.name_claims import ORG_TYPES, actor_spans
-from processors.tagging.names import _camel, claimed_spans
+from processors.tagging.name_cues import camel as _camel
+from processors.tagging.names import claimed_spans
 from processors.tagging.names_reader import Coverage
 from processors.tagging.scan import FIELDS
 from processors.tagging.words import Token, runs_of, split_where, tokens_of
