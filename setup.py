@@ -36,6 +36,7 @@ COMPILED = [
     "processors/tagging/name_words.py",
     "processors/tagging/name_claims.py",
     "processors/tagging/names_reader.py",
+    "processors/tagging/name_cues.py",
     "processors/tagging/names.py",
 ]
 GROUP = "wirewatch_tagger"

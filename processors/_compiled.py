@@ -37,6 +37,7 @@ COMPILED = (
     "tagging.name_words",
     "tagging.name_claims",
     "tagging.names_reader",
+    "tagging.name_cues",
     "tagging.names",
 )
 GROUP = "wirewatch_tagger"
