@@ -56,6 +56,7 @@ def test_a_wrong_name_of_a_source_is_dropped(body: str, language: str) -> None:
         ("Söldner der Wagner-Truppe posierten.", "de", "org:wagner-group", "Wagner-Truppe"),
         ("Der Bundestag stimmte zu.", "de", "Q154797", "Bundestag"),
         ("Le Bundestag a voté la loi.", "fr", "Q154797", "Bundestag"),
+        ("Der Bundesrat stimmte dem Gesetz des Bundestages zu.", "de", "Q155136", "Bundesrat"),
         (
             "Das Internationale Komitee vom Roten Kreuz half.",
             "de",
