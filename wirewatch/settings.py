@@ -30,7 +30,9 @@ class KafkaSettings(BaseModel):
     max_batch_bytes: int = Field(
         default=512 * 1024, ge=16 * 1024, description="Bytes per producer batch and partition."
     )
-    # lz4 (through cramjam): about half of gzip's CPU per byte (measured here: 521 vs 282 MB/s).
+    # lz4 (through cramjam): about half of gzip's CPU per byte (measured here: 521 vs 282 MB/s), and
+    # at the fast level 1, not aiokafka's fixed LZ4-HC level 9 (bus/kafka_codec.py: 0.05 vs 0.29 ms
+    # per 26 KB enriched story, ~20 % more bytes).
     compression: Literal["none", "gzip", "lz4", "zstd"] = "lz4"
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
