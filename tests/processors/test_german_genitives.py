@@ -45,7 +45,9 @@ class TestForms:
     def test_declined(self, name: str, forms: set[str]) -> None:
         assert de_genitives(name) == forms
 
-    @pytest.mark.parametrize("name", ["Paris", "Graz", "Belarus", "Republik Türkei", "Costa Rica", "Staat Israel"])
+    @pytest.mark.parametrize(
+        "name", ["Paris", "Graz", "Belarus", "Republik Türkei", "Costa Rica", "Staat Israel"]
+    )
     def test_no_genitive_of_its_own(self, name: str) -> None:
         # After s or z German writes "von Paris"; a name without a declining adjective stays as it is.
         assert de_genitives(name) == set()

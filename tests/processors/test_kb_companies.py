@@ -175,7 +175,8 @@ class TestSources:
         rows = [f"X{i},Maker {i},Supplies Airbus with parts.,France,Large Cap,FR{i},False" for i in range(30)]
         rows.append('Y,Panels,"Panels for the airbus airliners, and a shell.",Japan,Large Cap,JP1,False')
         (folder / "ABC.csv").write_text(
-            "symbol,name,summary,country,market_cap,isin,delisted\n" + "\n".join(rows) + "\n", encoding="utf-8"
+            "symbol,name,summary,country,market_cap,isin,delisted\n" + "\n".join(rows) + "\n",
+            encoding="utf-8",
         )
         words = lowercase_words(folder)
         assert "airbus" not in words  # once in lower case against 30 capitalised
