@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -25,9 +26,12 @@ import pytest
 import uvicorn
 
 from schemas import Alert, Subscription
+from schemas.models import Story
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from processors import Tagger, Tags
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -211,3 +215,26 @@ def build_tree(tree: Path, compiled: ModuleType, package: str, later: float) -> 
     stamp(tree / f"{compiled.GROUP}__mypyc{SUFFIX}", later)
     for name in compiled.COMPILED:
         stamp(tree.joinpath(*package.split("."), f"{name}{SUFFIX}"), later)
+
+
+@functools.cache
+def packaged_tagger() -> Tagger:
+    """One tagger over the packaged knowledge base for a test session (a build takes seconds)."""
+    # Imported here: the build tests choose between the compiled and the source tagger themselves.
+    from processors import KnowledgeBase, Tagger  # noqa: PLC0415
+
+    return Tagger(KnowledgeBase.load())
+
+
+def tag_body(body: str, language: str | None, *, now: datetime | None = None) -> Tags:
+    """The packaged tagger's tags of a story that is ``body`` alone (ingested ``now``: 2024-04-18)."""
+    story = Story(
+        id="t",
+        title="",
+        body=body,
+        language=language,
+        source="test",
+        content_hash="h",
+        ingested_at=now or datetime(2024, 4, 18, 12, 0, tzinfo=UTC),
+    )
+    return packaged_tagger().tag(story)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from processors import KnowledgeBase, Tagger, Tags
+from processors import Tags
 from processors.kb_build.clubs import parse, read_clubs, short_names
-from schemas.models import Story
-
-NOW = datetime(2024, 4, 18, 12, 0, tzinfo=UTC)
+from tests.helpers import tag_body
 
 # openfootball's format, written here for the test (not copied from the source).
 SAMPLE = """\
@@ -70,16 +66,8 @@ class TestParse:
         assert "sportclub nordstadt" not in shorts  # one-word names only
 
 
-@functools.cache
-def _tagger() -> Tagger:
-    return Tagger(KnowledgeBase.load())
-
-
 def _tag(body: str, language: str) -> Tags:
-    story = Story(
-        id="t", title="", body=body, language=language, source="test", content_hash="h", ingested_at=NOW
-    )
-    return _tagger().tag(story)
+    return tag_body(body, language)
 
 
 class TestTagged:

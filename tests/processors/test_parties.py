@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
-
 import pytest
 
-from processors import KnowledgeBase, Tagger, Tags
-from schemas.models import Story
+from processors import Tags
+from tests.helpers import tag_body
 
-NOW = datetime(2024, 4, 18, 12, 0, tzinfo=UTC)
 DEMOCRATIC, REPUBLICAN, CONSERVATIVE, LABOUR = "Q29552", "Q29468", "Q9626", "Q9630"
 
 
-@functools.cache
-def _tagger() -> Tagger:
-    return Tagger(KnowledgeBase.load())
-
-
 def _tag(body: str, language: str = "en") -> Tags:
-    story = Story(
-        id="t", title="", body=body, language=language, source="test", content_hash="h", ingested_at=NOW
-    )
-    return _tagger().tag(story)
+    return tag_body(body, language)
 
 
 def _parties(tags: Tags) -> dict[str, list[str]]:
