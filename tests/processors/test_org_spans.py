@@ -85,8 +85,13 @@ class TestKindWords:
         assert "Dunmore's" in orgs["Dunmore"].aliases
 
     def test_an_unknown_person_after_a_kind_word_is_retyped(self) -> None:
-        tags = _tag("Lo publicó el periódico Novaya Gazeta. Novaya Gazeta cerró en marzo.", "es")
-        assert _actors(tags).get("Novaya Gazeta") == "organization"
+        # A made-up paper (Novaya Gazeta is a known one since the newspapers' table names it).
+        assert (
+            _actors(_tag("Lo dijo Volna Gazeta. Volna Gazeta cerró en marzo.", "es"))["Volna Gazeta"]
+            == "person"
+        )
+        tags = _tag("Lo publicó el periódico Volna Gazeta. Volna Gazeta cerró en marzo.", "es")
+        assert _actors(tags).get("Volna Gazeta") == "organization"
 
     @pytest.mark.parametrize(
         ("body", "language"),
