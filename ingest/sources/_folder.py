@@ -105,7 +105,11 @@ class DropFolder:
         if not before:
             return 0
         if self._settle_s > 0:
-            await asyncio.sleep(self._settle_s)
+            # Settled means unchanged for settle_s since the last write: the time since the newest
+            # file's mtime (the change events' debounce, mostly) counts. A clock ahead of ours
+            # (a mtime in the future) waits the whole settle_s.
+            newest_s = max(mtime_ns for _size, mtime_ns in before.values()) / 1e9
+            await asyncio.sleep(min(self._settle_s, max(0.0, self._settle_s - (time.time() - newest_s))))
             after = await asyncio.to_thread(self._candidates)
             ready = sorted(p for p, stat in before.items() if after.get(p) == stat)
         else:
