@@ -26,10 +26,7 @@ import argparse
 import asyncio
 import gc
 import hashlib
-import json
 import logging
-import os
-import platform
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -44,6 +41,7 @@ from alerts.index import SubscriptionIndex
 from alerts.query import prepare
 from alerts.service import MailboxService, MatchService
 from alerts.store import SubscriptionStore
+from benchmarks import write_rows
 from benchmarks.bench_e2e import SOURCE, make_story_lines, make_subscriptions
 from ingest import parse
 from processors.pipeline import Enricher
@@ -196,16 +194,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             r["digest"],
         )
     console.print(table)
-    meta = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "story_bytes": size,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    write_rows(args, rows, story_bytes=size)
     console.print(f"wrote {args.out}")
 
 

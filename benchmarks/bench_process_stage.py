@@ -24,10 +24,7 @@ import argparse
 import asyncio
 import gc
 import hashlib
-import json
 import logging
-import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -39,6 +36,7 @@ from aiokafka.record.default_records import DefaultRecordBatch, DefaultRecordBat
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import write_rows
 from benchmarks.bench_e2e import SOURCE, make_story_lines
 from ingest import parse
 from processors.pipeline import Enricher
@@ -222,15 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         row["digest"],
     )
     console.print(table)
-    meta = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"meta": meta, "rows": [row]}, indent=2) + "\n")
+    write_rows(args, [row])
     console.print(f"wrote {args.out}")
 
 

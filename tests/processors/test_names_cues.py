@@ -9,34 +9,13 @@ compound Spanish given names.
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
-
 import pytest
 
-from processors import KnowledgeBase, Tagger, Tags
+from processors import Tags
 from processors.tagging.name_claims import _named_after, _title_of
 from processors.tagging.name_cues import after_former, cited, listed_gap, nicknamed, surname_lists
 from processors.tagging.words import Token, tokens_of
-from schemas.models import Story
-
-NOW = datetime(2024, 4, 18, 12, 0, tzinfo=UTC)
-
-
-@functools.cache
-def _tagger() -> Tagger:
-    return Tagger(KnowledgeBase.load())
-
-
-def _tag(body: str, language: str | None = None) -> Tags:
-    story = Story(
-        id="n", title="", body=body, language=language, source="test", content_hash="h", ingested_at=NOW
-    )
-    tags = _tagger().tag(story)
-    for tag in tags.actors:  # every mention is where it says it is
-        for m in tag.mentions:
-            assert getattr(story, m.field)[m.start : m.end] == m.text
-    return tags
+from tests.processors.test_names_classes import _tag  # the names tests' one tagger
 
 
 def _names(tags: Tags) -> dict[str, str]:
