@@ -77,14 +77,13 @@ def _city(fields: list[str]) -> str:
     return ""
 
 
-def parse(text: str, country: str) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
+def parse(text: str) -> Iterator[tuple[str, str, list[tuple[str, str]]]]:
     """The clubs of one ``*.clubs.txt`` file: (name, city, [(name, language), ...]).
 
     A club is a line at the margin, ``Name, [founded,] [@ stadium,] City``; the lines under it that
     begin with ``|`` list other names. Headings (``=``), comments (``#``), addresses (indented) and
     reserve teams (``ii)``) are skipped.
     """
-    del country  # the caller's: kept in the signature for the error messages of a future check
     current: tuple[str, str, list[tuple[str, str]]] | None = None
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].rstrip()
@@ -115,7 +114,7 @@ def read_clubs(folder: Path) -> list[Org]:
         country = _country(path)
         if country is None:
             continue
-        for name, city, listed in parse(path.read_text(encoding="utf-8"), country):
+        for name, city, listed in parse(path.read_text(encoding="utf-8")):
             oid = f"club:{slug(name)}"
             if oid in seen:  # the same name in two countries ("Dinamo" clubs): the second by country
                 oid = f"{oid}-{country.lower()}"

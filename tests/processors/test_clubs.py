@@ -32,7 +32,7 @@ ii) Sportclub Nordstadt II
 
 class TestParse:
     def test_clubs_names_and_cities(self) -> None:
-        clubs = list(parse(SAMPLE, "XX"))
+        clubs = list(parse(SAMPLE))
         assert [(name, city) for name, city, _ in clubs] == [
             ("Sportclub Nordstadt", "Nordstadt"),
             ("Ülkerspor Südhafen", "Südhafen"),
@@ -47,7 +47,7 @@ class TestParse:
         }
 
     def test_reserve_teams_addresses_and_comments_are_skipped(self) -> None:
-        every = [n for _, _, names in parse(SAMPLE, "XX") for n, _ in names]
+        every = [n for _, _, names in parse(SAMPLE) for n, _ in names]
         assert not any("II" in n or "Hauptstraße" in n or "#" in n or "old club" in n for n in every)
 
     def test_short_name_and_accentless_spelling(self, tmp_path: Path) -> None:
